@@ -1,0 +1,78 @@
+import { Command, CommanderError } from 'commander';
+import { errorMessage, exitCodeFor, NodegridError, EXIT_CODES } from '../core/errors';
+import { redactSecrets } from '../core/secrets';
+import { COMMIT, VERSION } from '../core/version';
+import { registerInfoCommand } from './info';
+import { registerInitCommand } from './init';
+import { createOutput } from './output';
+import { registerOutboxCommands } from './outbox';
+import { registerStateCommands } from './state';
+
+/**
+ * The nodegrid command line. Each command lives in its own file under cli/
+ * and only parses flags, calls the core and prints.
+ */
+export function buildProgram(): Command {
+  const program = new Command('nodegrid')
+    .description('Track a fleet of servers through their lives: state on the node, in git presence, in chat and in EC2 tags.')
+    .version(`${VERSION} (${COMMIT})`, '-V, --version', 'print the version and the commit it was built from')
+    .option('--config <file>', 'config file, YAML or JSON (env NODEGRID_CONFIG)')
+    .option('--nodeinfo <dir>', 'nodeinfo folder (env NODEGRID_NODEINFO)')
+    .option('--home <dir>', "nodegrid's own state: log, outbox, locks (env NODEGRID_HOME)")
+    .option('--no-color', 'no colour even on a terminal (NO_COLOR is honoured too)')
+    .option('--debug', 'print stack traces of unexpected errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Exit codes:
+  0 ok   1 unexpected failure   2 bad input, illegal transition or bad config
+  3 problems found   4 delivery still pending   75 lock not acquired in time
+
+Examples:
+  $ nodegrid init --id i-4e7cb59a --deployment fed1 --nodepart db1 --stacktype lad1
+  $ nodegrid state set setup
+  $ nodegrid state set initdone --note "init took 104 s"
+  $ nodegrid state
+  $ nodegrid outbox flush`,
+    );
+  program.exitOverride();
+  program.configureOutput({ outputError: (text, write) => write(text) });
+
+  registerInitCommand(program);
+  registerStateCommands(program);
+  registerInfoCommand(program);
+  registerOutboxCommands(program);
+
+  // Every subcommand exits through the same mapping, not commander's own exit(1).
+  const applyOverride = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(applyOverride);
+  };
+  applyOverride(program);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug') || process.env.NODEGRID_DEBUG === '1';
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return EXIT_CODES.E_BAD_INPUT;
+    }
+    const out = createOutput({ json: false, noColor: argv.includes('--no-color') });
+    if (error instanceof NodegridError) {
+      out.error(redactSecrets(error.message));
+      if (error.hint) out.info(`  ${error.hint}`);
+    } else {
+      out.error(`unexpected failure: ${redactSecrets(errorMessage(error))}`);
+      if (debug && error instanceof Error && error.stack) out.info(redactSecrets(error.stack));
+      else out.info('  run again with --debug for details');
+    }
+    return exitCodeFor(error);
+  }
+}

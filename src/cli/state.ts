@@ -1,0 +1,153 @@
+import type { Command } from 'commander';
+import { NodegridError } from '../core/errors';
+import { nodeLabel } from '../core/event';
+import { isValidStateName, stateDefinition } from '../core/lifecycle';
+import { parseTss, humanTime } from '../core/time';
+import { readNodeRecord } from '../node/nodeinfo';
+import { recordStateChange } from '../node/record';
+import { pendingSummary } from './outbox';
+import { deliveryBudgetMs, lockTimeoutMs, openContext } from './context';
+import { reportPending, runDelivery } from './delivery';
+import { ensureInstanceId } from './identity';
+import { styleForColor } from './output';
+
+export function registerStateCommands(program: Command): void {
+  const state = program
+    .command('state')
+    .description("show this node's lifecycle state")
+    .option('--json', 'print one JSON object')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ nodegrid state                  # initdone since 2015-10-08 17:48:30 UTC (i-4e7cb59a:fed1/db1)
+  $ nodegrid state --json
+  $ nodegrid state set setup
+  $ nodegrid state log`,
+    )
+    .action(async (options: { json?: boolean }, command: Command) => showState(command, options));
+
+  state
+    .command('set')
+    .description('record a state change on this node and send it to every configured place')
+    .argument('<state>', 'the new state (presetup, setup, initdone, running, draining, drained, wedged, decommissioned, or one from config)')
+    .option('--note <text>', 'a note shown with the change (chat, log, event)')
+    .option('--force', 'allow a transition the lifecycle graph does not, or re-announce the current state')
+    .option('--wait <seconds>', 'how long to try delivering before returning (env NODEGRID_WAIT, config outbox.waitSeconds, default 10)')
+    .option('--no-wait', 'record and queue only; deliver later (outbox flush or the heartbeat)')
+    .option('--lock-timeout <seconds>', 'how long to wait for another nodegrid on this node (env NODEGRID_LOCK_TIMEOUT, default 30); exit 75 after')
+    .option('--json', 'print the event and the delivery report as JSON')
+    .addHelpText(
+      'after',
+      `
+The change is written on the node first (state.txt, statetss.txt, statelog.txt,
+the log) and queued durably for every sink; then delivery is tried within --wait.
+Exit 0 once recorded on the node, even when a destination is down (it stays queued).
+
+Examples:
+  $ nodegrid state set setup
+  $ nodegrid state set initdone --note "init took 104 s"
+  $ nodegrid state set wedged --note "work.sh failed 3 times"
+  $ nodegrid state set setup --force --no-wait      # from wedged after fixing the DNA`,
+    )
+    .action(async (target: string, options: SetOptions, command: Command) => setState(target, options, command));
+
+  state
+    .command('log')
+    .description('every state change of this node, oldest first')
+    .option('--json', 'print a JSON array of {state, tss, time}')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ nodegrid state log
+  $ nodegrid state log --json | jq -r '.[].state'`,
+    )
+    .action(async (options: { json?: boolean }, command: Command) => showLog(command, options));
+}
+
+interface SetOptions {
+  note?: string;
+  force?: boolean;
+  wait?: string | boolean;
+  lockTimeout?: string;
+  json?: boolean;
+}
+
+async function setState(target: string, options: SetOptions, command: Command): Promise<void> {
+  if (!isValidStateName(target)) {
+    throw new NodegridError('E_BAD_INPUT', `${JSON.stringify(target.slice(0, 40))} is not a state name (1-32 characters from A-Z a-z 0-9 _ -)`);
+  }
+  const context = await openContext(command);
+  const budgetMs = deliveryBudgetMs(context, options);
+  const lockMs = lockTimeoutMs(options);
+  await ensureInstanceId(context);
+  const result = await recordStateChange(context.recordContext({ lockTimeoutMs: lockMs }), {
+    to: target,
+    note: options.note,
+    force: options.force ?? false,
+  });
+  if (result.kind === 'noop') {
+    if (context.out.json) context.out.resultJson({ changed: false, state: result.state, reason: result.reason });
+    else context.out.info(result.reason);
+    return;
+  }
+  const { event } = result;
+  const reports = budgetMs > 0 ? await runDelivery(context, budgetMs, true) : [];
+  if (context.out.json) {
+    context.out.resultJson({ changed: true, event, pending: pendingSummary(context) });
+    return;
+  }
+  const color = styleForColor(stateDefinition(context.settings.lifecycle, event.state ?? '').color);
+  context.out.result(`${event.from ?? 'none'} -> ${context.out.paint(color, event.state ?? '')} (${nodeLabel(event.node)})`);
+  if (budgetMs === 0) {
+    const queued = context.sinks.filter((sink) => sink.accepts(event)).map((sink) => sink.name);
+    if (queued.length > 0) context.out.info(`queued for ${queued.join(', ')}`);
+  } else reportPending(context, reports);
+}
+
+async function showState(command: Command, options: { json?: boolean }): Promise<void> {
+  const context = await openContext(command);
+  const record = readNodeRecord(context.settings.nodeinfoDir.path);
+  for (const problem of record.problems) context.out.warn(problem);
+  const id = record.identity;
+  if (context.out.json) {
+    context.out.resultJson({
+      id: id.id ?? null,
+      deployment: id.deployment ?? null,
+      nodepart: id.nodepart ?? null,
+      stacktype: id.stacktype ?? null,
+      initgitrepo: id.initgitrepo ?? null,
+      state: record.state ?? null,
+      statetss: record.statetss ?? null,
+      since: record.statetss ? (parseTss(record.statetss)?.toISOString() ?? null) : null,
+      statelog: record.statelog,
+      pending: pendingSummary(context),
+    });
+    return;
+  }
+  const label = id.id ? nodeLabel({ ...id, id: id.id }) : 'no instance id yet';
+  if (!record.state) {
+    context.out.result(`no state yet (${label})`);
+    return;
+  }
+  const since = record.statetss ? parseTss(record.statetss) : undefined;
+  const color = styleForColor(stateDefinition(context.settings.lifecycle, record.state).color);
+  context.out.result(`${context.out.paint(color, record.state)}${since ? ` since ${humanTime(since)}` : ''} (${label})`);
+}
+
+async function showLog(command: Command, options: { json?: boolean }): Promise<void> {
+  const context = await openContext(command);
+  const record = readNodeRecord(context.settings.nodeinfoDir.path);
+  for (const problem of record.problems) context.out.warn(problem);
+  const rows = record.statelog.map((entry) => ({ ...entry, time: parseTss(entry.tss)?.toISOString() ?? null }));
+  if (context.out.json) {
+    context.out.resultJson(rows);
+    return;
+  }
+  if (rows.length === 0) context.out.info('no state changes recorded yet');
+  for (const row of rows) {
+    const color = styleForColor(stateDefinition(context.settings.lifecycle, row.state).color);
+    context.out.result(`${row.time ? humanTime(new Date(row.time)) : row.tss}  ${context.out.paint(color, row.state)}`);
+  }
+}

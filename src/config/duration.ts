@@ -1,0 +1,22 @@
+import * as z from 'zod/mini';
+import { parseDuration } from '../core/time';
+
+/**
+ * A duration setting, written as a number in the key's own unit
+ * (`workTimeoutSeconds: 600`) or with a unit (`90s`, `3m`, `1h`) so a demo or a
+ * test can compress time with configuration alone. Parsed to the key's unit.
+ */
+export function duration(unit: 's' | 'm') {
+  const perUnit = unit === 's' ? 1000 : 60_000;
+  return z.pipe(
+    z.union([z.number(), z.string()]),
+    z.transform((raw: number | string, ctx) => {
+      const ms = parseDuration(raw, unit);
+      if (ms === undefined) {
+        ctx.issues.push({ code: 'custom', input: raw, message: `expected a duration such as 90, "90s", "3m" or "1h", got ${JSON.stringify(raw)}` });
+        return z.NEVER;
+      }
+      return ms / perUnit;
+    }),
+  );
+}

@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod/mini';
+import { NodegridError, errorMessage } from '../core/errors';
+import { buildLifecycle, type Lifecycle } from '../core/lifecycle';
+import { currentUser, defaultConfigPath, defaultHomeDir, defaultNodeinfoDir, type Env, type UserContext } from './paths';
+import { configSchema, defaultConfig, type Config } from './schema';
+
+/** Where a setting came from; `nodegrid info` shows it. Precedence: flag > env > config > default. */
+export type SettingSource = 'flag' | 'env' | 'config' | 'default';
+
+export interface Located {
+  readonly path: string;
+  readonly source: SettingSource;
+}
+
+export interface Settings {
+  readonly config: Config;
+  readonly configFile: Located & { readonly exists: boolean };
+  readonly nodeinfoDir: Located;
+  readonly homeDir: Located;
+  readonly lifecycle: Lifecycle;
+}
+
+export interface GlobalFlags {
+  readonly config?: string | undefined;
+  readonly nodeinfo?: string | undefined;
+  readonly home?: string | undefined;
+}
+
+/** The first of flag, env, config value, default that is set, and which one it was. */
+export function pickSetting<T>(flag: T | undefined, env: T | undefined, config: T | undefined, fallback: T): { value: T; source: SettingSource } {
+  if (flag !== undefined) return { value: flag, source: 'flag' };
+  if (env !== undefined) return { value: env, source: 'env' };
+  if (config !== undefined) return { value: config, source: 'config' };
+  return { value: fallback, source: 'default' };
+}
+
+const nonEmpty = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
+
+export async function loadSettings(flags: GlobalFlags, env: Env = process.env, user: UserContext = currentUser()): Promise<Settings> {
+  const configChoice = pickSetting(nonEmpty(flags.config), nonEmpty(env.NODEGRID_CONFIG), undefined, defaultConfigPath(user, env));
+  const configPath = path.resolve(configChoice.value);
+  const raw = readConfigText(configPath, configChoice.source !== 'default');
+  const config = raw === undefined ? defaultConfig() : await parseConfigText(raw, configPath);
+
+  const lifecycleResult = buildLifecycle(config.lifecycle);
+  if (lifecycleResult.problems.length > 0) {
+    throw new NodegridError('E_CONFIG', `config file ${configPath}: ${lifecycleResult.problems.join('; ')}`);
+  }
+
+  const home = pickSetting(nonEmpty(flags.home), nonEmpty(env.NODEGRID_HOME), config.home, defaultHomeDir(user, env));
+  const homePath = path.resolve(home.value);
+  const nodeinfo = pickSetting(nonEmpty(flags.nodeinfo), nonEmpty(env.NODEGRID_NODEINFO), config.nodeinfo, defaultNodeinfoDir(user, homePath));
+
+  return {
+    config,
+    configFile: { path: configPath, source: configChoice.source, exists: raw !== undefined },
+    homeDir: { path: homePath, source: home.source },
+    nodeinfoDir: { path: path.resolve(nodeinfo.value), source: nodeinfo.source },
+    lifecycle: lifecycleResult.lifecycle,
+  };
+}
+
+/** A missing default config means defaults; a config the user named must exist. */
+function readConfigText(configPath: string, named: boolean): string | undefined {
+  try {
+    return fs.readFileSync(configPath, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !named) return undefined;
+    if (code === 'ENOENT') throw new NodegridError('E_CONFIG', `config file ${configPath} does not exist`, { hint: 'check --config / NODEGRID_CONFIG' });
+    throw new NodegridError('E_CONFIG', `config file ${configPath} cannot be read: ${errorMessage(error)}`);
+  }
+}
+
+/** YAML or JSON, chosen by content. YAML's parser is loaded only when needed (it is a separate chunk). */
+export async function parseConfigText(text: string, configPath: string): Promise<Config> {
+  let data: unknown;
+  const trimmed = text.trimStart();
+  try {
+    if (trimmed.startsWith('{')) {
+      data = JSON.parse(text);
+    } else {
+      const yaml = await import('yaml');
+      data = trimmed === '' ? {} : yaml.parse(text, { prettyErrors: true });
+    }
+  } catch (error) {
+    throw new NodegridError('E_CONFIG', `config file ${configPath} is not valid ${trimmed.startsWith('{') ? 'JSON' : 'YAML'}: ${errorMessage(error).split('\n')[0]}`);
+  }
+  if (data === null || data === undefined) data = {};
+  const result = configSchema.safeParse(data);
+  if (!result.success) {
+    const details = result.error.issues.map(formatIssue).join('; ');
+    throw new NodegridError('E_CONFIG', `config file ${configPath}: ${details}`, { hint: 'see the configuration reference in the README' });
+  }
+  return result.data;
+}
+
+export function formatKeyPath(pathParts: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of pathParts) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? '(top level)' : out;
+}
+
+/** "chat.destinations[1].type: expected one of slack, discord, …". Never echoes values: they may be secrets. */
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const where = formatKeyPath(issue.path);
+  switch (issue.code) {
+    case 'invalid_value':
+      return `${where}: expected one of ${issue.values.map(String).join(', ')}`;
+    case 'unrecognized_keys':
+      return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+    case 'invalid_type':
+      return `${where}: expected ${issue.expected}`;
+    case 'invalid_format':
+      return `${where}: expected ${issue.format === 'url' ? 'an http(s) URL' : issue.format}`;
+    default:
+      return `${where}: ${issue.message}`;
+  }
+}

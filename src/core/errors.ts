@@ -1,0 +1,43 @@
+/**
+ * One error class with stable codes. The CLI maps codes to exit codes in one
+ * place (EXIT_CODES) so scripts can rely on them; the README documents the table.
+ */
+export const EXIT_CODES = {
+  E_UNEXPECTED: 1,
+  E_BAD_INPUT: 2,
+  E_BAD_ID: 2,
+  E_ILLEGAL_TRANSITION: 2,
+  E_CONFIG: 2,
+  E_NO_IDENTITY: 2,
+  E_PROBLEMS_FOUND: 3,
+  E_PENDING: 4,
+  E_LOCKED: 75,
+} as const;
+
+export type ErrorCode = keyof typeof EXIT_CODES;
+
+export class NodegridError extends Error {
+  readonly code: ErrorCode;
+  /** What the user can do about it; printed on its own line. */
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'NodegridError';
+    this.code = code;
+    this.hint = options.hint;
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.code];
+  }
+}
+
+export function exitCodeFor(error: unknown): number {
+  return error instanceof NodegridError ? error.exitCode : EXIT_CODES.E_UNEXPECTED;
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,59 @@
+import type { Color, Severity } from './lifecycle';
+
+/**
+ * The value a change becomes. Sinks receive events and nothing else: an event
+ * carries everything a sink needs (identity, the statelog as of the change) so
+ * a sink never reads the node's files or the CLI's flags.
+ */
+export interface NodeIdentity {
+  readonly id: string;
+  readonly deployment?: string | undefined;
+  readonly nodepart?: string | undefined;
+  readonly stacktype?: string | undefined;
+  readonly initgitrepo?: string | undefined;
+}
+
+export type EventKind = 'state' | 'heartbeat' | 'notify';
+
+export interface NodeEvent {
+  /** Unique id; sinks use it to stay idempotent under at-least-once delivery. */
+  readonly id: string;
+  /** Per-node sequence number, 1, 2, 3 … without gaps. */
+  readonly seq: number;
+  readonly kind: EventKind;
+  readonly node: NodeIdentity;
+  /** State before the change (state events), null when the node had none. */
+  readonly from: string | null;
+  /** The node's state after the event. */
+  readonly state: string | null;
+  /** ISO time of the event. */
+  readonly time: string;
+  /** statetss and statelog as of this event, so sinks can write the document of that moment. */
+  readonly statetss: string | null;
+  readonly statelog: string;
+  readonly severity: Severity;
+  readonly color: Color;
+  readonly note?: string | undefined;
+  /** Free text of a notify event. */
+  readonly message?: string | undefined;
+  /** Allow-listed extra fields (hostname, privateIp, version …), already checked for secrets. */
+  readonly fields?: Readonly<Record<string, string>> | undefined;
+}
+
+/** "i-4e7cb59a:fed1/db1": how the original named a node in chat and commits. */
+export function nodeLabel(node: NodeIdentity): string {
+  return `${node.id}:${node.deployment ?? '?'}/${node.nodepart ?? '?'}`;
+}
+
+/** "i-4e7cb59a:fed1/db1: setup -> initdone (init took 104 s)". */
+export function describeEvent(event: NodeEvent): string {
+  const note = event.note ? ` (${event.note})` : '';
+  switch (event.kind) {
+    case 'state':
+      return `${nodeLabel(event.node)}: ${event.from ?? 'none'} -> ${event.state}${note}`;
+    case 'heartbeat':
+      return `${event.node.id}: heartbeat ${event.time.slice(0, 16).replace(/[-:T]/g, '')}`;
+    case 'notify':
+      return `${nodeLabel(event.node)}: ${event.message ?? ''}${note}`;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The original's time formats: statetss "YYYYMMDD-HHMMSS" and flattime minute
+ * "YYYYMMDDHHMM", always UTC, so every node of one minute shares a folder.
+ */
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+export function formatTss(date: Date): string {
+  return (
+    `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}-` +
+    `${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}`
+  );
+}
+
+const TSS = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})$/;
+
+export function isTss(value: string): boolean {
+  return parseTss(value) !== undefined;
+}
+
+export function parseTss(value: string): Date | undefined {
+  const m = TSS.exec(value);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  // Reject 20151332-… rather than letting Date roll it over.
+  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return undefined;
+  return date;
+}
+
+/** "2015-10-08 17:48:30 UTC", for people. */
+export function humanTime(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
+}
+
+/** "2015-10-08T17:48:30Z", for log lines. */
+export function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function flattimeMinute(date: Date): string {
+  return `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}`;
+}
+
+/** "2015/10/08/21/201510082113": the flattime folder of one UTC minute. */
+export function flattimeDatePath(date: Date): string {
+  return `${date.getUTCFullYear()}/${pad(date.getUTCMonth() + 1)}/${pad(date.getUTCDate())}/${pad(date.getUTCHours())}/${flattimeMinute(date)}`;
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** "90s", "3m", "1h", "250ms", or a bare number in the given default unit. */
+export function parseDuration(value: string | number, defaultUnit: keyof typeof UNIT_MS): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value * UNIT_MS[defaultUnit] : undefined;
+  const m = DURATION.exec(value.trim());
+  if (!m) return undefined;
+  const unit = (m[2] ?? defaultUnit) as keyof typeof UNIT_MS;
+  return Number(m[1]) * UNIT_MS[unit];
+}

@@ -1,0 +1,19 @@
+import path from 'node:path';
+
+/** The layout of $NODEGRID_HOME: nodegrid's own state on the node. */
+export function homeLayout(home: string) {
+  return {
+    root: home,
+    logFile: path.join(home, 'log', 'nodegrid.log'),
+    outboxDir: path.join(home, 'outbox'),
+    journalDir: path.join(home, 'journal'),
+    /** The event being recorded, written before anything else (roll-forward after a crash). */
+    pendingChangeFile: path.join(home, 'journal', 'pending.json'),
+    seqFile: path.join(home, 'journal', 'seq'),
+    stateLockFile: path.join(home, 'locks', 'state.lock'),
+    locksDir: path.join(home, 'locks'),
+    clonesDir: path.join(home, 'clones'),
+  };
+}
+
+export type HomeLayout = ReturnType<typeof homeLayout>;

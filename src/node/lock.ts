@@ -1,0 +1,100 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { NodegridError } from '../core/errors';
+import { isProcessAlive, readTextIfExists } from './files';
+
+/**
+ * A per-node lock that a SIGKILL cannot leave behind.
+ *
+ * On Linux it is a socket bound in the abstract namespace: the kernel releases
+ * it the instant the holder dies, so there is no stale lock file to recover.
+ * Elsewhere it is an O_EXCL file holding the owner's pid, taken over when that
+ * process is gone. Either way a `<name>.lock` file names the last holder for people.
+ */
+export interface Lock {
+  release(): Promise<void>;
+}
+
+export interface LockOptions {
+  /** How long to wait for a busy lock; 0 means try once. */
+  readonly timeoutMs: number;
+  /** Named in the E_LOCKED message: "the state lock". */
+  readonly what: string;
+}
+
+export async function acquireLock(lockFile: string, options: LockOptions): Promise<Lock> {
+  fs.mkdirSync(path.dirname(lockFile), { recursive: true });
+  const deadline = Date.now() + options.timeoutMs;
+  const attempt = process.platform === 'linux' ? tryAbstractSocketLock : tryPidFileLock;
+  let delay = 5;
+  for (;;) {
+    const lock = await attempt(lockFile);
+    if (lock) {
+      writeHolderNote(lockFile);
+      return lock;
+    }
+    if (Date.now() >= deadline) {
+      const holder = readTextIfExists(lockFile)?.trim();
+      throw new NodegridError('E_LOCKED', `${options.what} is held by another nodegrid process${holder ? ` (${holder})` : ''}; gave up after ${Math.round(options.timeoutMs / 1000)} s`, {
+        hint: 'wait for it to finish, or raise --lock-timeout',
+      });
+    }
+    await sleep(Math.min(delay, Math.max(1, deadline - Date.now())) * (0.5 + Math.random()));
+    delay = Math.min(delay * 2, 100);
+  }
+}
+
+function socketName(lockFile: string): string {
+  const digest = crypto.createHash('sha256').update(path.resolve(lockFile)).digest('hex').slice(0, 40);
+  return `\0nodegrid-lock-${digest}`;
+}
+
+function tryAbstractSocketLock(lockFile: string): Promise<Lock | undefined> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') resolve(undefined);
+      else reject(error);
+    });
+    server.listen({ path: socketName(lockFile) }, () => {
+      resolve({ release: () => new Promise<void>((done) => server.close(() => done())) });
+    });
+  });
+}
+
+async function tryPidFileLock(lockFile: string): Promise<Lock | undefined> {
+  const ownerFile = `${lockFile}.owner`;
+  try {
+    fs.writeFileSync(ownerFile, `${process.pid}\n`, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const pid = Number(readTextIfExists(ownerFile)?.trim());
+    if (Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid)) {
+      // Take over from a dead owner: rename is atomic, so only one waiter wins it.
+      const grave = `${ownerFile}.${process.pid}.dead`;
+      try {
+        fs.renameSync(ownerFile, grave);
+        fs.rmSync(grave, { force: true });
+      } catch {
+        /* another waiter took it over first */
+      }
+    }
+    return undefined;
+  }
+  return { release: async () => fs.rmSync(ownerFile, { force: true }) };
+}
+
+function writeHolderNote(lockFile: string): void {
+  try {
+    fs.writeFileSync(lockFile, `pid ${process.pid} since ${new Date().toISOString()}\n`);
+  } catch {
+    // The note is for people; the lock itself does not depend on it.
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

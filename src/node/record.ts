@@ -1,0 +1,223 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { NodegridError } from '../core/errors';
+import { describeEvent, type EventKind, type NodeEvent, type NodeIdentity } from '../core/event';
+import { decideTransition, stateDefinition, type Lifecycle, type Severity } from '../core/lifecycle';
+import { redactSecrets } from '../core/secrets';
+import { formatStateLogEntry } from '../core/statelog';
+import { formatTss } from '../core/time';
+import { SinkQueue } from '../outbox/queue';
+import type { SinkDescriptor } from '../sinks/sink';
+import { appendDurable, fileSize, readTextIfExists, writeFileAtomic } from './files';
+import type { HomeLayout } from './home';
+import { acquireLock } from './lock';
+import type { NodeLog } from './log';
+import { NODEINFO_FILES, readNodeRecord, requireIdentity } from './nodeinfo';
+
+/**
+ * Records what happens to this node, on the node first, under the node's lock:
+ *
+ *   1. journal/pending.json  ← the event, and the statelog size before it (the commit point)
+ *   2. statelog.txt          ← one appended entry
+ *   3. state.txt, statetss.txt (atomic replace)
+ *   4. one file per sink queue (the outbox)
+ *   5. journal/seq, the log line, then pending.json is removed
+ *
+ * A kill anywhere after 1 is rolled forward by the next command that takes the
+ * lock, so a change is either not recorded at all or recorded everywhere.
+ */
+export interface RecordContext {
+  readonly nodeinfoDir: string;
+  readonly home: HomeLayout;
+  readonly lifecycle: Lifecycle;
+  readonly sinks: readonly SinkDescriptor[];
+  readonly lockTimeoutMs: number;
+  readonly maxPerSink: number;
+  readonly log: NodeLog;
+  /** Allow-listed extra fields for presence (already checked for secrets). */
+  readonly fields?: Readonly<Record<string, string>> | undefined;
+  /** Known secret strings (config tokens, URLs) to strip from notes. */
+  readonly secrets?: readonly string[] | undefined;
+}
+
+interface PendingChange {
+  readonly event: NodeEvent;
+  /** Size of statelog.txt before this change's entry, or null when the event adds none. */
+  readonly statelogSizeBefore: number | null;
+}
+
+export type StateChangeResult = { kind: 'changed'; event: NodeEvent } | { kind: 'noop'; reason: string; state: string | undefined };
+
+export interface StateChangeRequest {
+  readonly to: string;
+  readonly note?: string | undefined;
+  readonly force: boolean;
+  readonly now?: Date | undefined;
+}
+
+const MAX_NOTE = 2000;
+
+export async function recordStateChange(context: RecordContext, request: StateChangeRequest): Promise<StateChangeResult> {
+  const note = cleanNote(request.note, context.secrets);
+  return withNodeLock(context, () => {
+    const record = readNodeRecord(context.nodeinfoDir);
+    const identity = requireIdentity(record, context.nodeinfoDir);
+    const decision = decideTransition(context.lifecycle, record.state, request.to, request.force);
+    if (decision.kind === 'noop') return { kind: 'noop', reason: decision.reason, state: record.state };
+
+    const now = request.now ?? new Date();
+    const tss = formatTss(now);
+    const entry = formatStateLogEntry({ state: request.to, tss });
+    const statelogFile = path.join(context.nodeinfoDir, NODEINFO_FILES.statelog);
+    const definition = stateDefinition(context.lifecycle, request.to);
+    const event = buildEvent(context, identity, {
+      kind: 'state',
+      from: record.state ?? null,
+      state: request.to,
+      statetss: tss,
+      statelog: record.statelogText + entry,
+      severity: definition.severity,
+      color: definition.color,
+      note,
+      now,
+    });
+    applyPendingChange(context, { event, statelogSizeBefore: fileSize(statelogFile) }, false);
+    return { kind: 'changed', event };
+  });
+}
+
+export interface PlainEventRequest {
+  readonly kind: Exclude<EventKind, 'state'>;
+  readonly message?: string | undefined;
+  readonly note?: string | undefined;
+  readonly severity?: Severity | undefined;
+  readonly now?: Date | undefined;
+}
+
+/** A heartbeat or a free message: the node's current state, no statelog entry. */
+export async function recordPlainEvent(context: RecordContext, request: PlainEventRequest): Promise<NodeEvent> {
+  const note = cleanNote(request.note, context.secrets);
+  const message = cleanNote(request.message, context.secrets);
+  return withNodeLock(context, () => {
+    const record = readNodeRecord(context.nodeinfoDir);
+    const identity = requireIdentity(record, context.nodeinfoDir);
+    const definition = record.state ? stateDefinition(context.lifecycle, record.state) : undefined;
+    const event = buildEvent(context, identity, {
+      kind: request.kind,
+      from: record.state ?? null,
+      state: record.state ?? null,
+      statetss: record.statetss ?? null,
+      statelog: record.statelogText,
+      severity: request.severity ?? (request.kind === 'heartbeat' ? 'quiet' : 'chatty'),
+      color: request.severity === 'critical' ? 'red' : (definition?.color ?? 'gray'),
+      note,
+      message,
+      now: request.now ?? new Date(),
+    });
+    applyPendingChange(context, { event, statelogSizeBefore: null }, false);
+    return event;
+  });
+}
+
+/** Finishes a change a killed process left half-recorded; called under the lock. */
+export async function recoverInterruptedChange(context: RecordContext): Promise<NodeEvent | undefined> {
+  if (!fs.existsSync(context.home.pendingChangeFile)) return undefined;
+  return withNodeLock(context, () => readPendingChange(context)?.event);
+}
+
+async function withNodeLock<T>(context: RecordContext, body: () => T): Promise<T> {
+  fs.mkdirSync(context.home.journalDir, { recursive: true });
+  const lock = await acquireLock(context.home.stateLockFile, { timeoutMs: context.lockTimeoutMs, what: 'the node state lock' });
+  try {
+    const interrupted = readPendingChange(context);
+    if (interrupted) applyPendingChange(context, interrupted, true);
+    return body();
+  } finally {
+    await lock.release();
+  }
+}
+
+function readPendingChange(context: RecordContext): PendingChange | undefined {
+  const text = readTextIfExists(context.home.pendingChangeFile);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as PendingChange;
+  } catch {
+    // pending.json is written atomically, so this is not ours to interpret; keep it for a person.
+    fs.renameSync(context.home.pendingChangeFile, `${context.home.pendingChangeFile}.corrupt-${Date.now()}`);
+    return undefined;
+  }
+}
+
+function applyPendingChange(context: RecordContext, change: PendingChange, recovering: boolean): void {
+  const { event } = change;
+  if (!recovering) writeFileAtomic(context.home.pendingChangeFile, `${JSON.stringify(change)}\n`);
+
+  if (change.statelogSizeBefore !== null && event.state !== null && event.statetss !== null) {
+    const statelogFile = path.join(context.nodeinfoDir, NODEINFO_FILES.statelog);
+    // Append exactly once: the size tells whether the entry already landed before a kill.
+    if (fileSize(statelogFile) === change.statelogSizeBefore) {
+      appendDurable(statelogFile, formatStateLogEntry({ state: event.state, tss: event.statetss }));
+    }
+    writeFileAtomic(path.join(context.nodeinfoDir, NODEINFO_FILES.state), `${event.state}\n`);
+    writeFileAtomic(path.join(context.nodeinfoDir, NODEINFO_FILES.statetss), `${event.statetss}\n`);
+  }
+
+  for (const sink of context.sinks) {
+    if (!sink.accepts(event)) continue;
+    const queue = new SinkQueue(context.home.outboxDir, sink.name);
+    queue.enqueue(event);
+    queue.enforceCap(context.maxPerSink, (name) => context.log.write(`CRITICAL: outbox for ${sink.name} is over ${context.maxPerSink} events; dropped ${name}`));
+  }
+
+  writeFileAtomic(context.home.seqFile, `${Math.max(readSeq(context.home), event.seq)}\n`);
+  if (event.kind !== 'heartbeat' || recovering) context.log.write(`${describeEvent(event)}${recovering ? ' [recovered after an interrupted run]' : ''}`, new Date(event.time));
+  fs.rmSync(context.home.pendingChangeFile, { force: true });
+}
+
+function readSeq(home: HomeLayout): number {
+  const value = Number(readTextIfExists(home.seqFile)?.trim() ?? '0');
+  return Number.isSafeInteger(value) && value >= 0 ? value : 0;
+}
+
+interface EventFacts {
+  kind: EventKind;
+  from: string | null;
+  state: string | null;
+  statetss: string | null;
+  statelog: string;
+  severity: Severity;
+  color: NodeEvent['color'];
+  note: string | undefined;
+  message?: string | undefined;
+  now: Date;
+}
+
+function buildEvent(context: RecordContext, node: NodeIdentity, facts: EventFacts): NodeEvent {
+  const seq = readSeq(context.home) + 1;
+  return {
+    id: crypto.randomUUID(),
+    seq,
+    kind: facts.kind,
+    node,
+    from: facts.from,
+    state: facts.state,
+    time: facts.now.toISOString(),
+    statetss: facts.statetss,
+    statelog: facts.statelog,
+    severity: facts.severity,
+    color: facts.color,
+    ...(facts.note ? { note: facts.note } : {}),
+    ...(facts.message ? { message: facts.message } : {}),
+    ...(context.fields && Object.keys(context.fields).length > 0 ? { fields: context.fields } : {}),
+  };
+}
+
+/** Notes go to chat and git: no NUL, bounded, and token-shaped text redacted. */
+function cleanNote(note: string | undefined, secrets: readonly string[] = []): string | undefined {
+  if (note === undefined || note === '') return undefined;
+  if (note.includes('\0')) throw new NodegridError('E_BAD_INPUT', 'the note contains a NUL byte');
+  if (note.length > MAX_NOTE) throw new NodegridError('E_BAD_INPUT', `the note is ${note.length} characters; at most ${MAX_NOTE} are allowed`);
+  return redactSecrets(note, secrets);
+}

@@ -1,0 +1,156 @@
+import { errorMessage, NodegridError } from '../core/errors';
+import { redactSecrets } from '../core/secrets';
+import { acquireLock, sleep, type Lock } from '../node/lock';
+import type { NodeLog } from '../node/log';
+import type { Sink, SinkDescriptor, SinkFailure } from '../sinks/sink';
+import { nextDelayMs } from './backoff';
+import { SinkQueue, type QueueStatus } from './queue';
+
+/**
+ * Delivers what is queued, every sink on its own: one failing sink never
+ * blocks another's events. Each sink's queue is delivered in order under a
+ * per-sink lock, so two processes never deliver the same queue at once.
+ */
+export interface DeliveryPolicy {
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+  readonly maxPermanentFailures: number;
+}
+
+export interface DeliveryRun {
+  readonly outboxDir: string;
+  readonly locksDir: string;
+  readonly descriptors: readonly SinkDescriptor[];
+  readonly budgetMs: number;
+  /** `outbox flush` and user actions try now; the heartbeat respects backoff timers. */
+  readonly ignoreBackoff: boolean;
+  readonly policy: DeliveryPolicy;
+  readonly log: NodeLog;
+}
+
+export interface SinkReport {
+  readonly sink: string;
+  readonly delivered: number;
+  readonly pending: number;
+  readonly failed: number;
+  readonly error?: string | undefined;
+  readonly skipped?: 'backoff' | 'busy' | undefined;
+}
+
+export async function deliverPending(run: DeliveryRun): Promise<SinkReport[]> {
+  const deadline = Date.now() + run.budgetMs;
+  return Promise.all(run.descriptors.map((descriptor) => deliverOneSink(run, descriptor, deadline)));
+}
+
+async function deliverOneSink(run: DeliveryRun, descriptor: SinkDescriptor, deadline: number): Promise<SinkReport> {
+  const queue = new SinkQueue(run.outboxDir, descriptor.name);
+  const redact = (text: string): string => redactSecrets(text, descriptor.secrets);
+  const report = (delivered: number, extra: Partial<SinkReport> = {}): SinkReport => ({
+    sink: descriptor.name,
+    delivered,
+    pending: queue.pendingCount(),
+    failed: queue.failedFiles().length,
+    ...extra,
+  });
+  if (queue.pendingCount() === 0) return report(0);
+
+  const status = queue.readStatus();
+  if (!run.ignoreBackoff && status.nextAttemptAt && Date.parse(status.nextAttemptAt) > Date.now()) {
+    return report(0, { skipped: 'backoff', error: status.lastError });
+  }
+
+  let lock: Lock;
+  try {
+    lock = await acquireLock(`${run.locksDir}/deliver-${queue.dir.split('/').at(-1)}.lock`, {
+      timeoutMs: Math.max(0, deadline - Date.now()),
+      what: `delivery to ${descriptor.name}`,
+    });
+  } catch (error) {
+    if (error instanceof NodegridError && error.code === 'E_LOCKED') return report(0, { skipped: 'busy' });
+    throw error;
+  }
+
+  let delivered = 0;
+  let lastError: string | undefined;
+  let sink: Sink | undefined;
+  try {
+    queue.cleanTempFiles();
+    sink = await descriptor.load();
+    for (;;) {
+      const batch = queue.peek(descriptor.maxBatch);
+      if (batch.length === 0 || Date.now() >= deadline) break;
+      const outcome = await attempt(sink, batch.map((q) => q.event), deadline, run.log, redact);
+      const done = Math.min(Math.max(outcome.delivered, 0), batch.length);
+      if (done > 0) {
+        queue.remove(batch.slice(0, done).map((q) => q.file));
+        delivered += done;
+        const current = queue.readStatus();
+        queue.writeStatus({ ...current, attempts: 0, permanentFailures: 0, lastError: undefined, nextAttemptAt: undefined, deliveredTotal: current.deliveredTotal + done });
+      }
+      if (!outcome.failure) continue;
+
+      lastError = redact(outcome.failure.message);
+      const next = recordFailure(queue, outcome.failure, lastError, run.policy);
+      run.log.write(`delivery to ${descriptor.name} failed (attempt ${next.attempts}): ${lastError}`);
+      if (outcome.failure.permanent && next.permanentFailures >= run.policy.maxPermanentFailures) {
+        const head = queue.peek(1)[0];
+        if (head) {
+          queue.moveToFailed(head.file);
+          queue.writeStatus({ ...next, attempts: 0, permanentFailures: 0, nextAttemptAt: undefined });
+          run.log.write(`gave up on event ${head.event.seq} for ${descriptor.name} after ${next.permanentFailures} refusals: ${lastError}`);
+        }
+        continue;
+      }
+      // A destination that asked us to wait a little is retried within this run's budget.
+      const wait = outcome.failure.retryAfterMs;
+      if (wait !== undefined && Date.now() + wait < deadline - 50) {
+        await sleep(wait);
+        continue;
+      }
+      break;
+    }
+  } catch (error) {
+    lastError = redact(`${descriptor.name}: ${errorMessage(error)}`);
+    recordFailure(queue, { message: lastError }, lastError, run.policy);
+    run.log.write(`delivery to ${descriptor.name} failed: ${lastError}`);
+  } finally {
+    await sink?.close?.().catch(() => undefined);
+    await lock.release();
+  }
+  return report(delivered, queue.pendingCount() > 0 && lastError ? { error: lastError } : {});
+}
+
+async function attempt(
+  sink: Sink,
+  events: Parameters<Sink['deliver']>[0],
+  deadline: number,
+  log: NodeLog,
+  redact: (text: string) => string,
+): Promise<Awaited<ReturnType<Sink['deliver']>>> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), Math.max(0, deadline - Date.now()));
+  try {
+    return await sink.deliver(events, { deadline, signal: controller.signal, log: (line) => log.write(redact(line)) });
+  } catch (error) {
+    return { delivered: 0, failure: { message: errorMessage(error) } };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function recordFailure(queue: SinkQueue, failure: SinkFailure, message: string, policy: DeliveryPolicy): QueueStatus {
+  const current = queue.readStatus();
+  const attempts = current.attempts + 1;
+  const delay = Math.max(failure.retryAfterMs ?? 0, nextDelayMs(attempts, policy.backoffMs, policy.maxBackoffMs));
+  const next: QueueStatus = {
+    ...current,
+    attempts,
+    permanentFailures: failure.permanent ? current.permanentFailures + 1 : current.permanentFailures,
+    lastError: message,
+    lastAttemptAt: new Date().toISOString(),
+    nextAttemptAt: new Date(Date.now() + delay).toISOString(),
+    failuresTotal: current.failuresTotal + 1,
+  };
+  queue.writeStatus(next);
+  return next;
+}

@@ -1,0 +1,51 @@
+import type { NodeEvent } from '../core/event';
+
+/**
+ * The one small interface every place a change goes implements. A sink gets
+ * events in order and says how many of them (from the front) it delivered;
+ * it knows nothing of the CLI, the outbox's files or the other sinks.
+ */
+export interface DeliveryContext {
+  /** Epoch ms after which the sink should stop trying and report a failure. */
+  readonly deadline: number;
+  /** Aborted at the deadline. */
+  readonly signal: AbortSignal;
+  /** A line for the node's log (redacted by the caller). */
+  log(line: string): void;
+}
+
+export interface SinkFailure {
+  /** Names the destination (redacted) and the reason; shown in `nodegrid outbox`. */
+  readonly message: string;
+  /** The destination said no for good (permission denied, webhook deleted): do not retry forever. */
+  readonly permanent?: boolean | undefined;
+  /** The destination asked us to wait (429 Retry-After, throttling). */
+  readonly retryAfterMs?: number | undefined;
+}
+
+export interface DeliveryOutcome {
+  /** Events delivered, counted from the front of the batch. */
+  readonly delivered: number;
+  readonly failure?: SinkFailure | undefined;
+}
+
+export interface Sink {
+  deliver(events: readonly NodeEvent[], context: DeliveryContext): Promise<DeliveryOutcome>;
+  close?(): Promise<void>;
+}
+
+/**
+ * What the outbox knows about a sink before loading it: its queue name, which
+ * events it wants, and how to load it (heavy sinks such as EC2 live in their
+ * own chunk and are imported only when there is something to deliver).
+ */
+export interface SinkDescriptor {
+  /** Queue name, also a folder name: "exec:hook", "presence:origin", "chat:ops", "ec2". */
+  readonly name: string;
+  /** Events handed to one deliver() call at most (chat digests and heartbeat coalescing take several). */
+  readonly maxBatch: number;
+  accepts(event: NodeEvent): boolean;
+  load(): Promise<Sink>;
+  /** Strings this sink's config holds that must never be printed (URLs, tokens). */
+  readonly secrets: readonly string[];
+}

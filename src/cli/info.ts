@@ -15,7 +15,7 @@ Examples:
   $ nodegrid info
   $ nodegrid info --json | jq -r .paths.nodeinfo.path`,
     )
-    .action(async (options: { json?: boolean }, command: Command) => {
+    .action(async (_options: unknown, command: Command) => {
       const context = await openContext(command);
       const { settings } = context;
       const record = readNodeRecord(settings.nodeinfoDir.path);

@@ -22,7 +22,7 @@ Examples:
   $ nodegrid outbox flush
   $ nodegrid outbox drop exec:old-hook --yes`,
     )
-    .action(async (options: { json?: boolean }, command: Command) => listOutbox(command, options));
+    .action(async (_options: unknown, command: Command) => listOutbox(command));
 
   outbox
     .command('flush')
@@ -110,7 +110,7 @@ export function pendingSummary(context: CliContext): Record<string, number> {
   return summary;
 }
 
-async function listOutbox(command: Command, options: { json?: boolean }): Promise<void> {
+async function listOutbox(command: Command): Promise<void> {
   const context = await openContext(command);
   const listing = listQueues(context);
   if (context.out.json) {

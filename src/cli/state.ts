@@ -4,7 +4,7 @@ import { nodeLabel } from '../core/event';
 import { isValidStateName, stateDefinition } from '../core/lifecycle';
 import { parseTss, humanTime } from '../core/time';
 import { readNodeRecord } from '../node/nodeinfo';
-import { recordStateChange } from '../node/record';
+import { recordStateChange, recoverInterruptedChange } from '../node/record';
 import { pendingSummary } from './outbox';
 import { deliveryBudgetMs, lockTimeoutMs, openContext } from './context';
 import { reportPending, runDelivery } from './delivery';
@@ -25,7 +25,7 @@ Examples:
   $ nodegrid state set setup
   $ nodegrid state log`,
     )
-    .action(async (options: { json?: boolean }, command: Command) => showState(command, options));
+    .action(async (_options: unknown, command: Command) => showState(command));
 
   state
     .command('set')
@@ -63,7 +63,7 @@ Examples:
   $ nodegrid state log
   $ nodegrid state log --json | jq -r '.[].state'`,
     )
-    .action(async (options: { json?: boolean }, command: Command) => showLog(command, options));
+    .action(async (_options: unknown, command: Command) => showLog(command));
 }
 
 interface SetOptions {
@@ -106,8 +106,9 @@ async function setState(target: string, options: SetOptions, command: Command): 
   } else reportPending(context, reports);
 }
 
-async function showState(command: Command, options: { json?: boolean }): Promise<void> {
+async function showState(command: Command): Promise<void> {
   const context = await openContext(command);
+  await recoverInterruptedChange(context.recordContext());
   const record = readNodeRecord(context.settings.nodeinfoDir.path);
   for (const problem of record.problems) context.out.warn(problem);
   const id = record.identity;
@@ -136,7 +137,7 @@ async function showState(command: Command, options: { json?: boolean }): Promise
   context.out.result(`${context.out.paint(color, record.state)}${since ? ` since ${humanTime(since)}` : ''} (${label})`);
 }
 
-async function showLog(command: Command, options: { json?: boolean }): Promise<void> {
+async function showLog(command: Command): Promise<void> {
   const context = await openContext(command);
   const record = readNodeRecord(context.settings.nodeinfoDir.path);
   for (const problem of record.problems) context.out.warn(problem);

@@ -82,8 +82,7 @@ export async function parseConfigText(text: string, configPath: string): Promise
     if (trimmed.startsWith('{')) {
       data = JSON.parse(text);
     } else {
-      const yaml = await import('yaml');
-      data = trimmed === '' ? {} : yaml.parse(text, { prettyErrors: true });
+      data = trimmed === '' ? {} : (await loadYamlParser())(text, { prettyErrors: true });
     }
   } catch (error) {
     throw new NodegridError('E_CONFIG', `config file ${configPath} is not valid ${trimmed.startsWith('{') ? 'JSON' : 'YAML'}: ${errorMessage(error).split('\n')[0]}`);
@@ -95,6 +94,12 @@ export async function parseConfigText(text: string, configPath: string): Promise
     throw new NodegridError('E_CONFIG', `config file ${configPath}: ${details}`, { hint: 'see the configuration reference in the README' });
   }
   return result.data;
+}
+
+/** yaml is CommonJS: bundled as a lazy chunk it arrives as a default export, from source with named ones. */
+async function loadYamlParser(): Promise<typeof import('yaml').parse> {
+  const module = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
+  return typeof module.parse === 'function' ? module.parse : module.default!.parse;
 }
 
 export function formatKeyPath(pathParts: ReadonlyArray<PropertyKey>): string {

@@ -74,7 +74,9 @@ export function readNodeRecord(dir: string): NodeRecord {
 /** The identity needed to publish anything: an id, validated. */
 export function requireIdentity(record: NodeRecord, nodeinfoDir: string): NodeIdentity {
   if (record.identity.id === undefined) {
-    throw new NodegridError('E_NO_IDENTITY', `no instance id: ${path.join(nodeinfoDir, NODEINFO_FILES.id)} is missing or invalid`, {
+    const problem = record.problems.find((p) => p.startsWith(NODEINFO_FILES.id));
+    const why = problem ? `${path.join(nodeinfoDir, problem)}` : `${path.join(nodeinfoDir, NODEINFO_FILES.id)} is missing`;
+    throw new NodegridError('E_NO_IDENTITY', `no instance id: ${why}`, {
       hint: 'set it with: nodegrid init --id <id> (or enable ec2 to read it from instance metadata)',
     });
   }

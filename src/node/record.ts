@@ -9,7 +9,7 @@ import { formatStateLogEntry } from '../core/statelog';
 import { formatTss } from '../core/time';
 import { SinkQueue } from '../outbox/queue';
 import type { SinkDescriptor } from '../sinks/sink';
-import { appendDurable, fileSize, readTextIfExists, writeFileAtomic } from './files';
+import { appendDurable, fileSize, readTextIfExists, removeStaleTempFiles, writeFileAtomic } from './files';
 import type { HomeLayout } from './home';
 import { acquireLock } from './lock';
 import type { NodeLog } from './log';
@@ -60,6 +60,14 @@ const MAX_NOTE = 2000;
 
 export async function recordStateChange(context: RecordContext, request: StateChangeRequest): Promise<StateChangeResult> {
   const note = cleanNote(request.note, context.secrets);
+  // Refuse what is certainly refused before touching the disk (no lock, no folders):
+  // bad input changes nothing. The decision is taken again under the lock.
+  // (Skipped when an interrupted change waits to be rolled forward: it may change the current state.)
+  if (!fs.existsSync(context.home.pendingChangeFile)) {
+    const unlocked = readNodeRecord(context.nodeinfoDir);
+    requireIdentity(unlocked, context.nodeinfoDir);
+    decideTransition(context.lifecycle, unlocked.state, request.to, request.force);
+  }
   return withNodeLock(context, () => {
     const record = readNodeRecord(context.nodeinfoDir);
     const identity = requireIdentity(record, context.nodeinfoDir);
@@ -120,16 +128,19 @@ export async function recordPlainEvent(context: RecordContext, request: PlainEve
   });
 }
 
-/** Finishes a change a killed process left half-recorded; called under the lock. */
-export async function recoverInterruptedChange(context: RecordContext): Promise<NodeEvent | undefined> {
-  if (!fs.existsSync(context.home.pendingChangeFile)) return undefined;
-  return withNodeLock(context, () => readPendingChange(context)?.event);
+/** Finishes a change a killed process left half-recorded (readers call it before showing state). */
+export async function recoverInterruptedChange(context: RecordContext): Promise<boolean> {
+  if (!fs.existsSync(context.home.pendingChangeFile)) return false;
+  await withNodeLock(context, () => undefined);
+  return true;
 }
 
 async function withNodeLock<T>(context: RecordContext, body: () => T): Promise<T> {
   fs.mkdirSync(context.home.journalDir, { recursive: true });
   const lock = await acquireLock(context.home.stateLockFile, { timeoutMs: context.lockTimeoutMs, what: 'the node state lock' });
   try {
+    removeStaleTempFiles(context.home.journalDir);
+    removeStaleTempFiles(context.nodeinfoDir);
     const interrupted = readPendingChange(context);
     if (interrupted) applyPendingChange(context, interrupted, true);
     return body();

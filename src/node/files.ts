@@ -5,7 +5,7 @@ import path from 'node:path';
  * Crash-safe file primitives. A reader (cat, another nodegrid, a SIGKILL at any
  * moment) sees either the old or the new content, never half of it.
  */
-export function writeFileAtomic(file: string, content: string): void {
+export function writeFileAtomic(file: string, content: string, options: { syncDir?: boolean } = {}): void {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
   const fd = fs.openSync(tmp, 'wx', 0o644);
@@ -21,7 +21,8 @@ export function writeFileAtomic(file: string, content: string): void {
     fs.rmSync(tmp, { force: true });
     throw error;
   }
-  syncDirectory(dir);
+  // Callers writing several files in one folder sync the folder once at the end.
+  if (options.syncDir !== false) syncDirectory(dir);
 }
 
 /** One write(2) per append, so an entry is never split by a kill; fsync'd before returning. */

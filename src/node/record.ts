@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { NodegridError } from '../core/errors';
@@ -9,7 +8,7 @@ import { formatStateLogEntry } from '../core/statelog';
 import { formatTss } from '../core/time';
 import { SinkQueue } from '../outbox/queue';
 import type { SinkDescriptor } from '../sinks/sink';
-import { appendDurable, fileSize, readTextIfExists, removeStaleTempFiles, writeFileAtomic } from './files';
+import { appendDurable, fileSize, readTextIfExists, removeStaleTempFiles, syncDirectory, writeFileAtomic } from './files';
 import type { HomeLayout } from './home';
 import { acquireLock } from './lock';
 import type { NodeLog } from './log';
@@ -171,8 +170,9 @@ function applyPendingChange(context: RecordContext, change: PendingChange, recov
     if (fileSize(statelogFile) === change.statelogSizeBefore) {
       appendDurable(statelogFile, formatStateLogEntry({ state: event.state, tss: event.statetss }));
     }
-    writeFileAtomic(path.join(context.nodeinfoDir, NODEINFO_FILES.state), `${event.state}\n`);
-    writeFileAtomic(path.join(context.nodeinfoDir, NODEINFO_FILES.statetss), `${event.statetss}\n`);
+    writeFileAtomic(path.join(context.nodeinfoDir, NODEINFO_FILES.state), `${event.state}\n`, { syncDir: false });
+    writeFileAtomic(path.join(context.nodeinfoDir, NODEINFO_FILES.statetss), `${event.statetss}\n`, { syncDir: false });
+    syncDirectory(context.nodeinfoDir);
   }
 
   for (const sink of context.sinks) {
@@ -182,9 +182,10 @@ function applyPendingChange(context: RecordContext, change: PendingChange, recov
     queue.enforceCap(context.maxPerSink, (name) => context.log.write(`CRITICAL: outbox for ${sink.name} is over ${context.maxPerSink} events; dropped ${name}`));
   }
 
-  writeFileAtomic(context.home.seqFile, `${Math.max(readSeq(context.home), event.seq)}\n`);
+  writeFileAtomic(context.home.seqFile, `${Math.max(readSeq(context.home), event.seq)}\n`, { syncDir: false });
   if (event.kind !== 'heartbeat' || recovering) context.log.write(`${describeEvent(event)}${recovering ? ' [recovered after an interrupted run]' : ''}`, new Date(event.time));
   fs.rmSync(context.home.pendingChangeFile, { force: true });
+  syncDirectory(context.home.journalDir); // the seq file's rename and pending.json's removal
 }
 
 function readSeq(home: HomeLayout): number {
@@ -208,7 +209,7 @@ interface EventFacts {
 function buildEvent(context: RecordContext, node: NodeIdentity, facts: EventFacts): NodeEvent {
   const seq = readSeq(context.home) + 1;
   return {
-    id: crypto.randomUUID(),
+    id: eventId(node.id, seq),
     seq,
     kind: facts.kind,
     node,
@@ -223,6 +224,15 @@ function buildEvent(context: RecordContext, node: NodeIdentity, facts: EventFact
     ...(facts.message ? { message: facts.message } : {}),
     ...(context.fields && Object.keys(context.fields).length > 0 ? { fields: context.fields } : {}),
   };
+}
+
+/**
+ * Unique per event: node, sequence number, time and randomness. Not a UUID
+ * from node:crypto, whose loading would cost every run more than the rest of this file.
+ */
+function eventId(nodeId: string, seq: number): string {
+  const random = Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0');
+  return `${nodeId}-${seq}-${Date.now().toString(36)}-${random}`;
 }
 
 /** Notes go to chat and git: no NUL, bounded, and token-shaped text redacted. */

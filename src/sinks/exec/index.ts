@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import type { ExecSinkConfig } from '../../config/schema';
-import type { NodeEvent } from '../../core/event';
-import type { DeliveryContext, DeliveryOutcome, Sink, SinkDescriptor } from '../sink';
+import type { SinkDescriptor } from '../sink';
 
 /**
  * Runs a user's command with the event JSON on stdin, the way Consul watches
@@ -11,85 +9,9 @@ export function execSinkDescriptor(config: ExecSinkConfig): SinkDescriptor {
   return {
     name: `exec:${config.name}`,
     maxBatch: 1,
-    accepts: (event) => config.kinds.includes(event.kind),
-    load: async () => new ExecSink(config),
+    accepts: (event) => (config.kinds as readonly string[]).includes(event.kind),
+    // child_process is loaded only when there is something to deliver.
+    load: async () => new (await import('./exec-sink')).ExecSink(config),
     secrets: [],
   };
-}
-
-const OUTPUT_TAIL = 400;
-
-class ExecSink implements Sink {
-  constructor(private readonly config: ExecSinkConfig) {}
-
-  async deliver(events: readonly NodeEvent[], context: DeliveryContext): Promise<DeliveryOutcome> {
-    const event = events[0];
-    if (!event) return { delivered: 0 };
-    const timeoutMs = Math.min(this.config.timeoutSeconds * 1000, Math.max(0, context.deadline - Date.now()));
-    const result = await runWithStdin(this.config.command, `${JSON.stringify(event)}\n`, timeoutMs, eventEnvironment(event));
-    if (result.ok) return { delivered: 1 };
-    const tail = result.output.trim().split('\n').at(-1)?.slice(0, OUTPUT_TAIL) ?? '';
-    return { delivered: 0, failure: { message: `exec sink ${this.config.name}: ${result.reason}${tail ? `: ${tail}` : ''}` } };
-  }
-}
-
-function eventEnvironment(event: NodeEvent): Record<string, string> {
-  return {
-    NODEGRID_EVENT_ID: event.id,
-    NODEGRID_EVENT_SEQ: String(event.seq),
-    NODEGRID_EVENT_KIND: event.kind,
-    NODEGRID_NODE_ID: event.node.id,
-    NODEGRID_STATE: event.state ?? '',
-    NODEGRID_FROM_STATE: event.from ?? '',
-  };
-}
-
-interface RunResult {
-  ok: boolean;
-  reason: string;
-  output: string;
-}
-
-function runWithStdin(command: string, input: string, timeoutMs: number, extraEnv: Record<string, string>): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true, // its own process group, so a timeout kills grandchildren too
-      env: { ...process.env, ...extraEnv },
-    });
-    let output = '';
-    const collect = (chunk: Buffer): void => {
-      output = (output + chunk.toString('utf8')).slice(-4 * OUTPUT_TAIL);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.stdin.on('error', () => {
-      /* the command may exit without reading stdin */
-    });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(child.pid);
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      resolve({ ok: false, reason: `could not start /bin/sh: ${error.message}`, output });
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (timedOut) resolve({ ok: false, reason: `timed out after ${Math.round(timeoutMs / 1000)} s`, output });
-      else if (code === 0) resolve({ ok: true, reason: 'ok', output });
-      else resolve({ ok: false, reason: signal ? `killed by ${signal}` : `exit code ${code}`, output });
-    });
-    child.stdin.end(input);
-  });
-}
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    /* already gone */
-  }
 }

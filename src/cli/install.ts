@@ -1,0 +1,114 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { NodegridError, errorMessage } from '../core/errors';
+import { applyPlan, MARKER, planInstall, type InstallTarget } from '../heartbeat/install';
+import { openContext, type CliContext } from './context';
+
+export function registerInstallCommand(program: Command): void {
+  program
+    .command('install')
+    .description('schedule the heartbeat: a cron entry or a systemd service + timer (idempotent)')
+    .argument('<kind>', 'cron or systemd')
+    .option('--dry-run', 'print what would be written, change nothing')
+    .option('--uninstall', 'remove exactly what install wrote')
+    .option('--prefix <dir>', 'write under this folder instead of / (image builds, tests); does not touch crontab or systemctl')
+    .addHelpText(
+      'after',
+      `
+As root: /etc/cron.d/nodegrid, or /etc/systemd/system/nodegrid.{service,timer}.
+Otherwise: a marked block in your crontab, or ~/.config/systemd/user units.
+
+Examples:
+  $ sudo nodegrid install cron
+  $ nodegrid install systemd --dry-run
+  $ nodegrid install cron --uninstall`,
+    )
+    .action(async (kind: string, options: InstallOptions, command: Command) => {
+      if (kind !== 'cron' && kind !== 'systemd') throw new NodegridError('E_BAD_INPUT', `install takes cron or systemd, not ${JSON.stringify(kind.slice(0, 40))}`);
+      const context = await openContext(command);
+      const target = installTarget(context, kind, options);
+      const files = planInstall(target);
+      if (options.dryRun) {
+        for (const file of files) context.out.result(`${options.uninstall ? 'would remove' : 'would write'} ${file.path}:\n${options.uninstall ? '' : file.content}`);
+        return;
+      }
+      if (options.uninstall) deactivate(context, target);
+      const result = applyPlan(files, options.uninstall ?? false);
+      for (const file of result.written) context.out.result(`wrote ${file}`);
+      for (const file of result.unchanged) context.out.result(`unchanged ${file}`);
+      for (const file of result.removed) context.out.result(`removed ${file}`);
+      if (result.refused.length > 0) {
+        throw new NodegridError('E_BAD_INPUT', `not touching ${result.refused.join(', ')}: it exists and was not written by nodegrid install`);
+      }
+      if (!options.uninstall) activate(context, target, files.map((f) => f.path));
+      context.log.write(`install ${kind}${options.uninstall ? ' --uninstall' : ''}: ${[...result.written, ...result.removed].join(', ') || 'nothing changed'}`);
+    });
+}
+
+interface InstallOptions {
+  dryRun?: boolean;
+  uninstall?: boolean;
+  prefix?: string;
+}
+
+function installTarget(context: CliContext, kind: 'cron' | 'systemd', options: InstallOptions): InstallTarget {
+  const bin = path.resolve(process.argv[1] ?? 'nodegrid');
+  const environment: Record<string, string> = {};
+  // Carry the locations this command was run with, so the scheduled beat uses the same node.
+  if (context.settings.nodeinfoDir.source !== 'default') environment.NODEGRID_NODEINFO = context.settings.nodeinfoDir.path;
+  if (context.settings.homeDir.source !== 'default') environment.NODEGRID_HOME = context.settings.homeDir.path;
+  if (context.settings.configFile.source !== 'default') environment.NODEGRID_CONFIG = context.settings.configFile.path;
+  return {
+    kind,
+    root: process.getuid?.() === 0,
+    prefix: path.resolve(options.prefix ?? '/'),
+    homedir: os.homedir(),
+    tickCommand: [process.execPath, bin, 'tick'],
+    agentCommand: [process.execPath, bin, 'agent'],
+    environment,
+    user: os.userInfo().username,
+  };
+}
+
+/** Real installs only (no --prefix): load the user crontab block, or enable the timer. */
+function activate(context: CliContext, target: InstallTarget, files: string[]): void {
+  if (target.prefix !== '/') return;
+  try {
+    if (target.kind === 'cron' && !target.root) mergeUserCrontab(files[0]!, false);
+    if (target.kind === 'systemd') {
+      const user = target.root ? [] : ['--user'];
+      execFileSync('systemctl', [...user, 'daemon-reload'], { stdio: 'ignore' });
+      execFileSync('systemctl', [...user, 'enable', '--now', 'nodegrid.timer'], { stdio: 'ignore' });
+      context.out.result('enabled nodegrid.timer');
+    }
+  } catch (error) {
+    throw new NodegridError('E_UNEXPECTED', `files written, but activating them failed: ${errorMessage(error)}`);
+  }
+}
+
+function deactivate(context: CliContext, target: InstallTarget): void {
+  if (target.prefix !== '/') return;
+  try {
+    if (target.kind === 'cron' && !target.root) mergeUserCrontab(planInstall(target)[0]!.path, true);
+    if (target.kind === 'systemd') execFileSync('systemctl', [...(target.root ? [] : ['--user']), 'disable', '--now', 'nodegrid.timer'], { stdio: 'ignore' });
+  } catch {
+    context.out.warn('could not deactivate the schedule (already gone?)');
+  }
+}
+
+/** Replaces nodegrid's marked lines in the user's crontab, keeping every other line. */
+function mergeUserCrontab(blockFile: string, remove: boolean): void {
+  let current = '';
+  try {
+    current = execFileSync('crontab', ['-l'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    /* no crontab yet */
+  }
+  const kept = current.split('\n').filter((line, i, lines) => line !== MARKER && lines[i - 1] !== MARKER);
+  const block = remove ? [] : fs.readFileSync(blockFile, 'utf8').trimEnd().split('\n');
+  const next = `${[...kept.filter((line) => line.trim() !== ''), ...block].join('\n')}\n`;
+  execFileSync('crontab', ['-'], { input: next });
+}

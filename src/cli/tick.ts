@@ -1,0 +1,130 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { pickSetting } from '../config/load';
+import { NodegridError } from '../core/errors';
+import type { NodeEvent, NodeIdentity } from '../core/event';
+import { runTick, type TickEnvironment, type TickResult } from '../heartbeat/tick';
+import { sleep } from '../node/lock';
+import { readNodeRecord, requireIdentity } from '../node/nodeinfo';
+import { recordPlainEvent, recordStateChange } from '../node/record';
+import { openContext, type CliContext } from './context';
+import { runDelivery } from './delivery';
+import { ensureInstanceId } from './identity';
+
+export function registerTickCommands(program: Command): void {
+  program
+    .command('tick')
+    .description('one heartbeat: pull the followed repos, run work if something changed, report (what cron runs every minute)')
+    .option('--now', 'skip the per-node jitter')
+    .option('--repo-dir <dir>', 'the git repos this node follows (env NODEGRID_REPO_DIR, config heartbeat.repoDir)')
+    .option('--json', 'print what the beat did as JSON')
+    .addHelpText(
+      'after',
+      `
+Exit 0 when the beat went well (also when another tick's work is still running),
+3 when this beat's work failed.
+
+Examples:
+  $ nodegrid tick
+  $ nodegrid tick --now --json
+  * * * * * root nodegrid tick     # /etc/cron.d/nodegrid (see: nodegrid install cron)`,
+    )
+    .action(async (options: TickOptions, command: Command) => {
+      const context = await openContext(command);
+      const result = await runTick(await tickEnvironment(context, options));
+      printTick(context, result);
+      if (result.workOk === false) throw new NodegridError('E_PROBLEMS_FOUND', 'the work failed this beat (see the log)');
+    });
+
+  program
+    .command('agent')
+    .description('beat forever, every heartbeat.intervalSeconds, as a service (SIGTERM: finish the beat, flush, exit 0)')
+    .option('--repo-dir <dir>', 'the git repos this node follows')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ nodegrid agent
+  $ nodegrid install systemd     # or run it as a service yourself`,
+    )
+    .action(async (options: TickOptions, command: Command) => {
+      const context = await openContext(command);
+      let stopping = false;
+      let wake: (() => void) | undefined;
+      const stop = (): void => {
+        stopping = true;
+        wake?.();
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+      context.log.write(`agent started (pid ${process.pid})`);
+      while (!stopping) {
+        const started = Date.now();
+        const result = await runTick(await tickEnvironment(context, { ...options, now: true }));
+        if (!context.out.json) printTick(context, result);
+        const wait = Math.max(0, context.settings.config.heartbeat.intervalSeconds * 1000 - (Date.now() - started));
+        await Promise.race([sleep(wait), new Promise<void>((resolve) => (wake = resolve))]);
+      }
+      await runDelivery(context, 5000, true);
+      context.log.write('agent stopped');
+    });
+}
+
+interface TickOptions {
+  now?: boolean;
+  repoDir?: string;
+}
+
+function defaultRepoDir(): string {
+  return process.getuid?.() === 0 ? '/root/gitrepo' : path.join(os.homedir(), 'gitrepo');
+}
+
+async function tickEnvironment(context: CliContext, options: TickOptions): Promise<TickEnvironment> {
+  const { config } = context.settings;
+  await ensureInstanceId(context);
+  const record = () => {
+    const current = readNodeRecord(context.settings.nodeinfoDir.path);
+    return { node: requireIdentity(current, context.settings.nodeinfoDir.path), state: current.state };
+  };
+  const recordContext = context.recordContext();
+  return {
+    homeDir: context.home.root,
+    locksDir: context.home.locksDir,
+    repoDir: path.resolve(pickSetting(options.repoDir, process.env.NODEGRID_REPO_DIR || undefined, config.heartbeat.repoDir, defaultRepoDir()).value),
+    heartbeat: config.heartbeat,
+    beatEveryMinutes: config.presence.heartbeat.everyMinutes,
+    log: context.log,
+    identity: record,
+    wedge: async (note) => {
+      await recordStateChange(recordContext, { to: 'wedged', note, force: false });
+    },
+    notify: async (message) => {
+      await recordPlainEvent(recordContext, { kind: 'notify', message });
+    },
+    wantsHeartbeats: context.sinks.some((sink) => sink.accepts(heartbeatProbe(record().node))),
+    recordHeartbeat: async () => {
+      await recordPlainEvent(recordContext, { kind: 'heartbeat' });
+    },
+    deliver: (budgetMs) => runDelivery(context, budgetMs, false),
+    skipJitter: options.now ?? false,
+  };
+}
+
+/** A heartbeat-shaped value to ask sinks whether they want heartbeats at all. */
+function heartbeatProbe(node: NodeIdentity): NodeEvent {
+  return { id: 'probe', seq: 0, kind: 'heartbeat' as const, node, from: null, state: null, time: new Date().toISOString(), statetss: null, statelog: '', severity: 'quiet' as const, color: 'gray' as const };
+}
+
+function printTick(context: CliContext, result: TickResult): void {
+  if (context.out.json) {
+    context.out.resultJson({
+      ...result,
+      pulled: result.pulled.map((p) => ({ repo: path.basename(p.repo), before: p.before, after: p.after, changed: p.changed, error: p.error ?? null })),
+    });
+    return;
+  }
+  const changed = result.pulled.filter((p) => p.changed).length;
+  const work = result.busy ? 'work still running elsewhere' : result.worked ? `work ${result.workOk ? 'ok' : 'failed'}` : 'no work needed';
+  context.out.result(`beat: ${result.pulled.length} repos (${changed} changed), ${work}${result.wedged ? ', node is now wedged' : ''}${result.beat ? ', heartbeat' : ''}${result.pending ? `, ${result.pending} pending` : ''} (${result.ms} ms)`);
+}

@@ -1,0 +1,188 @@
+import path from 'node:path';
+import type { Config } from '../config/schema';
+import { errorMessage } from '../core/errors';
+import type { NodeIdentity } from '../core/event';
+import { acquireLock, sleep, type Lock } from '../node/lock';
+import type { NodeLog } from '../node/log';
+import type { SinkReport } from '../outbox/deliver';
+import { stableJitterMs } from './jitter';
+import { changedPaths, pullAll, type PullResult } from './repos';
+import { runWorkScript, workScripts, type ScriptOutcome } from './work';
+import { readWorkState, writeWorkState, type WorkState } from './work-state';
+
+/**
+ * One beat: pull, work if something watched changed (or work is failing),
+ * wedge after repeated failures, beat, deliver. Everything it needs from the
+ * rest of nodegrid comes in as functions, so the beat knows nothing of the CLI.
+ */
+export interface TickEnvironment {
+  readonly homeDir: string;
+  readonly locksDir: string;
+  readonly repoDir: string;
+  readonly heartbeat: Config['heartbeat'];
+  readonly beatEveryMinutes: number;
+  readonly log: NodeLog;
+  identity(): { node: NodeIdentity; state: string | undefined };
+  /** Records the move to wedged (a critical state change through every sink). */
+  wedge(note: string): Promise<void>;
+  notify(message: string): Promise<void>;
+  /** Whether any sink wants heartbeat events; with none, no beat is recorded. */
+  readonly wantsHeartbeats: boolean;
+  recordHeartbeat(): Promise<void>;
+  deliver(budgetMs: number): Promise<SinkReport[]>;
+  readonly skipJitter: boolean;
+}
+
+export interface TickResult {
+  worked: boolean;
+  workOk: boolean | null;
+  busy: boolean;
+  pulled: PullResult[];
+  scripts: ScriptOutcome[];
+  wedged: boolean;
+  beat: boolean;
+  pending: number;
+  ms: number;
+}
+
+const GIT_TIMEOUT_MS = 20_000;
+/** A tick that finds work still running must report within about 2 s. */
+const BUSY_DELIVERY_MS = 1500;
+
+export async function runTick(env: TickEnvironment): Promise<TickResult> {
+  const started = Date.now();
+  const { node } = env.identity();
+  const result: TickResult = { worked: false, workOk: null, busy: false, pulled: [], scripts: [], wedged: false, beat: false, pending: 0, ms: 0 };
+
+  if (!env.skipJitter) await sleep(stableJitterMs(node.id, env.heartbeat.jitterSeconds));
+
+  let workLock: Lock | undefined;
+  try {
+    workLock = await acquireLock(path.join(env.locksDir, 'work.lock'), { timeoutMs: 0, what: 'the work lock' });
+  } catch {
+    result.busy = true;
+  }
+  if (workLock) {
+    try {
+      await pullAndWork(env, node, result);
+    } finally {
+      await workLock.release();
+    }
+  }
+
+  const workState = readWorkState(env.homeDir);
+  const minute = Math.floor(Date.now() / 60_000);
+  if (env.wantsHeartbeats && (workState.lastBeatMinute === null || minute - workState.lastBeatMinute >= env.beatEveryMinutes)) {
+    try {
+      await env.recordHeartbeat();
+      writeWorkState(env.homeDir, { ...readWorkState(env.homeDir), lastBeatMinute: minute });
+      result.beat = true;
+    } catch (error) {
+      env.log.write(`heartbeat not recorded: ${errorMessage(error)}`);
+    }
+  }
+
+  // Deliver within what is left of the beat, leaving a margin before the next one.
+  const left = env.heartbeat.intervalSeconds * 1000 - (Date.now() - started) - 5000;
+  const reports = await env.deliver(result.busy ? BUSY_DELIVERY_MS : Math.max(1000, left));
+  result.pending = reports.reduce((sum, report) => sum + report.pending, 0);
+  result.ms = Date.now() - started;
+  env.log.write(describeTick(result));
+  return result;
+}
+
+async function pullAndWork(env: TickEnvironment, node: NodeIdentity, result: TickResult): Promise<void> {
+  result.pulled = await pullAll(env.repoDir, GIT_TIMEOUT_MS);
+  for (const pull of result.pulled) if (pull.error) env.log.write(`pull ${path.basename(pull.repo)}: ${pull.error}`);
+
+  const state = readWorkState(env.homeDir);
+  const commits = Object.fromEntries(result.pulled.filter((p) => p.after).map((p) => [path.basename(p.repo), p.after!]));
+  const reason = await workReason(env, state, commits);
+  if (!reason) return;
+
+  const configRepo = node.initgitrepo ? path.join(env.repoDir, node.initgitrepo) : undefined;
+  const scripts = configRepo ? workScripts(configRepo, node) : [];
+  if (!configRepo || scripts.length === 0) {
+    // Nothing to run counts as work done, so the same commits do not ask again.
+    writeWorkState(env.homeDir, { ...state, lastSuccess: { at: new Date().toISOString(), commits }, consecutiveFailures: 0 });
+    return;
+  }
+
+  result.worked = true;
+  env.log.write(`work: ${reason}; running ${scripts.join(', ')}`);
+  const configName = path.basename(configRepo);
+  const scriptEnv = workEnvironment(env, node, state.lastSuccess?.commits[configName], commits[configName]);
+  let failure: ScriptOutcome | undefined;
+  for (const script of scripts) {
+    const outcome = await runWorkScript(configRepo, script, scriptEnv, env.heartbeat.workTimeoutSeconds * 1000, (line) => env.log.write(`work ${script}: ${line}`));
+    result.scripts.push(outcome);
+    if (!outcome.ok) {
+      failure = outcome;
+      break;
+    }
+  }
+
+  const now = new Date().toISOString();
+  if (!failure) {
+    result.workOk = true;
+    writeWorkState(env.homeDir, { ...readWorkState(env.homeDir), lastSuccess: { at: now, commits }, consecutiveFailures: 0, lastFailure: null });
+    if (state.consecutiveFailures > 0) {
+      const { state: current } = env.identity();
+      const still = current === 'wedged' ? '; the node stays wedged until someone runs `nodegrid state set`' : '';
+      await env.notify(`work succeeds again after ${state.consecutiveFailures} failed run${state.consecutiveFailures === 1 ? '' : 's'}${still}`);
+    }
+    return;
+  }
+
+  result.workOk = false;
+  const failures = state.consecutiveFailures + 1;
+  const how = failure.timedOut ? `timed out after ${env.heartbeat.workTimeoutSeconds} s` : `exit ${failure.exitCode}`;
+  writeWorkState(env.homeDir, { ...readWorkState(env.homeDir), consecutiveFailures: failures, lastFailure: { at: now, script: failure.script, exitCode: failure.exitCode, tail: failure.tail } });
+  env.log.write(`work failed (${failures} in a row): ${failure.script} ${how}`);
+  const { state: current } = env.identity();
+  if (failures >= env.heartbeat.wedgeAfterFailures && current !== 'wedged' && current !== 'decommissioned') {
+    await env.wedge(`work failed ${failures} times: ${failure.script} ${how}${failure.tail ? `: ${failure.tail}` : ''}`);
+    result.wedged = true;
+  }
+}
+
+async function workReason(env: TickEnvironment, state: WorkState, commits: Record<string, string>): Promise<string | undefined> {
+  if (!state.lastSuccess) return 'first tick';
+  if (state.consecutiveFailures > 0) return `retrying after ${state.consecutiveFailures} failure${state.consecutiveFailures === 1 ? '' : 's'}`;
+  for (const [repo, sha] of Object.entries(commits)) {
+    const previous = state.lastSuccess.commits[repo];
+    if (previous === sha) continue;
+    if (previous === undefined) return `new repo ${repo}`;
+    const changed = await changedPaths(path.join(env.repoDir, repo), previous, sha, env.heartbeat.watch, GIT_TIMEOUT_MS).catch(() => ['(unknown)']);
+    if (changed.length > 0) return `${repo} changed ${previous.slice(0, 8)}..${sha.slice(0, 8)}`;
+  }
+  return undefined;
+}
+
+function workEnvironment(env: TickEnvironment, node: NodeIdentity, from: string | undefined, to: string | undefined): Record<string, string> {
+  const { state } = env.identity();
+  return {
+    NODEGRID_ID: node.id,
+    NODEGRID_DEPLOYMENT: node.deployment ?? '',
+    NODEGRID_NODEPART: node.nodepart ?? '',
+    NODEGRID_STACKTYPE: node.stacktype ?? '',
+    NODEGRID_INITGITREPO: node.initgitrepo ?? '',
+    NODEGRID_STATE: state ?? '',
+    NODEGRID_REPO_DIR: env.repoDir,
+    NODEGRID_CHANGED_FROM: from ?? '',
+    NODEGRID_CHANGED_TO: to ?? '',
+  };
+}
+
+function describeTick(result: TickResult): string {
+  const pulled = result.pulled.filter((p) => p.changed).map((p) => `${path.basename(p.repo)} ${p.before?.slice(0, 8) ?? 'none'}..${p.after?.slice(0, 8)}`);
+  const parts = [
+    `tick: ${result.pulled.length} repo${result.pulled.length === 1 ? '' : 's'} pulled${pulled.length ? ` (${pulled.join(', ')})` : ', nothing new'}`,
+    result.busy ? 'work still running in another tick' : result.worked ? `work ${result.workOk ? 'ok' : 'FAILED'} (${result.scripts.map((s) => `${s.script} ${s.ms} ms`).join(', ')})` : 'no work',
+    result.wedged ? 'now WEDGED' : '',
+    result.beat ? 'heartbeat' : '',
+    result.pending > 0 ? `${result.pending} pending` : '',
+    `${result.ms} ms`,
+  ];
+  return parts.filter(Boolean).join('; ');
+}

@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { NodeIdentity } from '../core/event';
+import { killProcessGroup } from '../node/processes';
+
+/**
+ * The node's work scripts, looked up in the original's hierarchy: common, then
+ * part, then stacktype, then stacktype+part. Only those that exist run, in that
+ * order, from the root of the config repo; the first failure stops the rest.
+ */
+export function workScripts(configRepo: string, node: NodeIdentity): string[] {
+  const candidates = ['bin/nodework/common/work.sh'];
+  if (node.nodepart) candidates.push(`bin/nodework/part/${node.nodepart}/work.sh`);
+  if (node.stacktype) candidates.push(`bin/nodework/stacktype/${node.stacktype}/work.sh`);
+  if (node.stacktype && node.nodepart) candidates.push(`bin/nodework/stacktype/${node.stacktype}/part/${node.nodepart}/work.sh`);
+  return candidates.filter((relative) => fs.existsSync(path.join(configRepo, relative)));
+}
+
+export interface ScriptOutcome {
+  readonly script: string;
+  readonly ok: boolean;
+  readonly exitCode: number | null;
+  readonly timedOut: boolean;
+  readonly ms: number;
+  /** The last lines of its output, for the wedged note. */
+  readonly tail: string;
+}
+
+const KEEP_OUTPUT = 8 * 1024;
+
+export function runWorkScript(
+  configRepo: string,
+  relative: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+  onOutput: (line: string) => void,
+): Promise<ScriptOutcome> {
+  const file = path.join(configRepo, relative);
+  // A script committed without its executable bit still runs, with bash.
+  const executable = isExecutable(file);
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(executable ? file : 'bash', executable ? [] : [file], {
+      cwd: configRepo,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    let partial = '';
+    const collect = (chunk: Buffer): void => {
+      const text = partial + chunk.toString('utf8');
+      const lines = text.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) onOutput(line);
+      output = (output + chunk.toString('utf8')).slice(-KEEP_OUTPUT);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killProcessGroup(child.pid);
+    }, timeoutMs);
+    let finished = false;
+    const finish = (exitCode: number | null, error?: string): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      // A service the script started in the background may hold our pipes: stop reading, leave it running.
+      child.stdout.destroy();
+      child.stderr.destroy();
+      if (partial) onOutput(partial);
+      const tail = (error ?? output).trim().split('\n').slice(-3).join(' | ').slice(-300);
+      resolve({ script: relative, ok: exitCode === 0 && !timedOut, exitCode, timedOut, ms: Date.now() - started, tail });
+    };
+    child.on('error', (error) => finish(null, error.message));
+    // 'close' waits for the pipes; a backgrounded grandchild could hold them forever, so after
+    // the script itself exits, give its last output a moment and move on.
+    child.on('close', (code) => finish(code));
+    child.on('exit', (code) => setTimeout(() => finish(code), 200));
+  });
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

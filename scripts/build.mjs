@@ -3,7 +3,7 @@
 // under dist/chunks/ that are loaded only when used. esbuild would otherwise
 // inline every dynamic import() into the entry and V8 would compile it on every start.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -41,3 +41,19 @@ await build({
     js: "import { createRequire as __ngCreateRequire } from 'node:module'; const require = __ngCreateRequire(import.meta.url);",
   },
 });
+
+// The dashboard's page (nodegrid serve): a browser bundle and its static files
+// in web/ beside the entry, so a copied dist/ folder serves it with nothing else.
+const pageDir = `${root}src/web/page/`;
+await build({
+  entryPoints: { app: `${pageDir}main.ts` },
+  outdir: `${outdir}/web`,
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2020',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+for (const file of ['index.html', 'style.css', 'favicon.svg']) copyFileSync(`${pageDir}${file}`, `${outdir}/web/${file}`);

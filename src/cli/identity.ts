@@ -1,13 +1,30 @@
-import { readNodeRecord, requireIdentity } from '../node/nodeinfo';
+import { NodegridError } from '../core/errors';
+import { NODEINFO_FILES, readNodeRecord, requireIdentity, writeInstanceId } from '../node/nodeinfo';
 import type { CliContext } from './context';
 
 /**
  * Commands that publish need an instance id. It comes from instance-id.txt;
- * where that is missing the cloud may be asked (EC2 issue) before failing with
- * a message that says how to set it.
+ * where that is missing and EC2 is enabled, the instance metadata service is
+ * asked (IMDSv2, bounded to about a second so a boot script never hangs) and
+ * the answer is written, so `state set setup` can be a boot script's first line.
  */
 export async function ensureInstanceId(context: CliContext): Promise<string> {
   const nodeinfoDir = context.settings.nodeinfoDir.path;
   const record = readNodeRecord(nodeinfoDir);
-  return requireIdentity(record, nodeinfoDir).id;
+  // An id that is present but invalid is the operator's to fix, never silently replaced.
+  const invalid = record.problems.some((problem) => problem.startsWith(NODEINFO_FILES.id));
+  if (record.identity.id !== undefined || invalid || !context.settings.config.ec2.enabled) return requireIdentity(record, nodeinfoDir).id;
+
+  const { readInstanceMetadata } = await import('../sinks/ec2/imds');
+  let instanceId: string;
+  try {
+    ({ instanceId } = await readInstanceMetadata());
+  } catch (error) {
+    throw new NodegridError('E_NO_IDENTITY', `no instance id: ${NODEINFO_FILES.id} is missing in ${nodeinfoDir} and ${error instanceof Error ? error.message : String(error)}`, {
+      hint: 'set it with: nodegrid init --id <id> (or set ec2.enabled: false on nodes outside EC2)',
+    });
+  }
+  writeInstanceId(nodeinfoDir, instanceId);
+  context.log.write(`instance id ${instanceId} read from EC2 instance metadata and written to ${NODEINFO_FILES.id}`);
+  return instanceId;
 }

@@ -2,11 +2,23 @@ import { Command, CommanderError } from 'commander';
 import { errorMessage, exitCodeFor, NodegridError, EXIT_CODES } from '../core/errors';
 import { redactSecrets } from '../core/secrets';
 import { COMMIT, VERSION } from '../core/version';
+import { registerAtCommand } from './at';
+import { registerAuditCommand } from './audit';
+import { registerChatCommands } from './chat';
+import { registerFindCommand } from './find';
+import { registerHistoryCommand } from './history';
 import { registerInfoCommand } from './info';
 import { registerInitCommand } from './init';
+import { registerMonitorCommand } from './monitor';
+import { registerNodesCommand } from './nodes';
+import { registerNotifyCommand } from './notify';
 import { createOutput } from './output';
 import { registerOutboxCommands } from './outbox';
+import { registerPresenceCommands } from './presence';
+import { registerServeCommand } from './serve';
 import { registerStateCommands } from './state';
+import { registerTickCommands } from './tick';
+import { registerInstallCommand } from './install';
 
 /**
  * The nodegrid command line. Each command lives in its own file under cli/
@@ -43,6 +55,18 @@ Examples:
   registerStateCommands(program);
   registerInfoCommand(program);
   registerOutboxCommands(program);
+  registerPresenceCommands(program);
+  registerTickCommands(program);
+  registerInstallCommand(program);
+  registerNotifyCommand(program);
+  registerChatCommands(program);
+  registerAuditCommand(program);
+  registerNodesCommand(program);
+  registerFindCommand(program);
+  registerHistoryCommand(program);
+  registerAtCommand(program);
+  registerMonitorCommand(program);
+  registerServeCommand(program);
 
   // Every subcommand exits through the same mapping, not commander's own exit(1).
   const applyOverride = (command: Command): void => {

@@ -13,7 +13,11 @@ export interface NodeIdentity {
   readonly initgitrepo?: string | undefined;
 }
 
-export type EventKind = 'state' | 'heartbeat' | 'notify';
+/**
+ * state: a lifecycle change. heartbeat: "alive this minute". notify: free text.
+ * announce: "publish my current document again" (`presence push`), no state change.
+ */
+export type EventKind = 'state' | 'heartbeat' | 'notify' | 'announce';
 
 export interface NodeEvent {
   /** Unique id; sinks use it to stay idempotent under at-least-once delivery. */
@@ -55,5 +59,7 @@ export function describeEvent(event: NodeEvent): string {
       return `${event.node.id}: heartbeat ${event.time.slice(0, 16).replace(/[-:T]/g, '')}`;
     case 'notify':
       return `${nodeLabel(event.node)}: ${event.message ?? ''}${note}`;
+    case 'announce':
+      return `${nodeLabel(event.node)}: announce ${event.state ?? '(no state yet)'}${note}`;
   }
 }

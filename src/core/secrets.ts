@@ -6,7 +6,7 @@ const SECRET_PATTERNS: RegExp[] = [
   /\b(?:AKIA|ASIA|AIDA|AROA)[0-9A-Z]{16}\b/, // AWS access key ids
   /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/, // AWS secret access keys (40 base64 chars)
   /\bxox[abposr]-[A-Za-z0-9-]{10,}/, // Slack tokens
-  /\bhooks\.slack\.com\/services\/[A-Za-z0-9/]+/, // Slack webhook paths
+  /\bhooks\.slack\.com\/services\/[A-Za-z0-9]+\/[A-Za-z0-9/]+/, // Slack webhook paths (not the redacted form "services/T…/****")
   /\bgh[pousr]_[A-Za-z0-9]{30,}/, // GitHub tokens
   /\bgithub_pat_[A-Za-z0-9_]{20,}/,
   /\bglpat-[A-Za-z0-9_-]{20,}/, // GitLab tokens

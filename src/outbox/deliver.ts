@@ -44,7 +44,9 @@ export async function deliverPending(run: DeliveryRun): Promise<SinkReport[]> {
 
 async function deliverOneSink(run: DeliveryRun, descriptor: SinkDescriptor, deadline: number): Promise<SinkReport> {
   const queue = new SinkQueue(run.outboxDir, descriptor.name);
-  const redact = (text: string): string => redactSecrets(text, descriptor.secrets);
+  // Every sink's secrets, not only this one's: an error text may echo anything (a proxy's error page, a shared receiver).
+  const knownSecrets = [...new Set(run.descriptors.flatMap((d) => d.secrets))];
+  const redact = (text: string): string => redactSecrets(text, knownSecrets);
   const report = (delivered: number, extra: Partial<SinkReport> = {}): SinkReport => ({
     sink: descriptor.name,
     delivered,
@@ -80,9 +82,12 @@ async function deliverOneSink(run: DeliveryRun, descriptor: SinkDescriptor, dead
       const batch = queue.peek(descriptor.maxBatch);
       if (batch.length === 0 || Date.now() >= deadline) break;
       const outcome = await attempt(sink, batch.map((q) => q.event), deadline, run.log, redact);
-      const done = Math.min(Math.max(outcome.delivered, 0), batch.length);
+      const leading = Math.min(Math.max(outcome.delivered, 0), batch.length);
+      const outOfOrder = new Set(outcome.deliveredIds ?? []);
+      const doneFiles = batch.filter((q, index) => index < leading || outOfOrder.has(q.event.id)).map((q) => q.file);
+      const done = doneFiles.length;
       if (done > 0) {
-        queue.remove(batch.slice(0, done).map((q) => q.file));
+        queue.remove(doneFiles);
         delivered += done;
         const current = queue.readStatus();
         queue.writeStatus({ ...current, attempts: 0, permanentFailures: 0, lastError: undefined, nextAttemptAt: undefined, deliveredTotal: current.deliveredTotal + done });
@@ -93,11 +98,13 @@ async function deliverOneSink(run: DeliveryRun, descriptor: SinkDescriptor, dead
       const next = recordFailure(queue, outcome.failure, lastError, run.policy);
       run.log.write(`delivery to ${descriptor.name} failed (attempt ${next.attempts}): ${lastError}`);
       if (outcome.failure.permanent && next.permanentFailures >= run.policy.maxPermanentFailures) {
-        const head = queue.peek(1)[0];
-        if (head) {
-          queue.moveToFailed(head.file);
+        const named = new Set(outcome.failure.eventIds ?? []);
+        const refused = named.size > 0 ? batch.filter((q) => named.has(q.event.id) && !doneFiles.includes(q.file)) : queue.peek(1);
+        for (const entry of refused) queue.moveToFailed(entry.file);
+        if (refused.length > 0) {
           queue.writeStatus({ ...next, attempts: 0, permanentFailures: 0, nextAttemptAt: undefined });
-          run.log.write(`gave up on event ${head.event.seq} for ${descriptor.name} after ${next.permanentFailures} refusals: ${lastError}`);
+          const seqs = refused.map((q) => q.event.seq).join(', ');
+          run.log.write(`gave up on event${refused.length === 1 ? '' : 's'} ${seqs} for ${descriptor.name} after ${next.permanentFailures} refusals: ${lastError}`);
         }
         continue;
       }

@@ -25,7 +25,7 @@ export interface QueuedEvent {
 }
 
 const EMPTY_STATUS: QueueStatus = { attempts: 0, permanentFailures: 0, deliveredTotal: 0, failuresTotal: 0 };
-const EVENT_FILE = /^\d{12}-(state|heartbeat|notify)-[A-Za-z0-9-]+\.json$/;
+const EVENT_FILE = /^\d{12}-(state|heartbeat|notify|announce)-[A-Za-z0-9-]+\.json$/;
 
 export function queueDirName(sinkName: string): string {
   // Sink names are "kind:name" with validated names; keep the folder readable.

@@ -1,5 +1,8 @@
 import type { Config } from '../config/schema';
+import { chatSinkDescriptor } from './chat/index';
+import { ec2SinkDescriptor } from './ec2/index';
 import { execSinkDescriptor } from './exec/index';
+import { presenceSinkDescriptors } from './presence-git/index';
 import type { SinkDescriptor } from './sink';
 
 /**
@@ -11,6 +14,11 @@ export interface SinkEnvironment {
   readonly homeDir: string;
 }
 
-export function buildSinkDescriptors(config: Config, _environment: SinkEnvironment): SinkDescriptor[] {
-  return [...config.sinks.exec.map(execSinkDescriptor)];
+export function buildSinkDescriptors(config: Config, environment: SinkEnvironment): SinkDescriptor[] {
+  return [
+    ...config.sinks.exec.map(execSinkDescriptor),
+    ...presenceSinkDescriptors(config.presence, environment.homeDir),
+    ...config.chat.destinations.map((destination) => chatSinkDescriptor(destination, environment)),
+    ...(config.ec2.enabled ? [ec2SinkDescriptor(config.ec2)] : []),
+  ];
 }

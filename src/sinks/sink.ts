@@ -21,11 +21,22 @@ export interface SinkFailure {
   readonly permanent?: boolean | undefined;
   /** The destination asked us to wait (429 Retry-After, throttling). */
   readonly retryAfterMs?: number | undefined;
+  /**
+   * With `permanent`: the events the refusal concerns (a chat digest carries
+   * several); they are given up together. Default: the first pending event.
+   */
+  readonly eventIds?: readonly string[] | undefined;
 }
 
 export interface DeliveryOutcome {
   /** Events delivered, counted from the front of the batch. */
   readonly delivered: number;
+  /**
+   * Events delivered out of order, by id, besides the first `delivered`: a
+   * sink may send an urgent event ahead of older ones (chat sends a wedged
+   * node's message before a digest of chatty changes that waited).
+   */
+  readonly deliveredIds?: readonly string[] | undefined;
   readonly failure?: SinkFailure | undefined;
 }
 

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { NodegridError } from '../core/errors';
+import type { HealthRules } from '../core/health';
+import { describeValue } from '../core/ids';
+import { loadGrid, locateGrid, type GridLocation, type LoadedGrid } from '../grid/load';
+import { classifyGrid, type GridNode } from '../grid/view';
+import type { CliContext } from './context';
+
+/**
+ * The options every reading command shares (--presence, --remote, --now) and
+ * the one way they open the grid, so nodes, find, history, at and monitor
+ * read presence identically.
+ */
+export interface GridSourceFlags {
+  presence?: string;
+  remote?: string;
+  now?: string;
+}
+
+export function addGridSourceOptions(command: Command, withNow = true): Command {
+  command
+    .option('--presence <dir>', 'read a presence folder or checkout (the folder that contains it/presence/)')
+    .option('--remote <url>', 'fetch this presence git remote into a read-only clone under $NODEGRID_HOME/grid (default: presence.remote)');
+  if (withNow) command.option('--now <time>', 'evaluate as of this time (ISO, e.g. 2015-10-08T21:13:00Z) instead of the clock');
+  return command;
+}
+
+export function parseNow(text: string | undefined): Date {
+  if (text === undefined) return new Date();
+  const date = new Date(text);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(date.getTime())) {
+    throw new NodegridError('E_BAD_INPUT', `--now ${describeValue(text)} is not an ISO time such as 2015-10-08T21:13:00Z`);
+  }
+  return date;
+}
+
+export function healthRules(context: CliContext): HealthRules {
+  const { grid, presence } = context.settings.config;
+  return { zombieAfterMinutes: grid.zombieAfterMinutes, staleAfterBeats: grid.staleAfterBeats, beatEveryMinutes: presence.heartbeat.everyMinutes };
+}
+
+export function locate(context: CliContext, flags: GridSourceFlags): Promise<GridLocation> {
+  return locateGrid({ presenceDir: flags.presence, remoteUrl: flags.remote, presence: context.settings.config.presence, homeDir: context.home.root });
+}
+
+export interface OpenedGrid {
+  readonly grid: LoadedGrid;
+  readonly nodes: GridNode[];
+  readonly now: Date;
+}
+
+/** Reads and classifies the grid; every skipped file is named on stderr and nothing else stops. */
+export async function openGrid(context: CliContext, flags: GridSourceFlags, location?: GridLocation): Promise<OpenedGrid> {
+  const now = parseNow(flags.now);
+  const where = location ?? (await locate(context, flags));
+  const grid = await loadGrid(where, { now, lookbackHours: context.settings.config.grid.beatLookbackHours });
+  for (const problem of grid.problems) context.out.warn(`${safeText(problem.file)}: ${safeText(problem.message)} (skipped)`);
+  return { grid, nodes: classifyGrid(grid.records, grid.beats, now, healthRules(context)), now };
+}
+
+/** File names and messages come from hostile data: no control characters, bounded length. */
+export function safeText(text: string): string {
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return clean.length > 200 ? `${clean.slice(0, 200)}… (${clean.length} characters)` : clean;
+}

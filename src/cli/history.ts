@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { assertInstanceId } from '../core/ids';
+import { parseTss, humanTime } from '../core/time';
+import { nodeHistory } from '../grid/time-travel';
+import { openContext } from './context';
+import { addGridSourceOptions, openGrid, type GridSourceFlags } from './grid-source';
+
+export function registerHistoryCommand(program: Command): void {
+  const command = program
+    .command('history')
+    .description('every state a node went through, from the presence repository (git history and statelog)')
+    .argument('<id>', 'the instance id')
+    .option('--json', 'print one JSON object: id, states [{state, tss, commit, committedAt}], versions, limits');
+  addGridSourceOptions(command, false).addHelpText(
+    'after',
+    `
+From a git remote or a checkout, every version of the node's document is read,
+so states that later fell out of its statelog are still shown. A plain folder
+has only the current statelog, and says so.
+
+Examples:
+  $ nodegrid history i-4e7cb59a
+  $ nodegrid history i-4e7cb59a --remote git@github.com:acme/grid-presence.git --json`,
+  );
+  command.action(async (id: string, options: GridSourceFlags & { json?: boolean }, cmd: Command) => {
+    const nodeId = assertInstanceId(id, 'the id');
+    const context = await openContext(cmd);
+    const { grid } = await openGrid(context, options);
+    const current = grid.records.find((r) => r.id === nodeId);
+    const history = await nodeHistory(grid.location, nodeId, current);
+    for (const limit of history.limits) context.out.warn(limit);
+    if (context.out.json) {
+      context.out.resultJson(history);
+      return;
+    }
+    for (const step of history.states) {
+      const at = parseTss(step.tss);
+      context.out.result(`${at ? humanTime(at) : step.tss}  ${step.state.padEnd(14)} ${step.commit ? step.commit.slice(0, 12) : '(statelog)'}`);
+    }
+    context.out.info(`${history.states.length} state${history.states.length === 1 ? '' : 's'} of ${nodeId}${history.versions > 0 ? ` across ${history.versions} document versions` : ''}`);
+  });
+}

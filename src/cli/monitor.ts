@@ -1,0 +1,117 @@
+import type { Command } from 'commander';
+import { NodegridError } from '../core/errors';
+import { troubledCount } from '../grid/monitor';
+import { monitorLayout } from '../grid/monitor-memory';
+import { runMonitorPass, type MonitorEnvironment } from '../grid/monitor-pass';
+import { countHealth, describeCounts } from '../grid/query';
+import { acquireLock, sleep } from '../node/lock';
+import { openContext, parseSeconds, type CliContext } from './context';
+import { addGridSourceOptions, locate, openGrid, type GridSourceFlags } from './grid-source';
+
+export function registerMonitorCommand(program: Command): void {
+  const command = program
+    .command('monitor')
+    .description('the observer that notices silence: classify every node each pass and announce each health transition once')
+    .option('--once', 'one pass, then exit (for cron); exit 3 when any node is not alive or retired')
+    .option('--interval <seconds>', 'seconds between passes when running continuously', '60')
+    .option('--wait <seconds>', 'how long each pass may spend delivering its announcements (default 30)')
+    .option('--json', 'print each pass as one JSON object');
+  addGridSourceOptions(command).addHelpText(
+    'after',
+    `
+Announcements (e.g. "i-4e7cb59a:fed1/db1: alive -> stale (last heartbeat 4 min ago)")
+go through the monitor's own outbox under $NODEGRID_HOME/monitor to the chat
+destinations: critical for stale, zombie and wedged, chatty for recoveries.
+When more than grid.massSilenceRatio (25 %) of the nodes alive last pass go
+silent at once, one critical message says the observer or the git host is the
+likely fault instead. Chatty state changes are posted as one grid-wide digest
+per pass to destinations with "via: monitor". What was announced is kept, so a
+second pass over unchanged presence sends nothing.
+
+Examples:
+  $ nodegrid monitor --once --remote git@github.com:acme/grid-presence.git
+  */5 * * * * nodegrid monitor --once --presence /srv/presence || true
+  $ nodegrid monitor --interval 60`,
+  );
+  command.action(async (options: MonitorOptions, cmd: Command) => monitor(cmd, options));
+}
+
+interface MonitorOptions extends GridSourceFlags {
+  once?: boolean;
+  interval?: string;
+  wait?: string;
+  json?: boolean;
+}
+
+async function monitor(command: Command, options: MonitorOptions): Promise<void> {
+  const intervalSeconds = parseSeconds(options.interval, '--interval') ?? 60;
+  if (!options.once && intervalSeconds < 1) throw new NodegridError('E_BAD_INPUT', '--interval must be at least 1 second');
+  const budgetMs = (parseSeconds(options.wait, '--wait') ?? 30) * 1000;
+  const context = await openContext(command);
+  const environment = monitorEnvironment(context, budgetMs);
+  const lock = await acquireLock(environment.layout.lockFile, { timeoutMs: 0, what: 'the monitor lock (another nodegrid monitor runs with this home)' });
+  let stop = false;
+  const onSignal = (): void => {
+    stop = true;
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const location = await locate(context, options);
+    for (;;) {
+      // A pass re-reads presence (and fetches a remote) so each pass sees the grid afresh.
+      const troubled = await onePass(context, environment, options, options.once ? location : undefined);
+      if (options.once) {
+        if (troubled > 0) throw new NodegridError('E_PROBLEMS_FOUND', `${troubled} node${troubled === 1 ? ' is' : 's are'} not alive or retired`);
+        return;
+      }
+      for (let waited = 0; waited < intervalSeconds * 1000 && !stop; waited += 200) await sleep(200);
+      if (stop) return;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await lock.release();
+  }
+}
+
+async function onePass(context: CliContext, environment: MonitorEnvironment, options: MonitorOptions, location: Awaited<ReturnType<typeof locate>> | undefined): Promise<number> {
+  const { nodes, now } = await openGrid(context, options, location);
+  const report = await runMonitorPass(environment, nodes, now);
+  const counts = countHealth(nodes);
+  if (context.out.json) {
+    context.out.result(JSON.stringify({ time: now.toISOString(), counts, announcements: report.announcements, digests: report.digests, delivery: report.delivery }));
+  } else {
+    for (const a of report.announcements) context.out.result(`${a.node.id}:${a.node.deployment ?? '?'}/${a.node.nodepart ?? '?'}: ${a.message}${a.note ? ` (${a.note})` : ''}`);
+    for (const d of report.digests) context.out.info(`digest of ${d.changes} change${d.changes === 1 ? '' : 's'} to chat:${d.destination}: ${d.posted ? 'posted' : 'not taken, kept for the next pass'}`);
+    for (const r of report.delivery) if (r.pending > 0) context.out.info(`pending: ${r.sink} (${r.pending}): ${r.error ?? 'not delivered yet'}`);
+    context.out.info(`${now.toISOString()}: ${describeCounts(counts)}; ${report.announcements.length} announcement${report.announcements.length === 1 ? '' : 's'}`);
+  }
+  return troubledCount(nodes);
+}
+
+function monitorEnvironment(context: CliContext, budgetMs: number): MonitorEnvironment {
+  const { config } = context.settings;
+  return {
+    layout: monitorLayout(context.home.root),
+    // Announcements are for people: the chat destinations, each its own queue in the monitor's outbox.
+    sinks: context.sinks.filter((sink) => sink.name.startsWith('chat:')),
+    digestDestinations: config.chat.destinations.filter((d) => d.via === 'monitor'),
+    lifecycle: context.settings.lifecycle,
+    massSilenceRatio: config.grid.massSilenceRatio,
+    maxPerSink: config.outbox.maxPerSink,
+    policy: { backoffMs: config.outbox.backoffSeconds * 1000, maxBackoffMs: config.outbox.maxBackoffSeconds * 1000, maxPermanentFailures: config.outbox.maxPermanentFailures },
+    log: context.log,
+    deliveryBudgetMs: budgetMs,
+    warn: (message) => context.out.warn(message),
+    postDigest: async (destination, changes, now) => {
+      // Loaded only when there is a digest to post: the chat code is not needed by a quiet pass.
+      const [{ formatGridDigest }, { sendChatMessage }] = await Promise.all([import('../sinks/chat/digest'), import('../sinks/chat/send')]);
+      const message = formatGridDigest(changes, { now });
+      if (!message) return true;
+      const result = await sendChatMessage(destination, message, { homeDir: monitorLayout(context.home.root).root, deadline: Date.now() + budgetMs });
+      if (!result.ok) context.log.write(`monitor: digest to chat:${destination.name} failed: ${result.failure?.message ?? 'no answer'}`);
+      return result.ok;
+    },
+  };
+}

@@ -1,0 +1,202 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { isHeartbeatDue } from '../core/beat-cadence';
+import { NodegridError } from '../core/errors';
+import { nodeLabel } from '../core/event';
+import { assertInstanceId } from '../core/ids';
+import { currentDocumentPath } from '../core/presence-doc';
+import { flattimeMinute, humanTime, parseTss } from '../core/time';
+import { latestBeats, minutesBetween } from '../grid/heartbeats';
+import { parsePresenceDocument } from '../grid/presence-reader';
+import { gitSource } from '../grid/presence-source';
+import { readTextIfExists, writeFileAtomic } from '../node/files';
+import { recordPlainEvent } from '../node/record';
+import { SinkQueue } from '../outbox/queue';
+import { presenceRemotes, type PresenceRemote } from '../sinks/presence-git/remotes';
+import { fetchPresence } from '../sinks/presence-git/snapshot';
+import { deliveryBudgetMs, lockTimeoutMs, openContext, parseSeconds, type CliContext } from './context';
+import { reportPending, runDelivery } from './delivery';
+import { ensureInstanceId } from './identity';
+
+export function registerPresenceCommands(program: Command): void {
+  const presence = program
+    .command('presence')
+    .description("this node's document and heartbeat in the shared presence git repository")
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ nodegrid presence push               # re-announce this node's current document
+  $ nodegrid presence heartbeat          # write this minute's flattime beat
+  $ nodegrid presence show               # what the presence repository says about this node
+  $ nodegrid presence show i-4e7cb59a --json`,
+    );
+
+  presence
+    .command('push')
+    .description('publish the current document again (after a config change, or when the repository lost it)')
+    .option('--wait <seconds>', 'how long to try delivering (env NODEGRID_WAIT, config outbox.waitSeconds, default 10)')
+    .option('--lock-timeout <seconds>', 'how long to wait for another nodegrid on this node (default 30); exit 75 after')
+    .option('--json', 'print the event and what is still pending as JSON')
+    .addHelpText(
+      'after',
+      `
+Exit 0 once the document is on every presence remote, 4 when it is still queued.
+
+Examples:
+  $ nodegrid presence push
+  $ nodegrid presence push --wait 60 || nodegrid outbox`,
+    )
+    .action(async (options: PushOptions, command: Command) => pushDocument(command, options));
+
+  presence
+    .command('heartbeat')
+    .description("write this minute's beat to it/presence/flattime/…/<id>.json (at most every presence.heartbeat.everyMinutes)")
+    .option('--force', 'beat even if the last beat is more recent than presence.heartbeat.everyMinutes')
+    .option('--wait <seconds>', 'how long to try delivering (default: config outbox.waitSeconds)')
+    .option('--no-wait', 'queue only; deliver later')
+    .option('--lock-timeout <seconds>', 'how long to wait for another nodegrid on this node (default 30); exit 75 after')
+    .option('--json', 'print what happened as JSON')
+    .addHelpText(
+      'after',
+      `
+Exit 0 once the beat is recorded (delivery may still be pending: see nodegrid outbox).
+
+Examples:
+  $ nodegrid presence heartbeat                   # from cron every minute
+  $ nodegrid presence heartbeat --force --no-wait`,
+    )
+    .action(async (options: HeartbeatOptions, command: Command) => heartbeat(command, options));
+
+  presence
+    .command('show')
+    .description('what the presence repository says about a node (default: this one)')
+    .argument('[id]', 'the instance id to look up')
+    .option('--remote <name>', 'which presence remote (as in `nodegrid info`, without "presence:"); default the first')
+    .option('--wait <seconds>', 'time budget for fetching (default 30)')
+    .option('--json', 'print one JSON object')
+    .addHelpText(
+      'after',
+      `
+Exit 3 when the repository has no usable document for the node.
+
+Examples:
+  $ nodegrid presence show
+  $ nodegrid presence show i-4e7cb59a --json | jq -r .record.state`,
+    )
+    .action(async (id: string | undefined, options: ShowOptions, command: Command) => show(command, id, options));
+}
+
+interface PushOptions {
+  wait?: string;
+  lockTimeout?: string;
+  json?: boolean;
+}
+
+interface HeartbeatOptions extends PushOptions {
+  force?: boolean;
+  wait?: string;
+}
+
+interface ShowOptions {
+  remote?: string;
+  wait?: string;
+  json?: boolean;
+}
+
+function requireRemotes(context: CliContext): PresenceRemote[] {
+  const remotes = presenceRemotes(context.settings.config.presence);
+  if (remotes.length === 0) {
+    throw new NodegridError('E_CONFIG', `no presence remote is configured in ${context.settings.configFile.path}`, {
+      hint: 'add presence.remote (a git URL or path), e.g. presence: { remote: "git@github.com:acme/grid-presence.git" }',
+    });
+  }
+  return remotes;
+}
+
+function presencePending(context: CliContext): Record<string, number> {
+  const pending: Record<string, number> = {};
+  for (const sink of context.sinks) if (sink.name.startsWith('presence:')) pending[sink.name] = new SinkQueue(context.home.outboxDir, sink.name).pendingCount();
+  return pending;
+}
+
+async function pushDocument(command: Command, options: PushOptions): Promise<void> {
+  const context = await openContext(command);
+  requireRemotes(context);
+  await ensureInstanceId(context);
+  const event = await recordPlainEvent(context.recordContext({ lockTimeoutMs: lockTimeoutMs(options) }), { kind: 'announce', severity: 'quiet' });
+  const reports = await runDelivery(context, deliveryBudgetMs(context, options), true);
+  const pending = presencePending(context);
+  const remaining = Object.values(pending).reduce((sum, n) => sum + n, 0);
+  if (context.out.json) context.out.resultJson({ event, pending });
+  else {
+    if (remaining === 0) context.out.result(`announced ${event.state ?? '(no state yet)'} (${nodeLabel(event.node)}) on ${Object.keys(pending).join(', ')}`);
+    reportPending(context, reports);
+  }
+  if (remaining > 0) throw new NodegridError('E_PENDING', `the document is queued but not on every presence remote yet (${remaining} event(s) pending)`, { hint: 'see: nodegrid outbox' });
+}
+
+async function heartbeat(command: Command, options: HeartbeatOptions): Promise<void> {
+  const context = await openContext(command);
+  const { presence } = context.settings.config;
+  requireRemotes(context);
+  await ensureInstanceId(context);
+  const lastFile = path.join(context.home.root, 'presence', 'last-heartbeat');
+  const lastText = readTextIfExists(lastFile)?.trim();
+  const last = lastText ? new Date(lastText) : undefined;
+  const now = new Date();
+  if (!options.force && !isHeartbeatDue(last, now, presence.heartbeat.everyMinutes)) {
+    const message = `not due: last beat ${last ? humanTime(last) : 'never'}, every ${presence.heartbeat.everyMinutes} min (use --force to beat anyway)`;
+    if (context.out.json) context.out.resultJson({ beat: false, reason: message });
+    else context.out.info(message);
+    return;
+  }
+  const event = await recordPlainEvent(context.recordContext({ lockTimeoutMs: lockTimeoutMs(options) }), { kind: 'heartbeat', now });
+  fs.mkdirSync(path.dirname(lastFile), { recursive: true });
+  writeFileAtomic(lastFile, `${event.time}\n`);
+  const budgetMs = deliveryBudgetMs(context, options);
+  const reports = budgetMs > 0 ? await runDelivery(context, budgetMs, true) : [];
+  const minute = flattimeMinute(new Date(event.time));
+  if (context.out.json) context.out.resultJson({ beat: true, minute, event, pending: presencePending(context) });
+  else {
+    context.out.result(`heartbeat ${minute} (${event.node.id})`);
+    reportPending(context, reports);
+  }
+}
+
+async function show(command: Command, idArgument: string | undefined, options: ShowOptions): Promise<void> {
+  const context = await openContext(command);
+  const remotes = requireRemotes(context);
+  const remote = options.remote === undefined ? remotes[0]! : remotes.find((r) => r.name === options.remote || `presence:${r.name}` === options.remote);
+  if (!remote) throw new NodegridError('E_BAD_INPUT', `no presence remote named ${JSON.stringify(options.remote!.slice(0, 64))}; configured: ${remotes.map((r) => r.name).join(', ')}`);
+  const id = idArgument === undefined ? await ensureInstanceId(context) : assertInstanceId(idArgument, 'the id to show');
+  const budgetMs = (parseSeconds(options.wait, '--wait') ?? 30) * 1000;
+  const fetched = await fetchPresence(context.settings.config.presence, remote, context.home.root, budgetMs);
+  const file = currentDocumentPath(id);
+  const where = `${remote.shownUrl} (${fetched.main.branch}${fetched.main.tip ? ` @ ${fetched.main.tip.slice(0, 12)}` : ', no such branch yet'})`;
+  const bytes = fetched.main.ref ? (await gitSource(fetched.gitDir, fetched.main.ref, { secrets: remote.secrets }).readMany([file])).get(file) : undefined;
+  const parsed = bytes === undefined ? undefined : parsePresenceDocument(bytes.toString('utf8'), file, id);
+  const beats = fetched.heartbeat.ref ? await latestBeats(gitSource(fetched.gitDir, fetched.heartbeat.ref, { secrets: remote.secrets }), { hoursBack: 24 }) : new Map<string, string>();
+  const lastBeat = beats.get(id);
+  const record = parsed?.ok ? parsed.record : undefined;
+  const problem = bytes === undefined ? `no document for ${id} at ${file}` : parsed && !parsed.ok ? `${file} ${parsed.problem}` : undefined;
+
+  if (context.out.json) {
+    context.out.resultJson({ id, remote: remote.shownUrl, branch: fetched.main.branch, tip: fetched.main.tip ?? null, file, record: record ?? null, lastBeat: lastBeat ?? null, problem: problem ?? null });
+  } else if (record) {
+    const since = record.statetss ? parseTss(record.statetss) : undefined;
+    context.out.result(`${nodeLabel({ ...record, id })} ${record.state ?? '(no state)'}${since ? ` since ${humanTime(since)}` : ''}`);
+    context.out.result(`  remote:    ${where}`);
+    context.out.result(`  file:      ${file}`);
+    if (record.stacktype) context.out.result(`  stacktype: ${record.stacktype}`);
+    context.out.result(`  statelog:  ${record.statelog.map((e) => `${e.state} ${e.tss}`).join(', ') || '(empty)'}`);
+    const ago = lastBeat ? minutesBetween(lastBeat, flattimeMinute(new Date())) : undefined;
+    context.out.result(`  last beat: ${lastBeat ? `${lastBeat}${ago !== undefined ? ` (${ago} min ago)` : ''}` : 'none in the last 24 h'}`);
+    for (const [key, value] of Object.entries(record.extra)) context.out.result(`  ${`${key}:`.padEnd(10)} ${JSON.stringify(value).slice(1, -1)}`);
+    for (const warning of record.warnings) context.out.warn(`${file}: ${warning}`);
+  }
+  if (problem) {
+    throw new NodegridError('E_PROBLEMS_FOUND', `${problem} on ${where}`, { hint: 'publish it with: nodegrid presence push (on that node)' });
+  }
+}

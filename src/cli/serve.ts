@@ -1,0 +1,105 @@
+import type { Command } from 'commander';
+import { NodegridError } from '../core/errors';
+import { describeValue } from '../core/ids';
+import { loadGrid, type GridLocation } from '../grid/load';
+import { classifyGrid } from '../grid/view';
+import { openContext, parseSeconds, type CliContext } from './context';
+import { addGridSourceOptions, healthRules, locate, parseNow, type GridSourceFlags } from './grid-source';
+
+export function registerServeCommand(program: Command): void {
+  const command = program
+    .command('serve')
+    .description('the grid in a browser: summary, nodes, history and events, updated live; read-only')
+    .option('--port <port>', 'TCP port (0 picks a free one)', '8080')
+    .option('--host <address>', 'address to listen on; anything but loopback needs --token', '127.0.0.1')
+    .option('--refresh <seconds>', 're-read presence (fetching a remote) this often and push changes to open pages', '30')
+    .option('--token <token>', `require this token (at least 16 characters) for every request (env NODEGRID_SERVE_TOKEN, which keeps it out of ps)`);
+  addGridSourceOptions(command).addHelpText(
+    'after',
+    `
+The page and its scripts are served by nodegrid itself (no CDN, no internet).
+It listens on 127.0.0.1 unless --host says otherwise; on any other address it
+refuses to start without a token. With a token, open /login?token=<token> once
+(it sets an HttpOnly cookie), or send "Authorization: Bearer <token>".
+JSON for scripts: /api/nodes (same fields as nodes --json), /api/nodes/<id>/history,
+/api/events; changes are pushed to pages as Server-Sent Events on /events.
+With --now the clock is frozen at that time (demos, screenshots).
+
+Examples:
+  $ nodegrid serve --presence /root/gitrepo/presence
+  $ nodegrid serve --remote git@github.com:acme/grid-presence.git --refresh 60
+  $ NODEGRID_SERVE_TOKEN=$(openssl rand -hex 16) nodegrid serve --host 0.0.0.0 --port 8080
+  $ curl -s -H "Authorization: Bearer $NODEGRID_SERVE_TOKEN" http://127.0.0.1:8080/api/nodes | jq '.counts'`,
+  );
+  command.action(async (options: ServeOptions, cmd: Command) => serve(cmd, options));
+}
+
+interface ServeOptions extends GridSourceFlags {
+  port: string;
+  host: string;
+  refresh: string;
+  token?: string;
+}
+
+async function serve(command: Command, options: ServeOptions): Promise<void> {
+  const port = Number(options.port);
+  if (!/^\d{1,5}$/.test(options.port) || port > 65_535) throw new NodegridError('E_BAD_INPUT', `--port ${describeValue(options.port)} is not a port number (0-65535)`);
+  const refreshSeconds = parseSeconds(options.refresh, '--refresh') ?? 30;
+  if (refreshSeconds < 1) throw new NodegridError('E_BAD_INPUT', '--refresh must be at least 1 second');
+  const token = options.token ?? (process.env.NODEGRID_SERVE_TOKEN || undefined);
+  const host = options.host.trim();
+  // Loaded only here: `serve` is the one command that needs the server, and the entry stays small.
+  const { startDashboard } = await import('../web/server');
+  const { isLoopbackAddress, MIN_TOKEN_LENGTH } = await import('../web/auth');
+  if (host === '' || /\s/.test(host)) throw new NodegridError('E_BAD_INPUT', `--host ${describeValue(options.host)} is not an address`);
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
+    throw new NodegridError('E_BAD_INPUT', `the token is too short: use at least ${MIN_TOKEN_LENGTH} characters`, { hint: 'e.g. NODEGRID_SERVE_TOKEN=$(openssl rand -hex 16)' });
+  }
+  if (!isLoopbackAddress(host) && token === undefined) {
+    throw new NodegridError('E_BAD_INPUT', `refusing to serve the grid on ${describeValue(host)} without a token: anyone who can reach that address could read it`, {
+      hint: 'set NODEGRID_SERVE_TOKEN (or --token) to at least 16 random characters, or listen on 127.0.0.1',
+    });
+  }
+  const fixedNow = options.now === undefined ? undefined : parseNow(options.now);
+  const context = await openContext(command);
+  const first = await locate(context, options);
+  const read = readerFor(context, options, first, fixedNow);
+  const dashboard = await startDashboard({
+    host,
+    port,
+    token,
+    refreshSeconds,
+    read,
+    source: first.description,
+    stateColors: Object.fromEntries([...context.settings.lifecycle.states.values()].map((s) => [s.name, s.color])),
+    secrets: context.secrets,
+    log: (line) => context.out.warn(line),
+  });
+  context.out.result(`nodegrid dashboard at ${dashboard.url}`);
+  context.out.info(`reading ${first.description} every ${refreshSeconds} s; read-only; stop with Ctrl-C`);
+  context.out.info(token === undefined ? 'no token: only this machine (loopback) can open it' : `token required: open ${dashboard.url}login?token=<token> once, or send Authorization: Bearer <token>`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await dashboard.close();
+}
+
+/**
+ * Each refresh reads presence afresh: a folder is re-read in place, a remote
+ * is fetched again. Skipped files are reported once, at start, not every pass.
+ */
+function readerFor(context: CliContext, flags: GridSourceFlags, first: GridLocation, fixedNow: Date | undefined) {
+  let location: GridLocation | undefined = first;
+  let warned = false;
+  return async () => {
+    const where = location ?? (await locate(context, flags));
+    location = undefined;
+    if (flags.presence !== undefined) location = where;
+    const now = fixedNow ?? new Date();
+    const grid = await loadGrid(where, { now, lookbackHours: context.settings.config.grid.beatLookbackHours });
+    if (!warned && grid.problems.length > 0) context.out.warn(`${grid.problems.length} unreadable presence document${grid.problems.length === 1 ? '' : 's'} skipped (listed on the page)`);
+    warned = true;
+    return { nodes: classifyGrid(grid.records, grid.beats, now, healthRules(context)), problems: grid.problems, now, location: where };
+  };
+}

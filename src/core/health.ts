@@ -1,0 +1,67 @@
+/**
+ * Health is derived by observers from what presence says, never stored by the
+ * node (SPEC §3): a dead node cannot say it is dead. Pure: `now` and the rules
+ * are parameters, so every boundary is testable without a clock.
+ */
+export const HEALTHS = ['retired', 'wedged', 'zombie', 'stale', 'alive'] as const;
+export type Health = (typeof HEALTHS)[number];
+
+/** Healths that need a person: the monitor announces entering them as critical. */
+export const TROUBLED_HEALTHS: ReadonlySet<Health> = new Set(['wedged', 'zombie', 'stale']);
+
+export interface HealthFacts {
+  /** Current state from the document (normalised), undefined when it has none. */
+  readonly state?: string | undefined;
+  /** When the current state was entered, from statetss. */
+  readonly stateSince?: Date | undefined;
+  /** Start of the flattime minute of the latest heartbeat, undefined when none was found. */
+  readonly lastBeat?: Date | undefined;
+}
+
+export interface HealthRules {
+  readonly zombieAfterMinutes: number;
+  readonly staleAfterBeats: number;
+  /** presence.heartbeat.everyMinutes: one beat period. */
+  readonly beatEveryMinutes: number;
+}
+
+export const DEFAULT_HEALTH_RULES: HealthRules = { zombieAfterMinutes: 30, staleAfterBeats: 3, beatEveryMinutes: 1 };
+
+const SETTING_UP = new Set(['presetup', 'setup']);
+const MINUTE_MS = 60_000;
+
+/**
+ * Top to bottom, first match wins: retired, wedged, zombie, stale, alive.
+ *
+ * Liveness comes only from heartbeats: a node that changed state a second ago
+ * but has not beaten for three periods is stale, because statetss is written
+ * once per change while the heartbeat is what a living node repeats.
+ */
+export function classifyHealth(facts: HealthFacts, now: Date, rules: HealthRules): Health {
+  if (facts.state === 'decommissioned') return 'retired';
+  if (facts.state === 'wedged') return 'wedged';
+  if (isZombie(facts, now, rules)) return 'zombie';
+  if (isStale(facts.lastBeat, now, rules)) return 'stale';
+  return 'alive';
+}
+
+/** Stuck in presetup/setup past the deadline, or a document that never reached any state. */
+function isZombie(facts: HealthFacts, now: Date, rules: HealthRules): boolean {
+  if (facts.state === undefined) return true;
+  if (!SETTING_UP.has(facts.state)) return false;
+  // A setting-up node with no statetss cannot prove it is within the deadline.
+  if (facts.stateSince === undefined) return true;
+  return now.getTime() - facts.stateSince.getTime() > rules.zombieAfterMinutes * MINUTE_MS;
+}
+
+/**
+ * A beat is a whole flattime minute. With one beat a minute and 3 beats of
+ * grace, a beat in minute M keeps the node alive through minute M+3; from
+ * minute M+4 on (three whole beats missed) it is stale.
+ */
+export function isStale(lastBeat: Date | undefined, now: Date, rules: Pick<HealthRules, 'staleAfterBeats' | 'beatEveryMinutes'>): boolean {
+  if (lastBeat === undefined) return true;
+  const beatMinute = Math.floor(lastBeat.getTime() / MINUTE_MS);
+  const nowMinute = Math.floor(now.getTime() / MINUTE_MS);
+  return nowMinute - beatMinute > rules.staleAfterBeats * rules.beatEveryMinutes;
+}

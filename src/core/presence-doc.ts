@@ -1,0 +1,96 @@
+import type { NodeEvent } from './event';
+import { assertInstanceId, isValidInstanceId } from './ids';
+import { looksLikeSecret } from './secrets';
+import { flattimeDatePath } from './time';
+
+/**
+ * The presence formats of SPEC §5, byte-compatible with the original (Python's
+ * json.dumps(indent=4, sort_keys=True) plus a newline), and the path rules of
+ * the presence repository. Pure: no I/O.
+ */
+export const PRESENCE_FILETYPE = 'nodepresence';
+export const CURRENT_DIR = 'it/presence/all';
+export const FLATTIME_DIR = 'it/presence/flattime';
+
+export type PresenceValue = Record<string, string>;
+
+/** `it/presence/all/<id>.json`; the id is validated before it becomes a path. */
+export function currentDocumentPath(id: string): string {
+  return `${CURRENT_DIR}/${assertInstanceId(id)}.json`;
+}
+
+/** `it/presence/flattime/2015/10/08/21/201510082113/all/<id>.json` (UTC minute). */
+export function heartbeatPath(id: string, at: Date): string {
+  return `${FLATTIME_DIR}/${flattimeDatePath(at)}/all/${assertInstanceId(id)}.json`;
+}
+
+/** The folder of one flattime minute ("201510082113"), or undefined for a malformed minute. */
+export function flattimeMinuteDir(minute: string): string | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(minute);
+  if (!m) return undefined;
+  return `${FLATTIME_DIR}/${m[1]}/${m[2]}/${m[3]}/${m[4]}/${minute}/all`;
+}
+
+export type PresencePath = { kind: 'current'; id: string } | { kind: 'beat'; id: string; minute: string };
+
+const CURRENT_PATH = /^it\/presence\/all\/([^/]+)\.json$/;
+const BEAT_PATH = /^it\/presence\/flattime\/(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/(\d{12})\/all\/([^/]+)\.json$/;
+
+/** What a path in the presence repository holds; undefined for anything else (README, a stray file). */
+export function parsePresencePath(path: string): PresencePath | undefined {
+  const current = CURRENT_PATH.exec(path);
+  if (current) return isValidInstanceId(current[1]!) ? { kind: 'current', id: current[1]! } : undefined;
+  const beat = BEAT_PATH.exec(path);
+  if (!beat) return undefined;
+  const [, y, mo, d, h, minute, id] = beat as unknown as [string, string, string, string, string, string, string];
+  // The folders must agree with the minute, or the same beat could be listed twice.
+  if (minute !== `${y}${mo}${d}${h}${minute.slice(10)}` || !isValidInstanceId(id)) return undefined;
+  return { kind: 'beat', id, minute };
+}
+
+/**
+ * The document's "value" as of an event: identity, state, statetss, statelog and
+ * the allow-listed extra fields. A value that looks like a key or token is left
+ * out and named in `refused`, so the caller can warn.
+ */
+export function presenceValueOf(event: NodeEvent): { value: PresenceValue; refused: string[] } {
+  const value: PresenceValue = { 'instance-id': event.node.id };
+  const refused: string[] = [];
+  const put = (key: string, raw: string | null | undefined): void => {
+    if (raw === undefined || raw === null || raw === '' || key in value) return;
+    if (looksLikeSecret(raw)) refused.push(key);
+    else value[key] = raw;
+  };
+  put('deployment', event.node.deployment);
+  put('nodepart', event.node.nodepart);
+  put('stacktype', event.node.stacktype);
+  put('initgitrepo', event.node.initgitrepo);
+  put('state', event.state);
+  put('statetss', event.statetss);
+  // The original always wrote a statelog, even an empty one.
+  value.statelog = event.statelog;
+  for (const [key, raw] of Object.entries(event.fields ?? {})) put(key, raw);
+  return { value, refused };
+}
+
+export function formatPresenceDocument(value: PresenceValue): string {
+  return formatJsonLikePython({ filetype: PRESENCE_FILETYPE, value });
+}
+
+/**
+ * json.dumps(x, indent=4, sort_keys=True) + "\n": keys sorted, ", " and ": "
+ * separators, and every non-ASCII character escaped as \uXXXX the way Python's
+ * default ensure_ascii does, so a document written here and one written by the
+ * original are the same bytes.
+ */
+export function formatJsonLikePython(data: unknown): string {
+  return `${JSON.stringify(sortKeysDeep(data), null, 4).replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+}
+
+function sortKeysDeep(data: unknown): unknown {
+  if (Array.isArray(data)) return data.map(sortKeysDeep);
+  if (data === null || typeof data !== 'object') return data;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(data).sort()) sorted[key] = sortKeysDeep((data as Record<string, unknown>)[key]);
+  return sorted;
+}

@@ -1,0 +1,160 @@
+import { spawn } from 'node:child_process';
+import { redactSecrets } from '../core/secrets';
+
+/**
+ * Runs the system git (it brings the user's ssh keys, credential helpers and
+ * proxies) with no shell, a bounded time, and an environment that cannot be
+ * steered by whatever ran nodegrid (a git hook exporting GIT_DIR, a CI job's
+ * GIT_AUTHOR_NAME). Every message it produces is redacted before it leaves here.
+ */
+export interface GitOptions {
+  /** The repository (a bare clone); git runs with --git-dir. */
+  readonly gitDir?: string | undefined;
+  readonly input?: string | Buffer | undefined;
+  /** Killed (with its ssh/https helpers) after this long. */
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal | undefined;
+  /** Extra variables: the temporary index, author and committer. */
+  readonly env?: Readonly<Record<string, string>> | undefined;
+  /** Strings never to show in an error (the remote URL, its password). */
+  readonly secrets?: readonly string[] | undefined;
+}
+
+export interface GitResult {
+  readonly code: number;
+  readonly stdout: string;
+  /** The same bytes, for binary-safe readers (cat-file --batch). */
+  readonly stdoutBuffer: Buffer;
+  readonly stderr: string;
+}
+
+export class GitError extends Error {
+  constructor(
+    message: string,
+    /** git's exit code, or null when it was killed or could not start. */
+    readonly exitCode: number | null,
+    /** git's stderr, redacted. */
+    readonly stderr: string,
+    readonly timedOut: boolean,
+  ) {
+    super(message);
+    this.name = 'GitError';
+  }
+}
+
+/** Variables passed through from the caller: what git needs to reach a remote the way the user set it up. */
+const PASSED_THROUGH = [
+  'PATH', 'HOME', 'USER', 'LOGNAME', 'TMPDIR', 'XDG_CONFIG_HOME',
+  'SSH_AUTH_SOCK', 'SSH_AGENT_PID', 'GIT_SSH', 'GIT_SSH_COMMAND', 'GIT_SSL_CAINFO', 'GIT_SSL_NO_VERIFY',
+  'http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY', 'all_proxy',
+];
+
+export function gitEnvironment(extra: Readonly<Record<string, string>> = {}, from: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of PASSED_THROUGH) {
+    const value = from[key];
+    if (value !== undefined) env[key] = value;
+  }
+  // Never wait for a password or a host-key question: nodegrid runs unattended.
+  env.GIT_TERMINAL_PROMPT = '0';
+  env.GIT_SSH_COMMAND ??= 'ssh -o BatchMode=yes';
+  // Messages are parsed (rejection reasons), so they must not be translated.
+  env.LC_ALL = 'C';
+  env.LANG = 'C';
+  return { ...env, ...extra };
+}
+
+const OUTPUT_LIMIT = 64 * 1024 * 1024;
+
+export function runGit(args: readonly string[], options: GitOptions): Promise<GitResult> {
+  const argv = [
+    // Keep the user's config for remotes (credential helpers, url.insteadOf) but not
+    // their hooks, signing or pagers: presence commits are made by plumbing only.
+    '-c', 'core.hooksPath=/dev/null',
+    '-c', 'advice.pushUpdateRejected=false',
+    '-c', 'gc.autoDetach=false',
+    ...(options.gitDir ? ['--git-dir', options.gitDir] : []),
+    ...args,
+  ];
+  const redact = (text: string): string => redactSecrets(text, options.secrets ?? []);
+  const what = `git ${args.find((arg) => !arg.startsWith('-')) ?? ''}`.trim();
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(new GitError(`${what} not started: the delivery deadline passed`, null, '', true));
+      return;
+    }
+    const child = spawn('git', argv, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group, so a timeout also ends ssh or git-remote-https.
+      detached: true,
+      env: gitEnvironment(options.env),
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let size = 0;
+    const collect = (into: Buffer[]) => (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= OUTPUT_LIMIT) into.push(chunk);
+    };
+    child.stdout.on('data', collect(stdout));
+    child.stderr.on('data', collect(stderr));
+    child.stdin.on('error', () => {
+      /* git may exit before reading its input */
+    });
+    let timedOut = false;
+    const kill = (): void => {
+      timedOut = true;
+      killGroup(child.pid);
+    };
+    const timer = setTimeout(kill, Math.max(1, options.timeoutMs));
+    options.signal?.addEventListener('abort', kill, { once: true });
+    const finish = (): void => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', kill);
+    };
+    child.on('error', (error) => {
+      finish();
+      reject(new GitError(`could not run git (is it installed and on PATH?): ${redact(error.message)}`, null, '', false));
+    });
+    child.on('close', (code) => {
+      finish();
+      const err = redact(Buffer.concat(stderr).toString('utf8'));
+      if (timedOut) {
+        reject(new GitError(`${what} timed out after ${Math.round(options.timeoutMs / 1000)} s`, null, err, true));
+        return;
+      }
+      const out = Buffer.concat(stdout);
+      resolve({ code: code ?? 1, stdout: out.toString('utf8'), stdoutBuffer: out, stderr: err });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Like runGit, but a non-zero exit is an error naming git's own last words. */
+export async function git(args: readonly string[], options: GitOptions): Promise<string> {
+  const result = await runGit(args, options);
+  if (result.code !== 0) {
+    const what = `git ${args.find((arg) => !arg.startsWith('-')) ?? ''}`.trim();
+    throw new GitError(`${what} failed (exit ${result.code}): ${lastWords(result.stderr) || 'no message'}`, result.code, result.stderr, false);
+  }
+  return result.stdout;
+}
+
+/** git's most telling lines: "fatal:"/"error:"/"remote:" lines, else the last one. */
+export function lastWords(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('hint:'));
+  const telling = lines.filter((line) => /^(fatal|error|remote):/.test(line));
+  return (telling.length > 0 ? telling : lines.slice(-1)).join('; ').slice(0, 600);
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}

@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PresenceConfig } from '../config/sections/presence';
+import { NodegridError } from '../core/errors';
+import { redactUrlCredentials } from '../core/secrets';
+import { lastWords, runGit } from '../git/run';
+import { ensureClone, withCloneLock } from '../sinks/presence-git/clone';
+import { labelForUrl, presenceRemotes } from '../sinks/presence-git/remotes';
+import { beatListingSource } from './beat-listing';
+import { latestBeats } from './heartbeats';
+import { loadPresence, type FileProblem, type PresenceRecord } from './presence-reader';
+import { folderSource, gitSource, type PresenceSource } from './presence-source';
+
+/**
+ * Where the grid is read from, resolved once per command: a folder holding
+ * it/presence/ (a checkout or a plain copy), or a git remote fetched into a
+ * read-only clone of the observer's own under $NODEGRID_HOME/grid/. Readers
+ * never write presence; they only fetch.
+ */
+export interface GridLocation {
+  /** For messages: the folder, or the remote with credentials hidden. */
+  readonly description: string;
+  readonly current: PresenceSource;
+  readonly heartbeats: PresenceSource;
+  /** Git history for `history` and `at`; undefined for a plain folder. */
+  readonly history?: { readonly gitDir: string; readonly ref: string; readonly secrets: readonly string[] } | undefined;
+}
+
+export interface LoadedGrid {
+  readonly location: GridLocation;
+  /** Usable current documents, sorted by id. */
+  readonly records: readonly PresenceRecord[];
+  /** Files skipped (corrupt, oversized, mislabelled), named by their path. */
+  readonly problems: readonly FileProblem[];
+  /** Latest flattime minute ("201510082113") each node beat in, within the lookback. */
+  readonly beats: ReadonlyMap<string, string>;
+}
+
+export interface GridSourceOptions {
+  readonly presenceDir?: string | undefined;
+  readonly remoteUrl?: string | undefined;
+  readonly presence: PresenceConfig;
+  readonly homeDir: string;
+  /** Budget for fetching a remote. */
+  readonly timeoutMs?: number | undefined;
+}
+
+export async function locateGrid(options: GridSourceOptions): Promise<GridLocation> {
+  if (options.presenceDir !== undefined && options.remoteUrl !== undefined) throw new NodegridError('E_BAD_INPUT', 'give --presence DIR or --remote URL, not both');
+  if (options.presenceDir !== undefined) return folderLocation(options.presenceDir);
+  const url = options.remoteUrl ?? presenceRemotes(options.presence)[0]?.url;
+  if (url === undefined) {
+    throw new NodegridError('E_BAD_INPUT', 'no presence to read: give --presence DIR (the folder holding it/presence/) or --remote URL, or set presence.remote in the config', {
+      hint: 'e.g. nodegrid nodes --remote git@github.com:acme/grid-presence.git',
+    });
+  }
+  return remoteLocation(url, options);
+}
+
+export async function loadGrid(location: GridLocation, options: { now: Date; lookbackHours: number }): Promise<LoadedGrid> {
+  const [snapshot, beats] = await Promise.all([
+    loadPresence(location.current),
+    latestBeats(location.heartbeats, { hoursBack: options.lookbackHours, now: options.now }),
+  ]);
+  return { location, records: snapshot.records, problems: snapshot.problems, beats };
+}
+
+function folderLocation(dir: string): GridLocation {
+  const root = path.resolve(dir);
+  let isFolder = false;
+  try {
+    isFolder = fs.lstatSync(path.join(root, 'it', 'presence')).isDirectory();
+  } catch {
+    /* reported below */
+  }
+  if (!isFolder) {
+    throw new NodegridError('E_BAD_INPUT', `${root} holds no it/presence/ folder`, { hint: 'pass the root of a presence checkout: the folder that contains it/presence/all' });
+  }
+  const source = folderSource(root);
+  const beats = beatListingSource(root, source);
+  // A checkout's own repository answers history questions about the checked-out branch.
+  const dotGit = path.join(root, '.git');
+  const history = fs.existsSync(dotGit) ? { gitDir: dotGit, ref: 'HEAD', secrets: [] } : undefined;
+  return { description: root, current: source, heartbeats: beats, history };
+}
+
+async function remoteLocation(url: string, options: GridSourceOptions): Promise<GridLocation> {
+  const remote = presenceRemotes({ ...options.presence, remote: url, remotes: undefined })[0]!;
+  const gitDir = path.join(options.homeDir, 'grid', 'clones', `${labelForUrl(url)}.git`);
+  const timeoutMs = options.timeoutMs ?? options.presence.gitTimeoutSeconds * 1000;
+  const gitOptions = { gitDir, timeoutMs, secrets: remote.secrets };
+  const branch = options.presence.branch;
+  const beatBranch = options.presence.heartbeat.branch ?? branch;
+  await withCloneLock(gitDir, timeoutMs, async () => {
+    await ensureClone(gitDir, timeoutMs);
+    // The whole history of the main branch (history and `at` need it); heartbeats
+    // on their own branch only at the tip, where every flattime file still is.
+    await fetchInto(gitDir, url, branch, false, gitOptions, remote.shownUrl);
+    if (beatBranch !== branch) await fetchInto(gitDir, url, beatBranch, true, gitOptions, remote.shownUrl);
+  });
+  const ref = `refs/remotes/origin/${branch}`;
+  return {
+    description: `${redactUrlCredentials(url)} (${branch})`,
+    current: gitSource(gitDir, ref, { secrets: remote.secrets, timeoutMs }),
+    heartbeats: gitSource(gitDir, `refs/remotes/origin/${beatBranch}`, { secrets: remote.secrets, timeoutMs }),
+    history: { gitDir, ref, secrets: remote.secrets },
+  };
+}
+
+async function fetchInto(gitDir: string, url: string, branch: string, shallow: boolean, options: { gitDir: string; timeoutMs: number; secrets: readonly string[] }, shownUrl: string): Promise<void> {
+  const args = ['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', ...(shallow ? ['--depth=1'] : []), '--', url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`];
+  const result = await runGit(args, options);
+  if (result.code === 0) return;
+  if (/couldn't find remote ref/i.test(result.stderr)) {
+    throw new NodegridError('E_BAD_INPUT', `${shownUrl} has no branch ${branch}: no node has published presence there yet`, { hint: 'check presence.branch, or publish with: nodegrid presence push' });
+  }
+  throw new NodegridError('E_UNEXPECTED', `cannot fetch presence from ${shownUrl} (branch ${branch}): ${lastWords(result.stderr) || 'git gave no reason'}`, {
+    hint: 'check the URL, this machine\'s credentials for it, and the network',
+  });
+}

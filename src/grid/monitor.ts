@@ -1,0 +1,148 @@
+import type { NodeIdentity } from '../core/event';
+import { TROUBLED_HEALTHS, type Health } from '../core/health';
+import { stateDefinition, type Color, type Lifecycle, type Severity } from '../core/lifecycle';
+import type { GridChange } from '../sinks/chat/digest';
+import type { GridNode } from './view';
+
+/**
+ * One monitor pass, decided from the previous pass's memory and this pass's
+ * view. Pure: what to announce and what to remember; sending is the caller's.
+ *
+ * - One announcement per health transition, critical when entering
+ *   stale/zombie/wedged, chatty otherwise (recoveries, retirement).
+ * - Self-preservation (Eureka): when more than `massSilenceRatio` of the nodes
+ *   alive last pass go stale at once, the likely fault is the observer's network
+ *   or the git host; one critical message replaces the individual alarms, and
+ *   those nodes are remembered as alive until the silence lifts.
+ * - Chatty state changes are collected for the grid-wide digest.
+ */
+export interface RememberedNode {
+  readonly health: Health;
+  readonly state: string | null;
+  readonly deployment?: string | undefined;
+  readonly nodepart?: string | undefined;
+  readonly stacktype?: string | undefined;
+}
+
+export interface MonitorMemory {
+  readonly passAt: string;
+  readonly nodes: Readonly<Record<string, RememberedNode>>;
+  /** Set while a mass silence holds: the silent nodes not announced one by one, and how many were alive before. */
+  readonly massSilence?: { readonly since: string; readonly ids: readonly string[]; readonly baseline: number } | undefined;
+}
+
+export interface Announcement {
+  readonly node: NodeIdentity;
+  readonly from: Health | null;
+  readonly to: Health | 'mass-silence' | 'mass-silence-over';
+  readonly state: string | null;
+  readonly statetss: string | null;
+  readonly severity: Severity;
+  readonly color: Color;
+  /** "alive -> stale" */
+  readonly message: string;
+  /** "last heartbeat 4 min ago" */
+  readonly note?: string | undefined;
+}
+
+export interface PassPlan {
+  readonly announcements: readonly Announcement[];
+  readonly stateChanges: readonly GridChange[];
+  readonly memory: MonitorMemory;
+}
+
+export interface PassOptions {
+  readonly massSilenceRatio: number;
+  readonly lifecycle: Lifecycle;
+}
+
+/** Fewer silent nodes than this are announced one by one whatever the ratio: two quiet nodes of four are real news. */
+export const MASS_SILENCE_MIN_NODES = 3;
+
+/** How the monitor names itself in chat: "grid:all/monitor: …". */
+export const MONITOR_IDENTITY: NodeIdentity = { id: 'grid', deployment: 'all', nodepart: 'monitor' };
+
+export function planPass(previous: MonitorMemory | undefined, nodes: readonly GridNode[], now: Date, options: PassOptions): PassPlan {
+  const before = previous?.nodes ?? {};
+  const announcements: Announcement[] = [];
+  const stateChanges: GridChange[] = [];
+  const current = new Map(nodes.map((node) => [node.id, node]));
+
+  // Nodes held back by an ongoing mass silence, and nodes newly silent in this pass.
+  let held = new Set(previous?.massSilence?.ids ?? []);
+  for (const id of held) if (current.get(id)?.health !== 'stale') held.delete(id);
+  const wasAlive = Object.values(before).filter((n) => n.health === 'alive').length;
+  const newlySilent = nodes.filter((n) => before[n.id]?.health === 'alive' && n.health === 'stale' && !held.has(n.id)).map((n) => n.id);
+
+  let massSilence = previous?.massSilence;
+  if (massSilence === undefined && newlySilent.length >= MASS_SILENCE_MIN_NODES && newlySilent.length / Math.max(1, wasAlive) > options.massSilenceRatio) {
+    held = new Set(newlySilent);
+    massSilence = { since: now.toISOString(), ids: newlySilent, baseline: wasAlive };
+    announcements.push(gridAnnouncement('mass-silence', 'critical', 'red', `${newlySilent.length} of ${wasAlive} alive nodes went silent at once`, `likely this observer's network or the git host, not the nodes; individual alarms held back until heartbeats return`));
+  } else if (massSilence !== undefined && held.size / Math.max(1, massSilence.baseline) <= options.massSilenceRatio) {
+    // The silence lifted: whoever is still silent now is announced on its own below.
+    announcements.push(gridAnnouncement('mass-silence-over', 'chatty', 'green', `heartbeats are back: ${massSilence.ids.length - held.size} of ${massSilence.ids.length} silent nodes beat again`, held.size > 0 ? `${held.size} still silent` : undefined));
+    massSilence = undefined;
+    held = new Set();
+  } else if (massSilence !== undefined) {
+    massSilence = { ...massSilence, ids: [...held] };
+  }
+
+  const remembered: Record<string, RememberedNode> = {};
+  for (const node of nodes) {
+    const prior = before[node.id];
+    const identity: NodeIdentity = { id: node.id, deployment: node.deployment ?? undefined, nodepart: node.nodepart ?? undefined, stacktype: node.stacktype ?? undefined };
+    const heldBack = held.has(node.id);
+    remembered[node.id] = { health: heldBack ? (prior?.health ?? 'alive') : node.health, state: node.state, deployment: identity.deployment, nodepart: identity.nodepart, stacktype: identity.stacktype };
+    if (!heldBack && prior?.health !== node.health && (prior !== undefined || TROUBLED_HEALTHS.has(node.health))) {
+      announcements.push(healthAnnouncement(identity, prior?.health ?? null, node, now));
+    }
+    if (prior !== undefined && node.state !== null && prior.state !== node.state) {
+      const definition = stateDefinition(options.lifecycle, node.state);
+      if (definition.severity === 'chatty') stateChanges.push({ node: identity, from: prior.state, state: node.state, color: definition.color });
+    }
+  }
+  const memory: MonitorMemory = { passAt: now.toISOString(), nodes: remembered, ...(massSilence ? { massSilence } : {}) };
+  return { announcements, stateChanges, memory };
+}
+
+function healthAnnouncement(node: NodeIdentity, from: Health | null, current: GridNode, now: Date): Announcement {
+  const critical = TROUBLED_HEALTHS.has(current.health);
+  return {
+    node,
+    from,
+    to: current.health,
+    state: current.state,
+    statetss: current.statetss,
+    severity: critical ? 'critical' : 'chatty',
+    color: critical ? 'red' : current.health === 'alive' ? 'green' : 'gray',
+    message: `${from ?? 'unseen'} -> ${current.health}`,
+    note: reason(current, now),
+  };
+}
+
+function reason(node: GridNode, now: Date): string | undefined {
+  const beat = node.heartbeat === null ? undefined : Date.parse(node.heartbeat);
+  // Whole flattime minutes, as beats are recorded: a beat in this minute is "0 min ago".
+  const ago = beat === undefined ? 'no heartbeat seen' : `last heartbeat ${Math.max(0, Math.floor(now.getTime() / 60_000) - Math.floor(beat / 60_000))} min ago`;
+  switch (node.health) {
+    case 'stale':
+    case 'alive':
+      return ago;
+    case 'zombie':
+      return node.state === null ? 'never reached setup' : `${node.state} since ${node.statetss ?? 'an unknown time'}`;
+    case 'wedged':
+      return `state wedged since ${node.statetss ?? 'an unknown time'}`;
+    case 'retired':
+      return 'decommissioned';
+  }
+}
+
+function gridAnnouncement(to: 'mass-silence' | 'mass-silence-over', severity: Severity, color: Color, message: string, note: string | undefined): Announcement {
+  return { node: MONITOR_IDENTITY, from: null, to, state: null, statetss: null, severity, color, message, note };
+}
+
+/** Nodes that are neither alive nor retired: `monitor --once` exits 3 when there are any. */
+export function troubledCount(nodes: readonly GridNode[]): number {
+  return nodes.filter((node) => node.health !== 'alive' && node.health !== 'retired').length;
+}

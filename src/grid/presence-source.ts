@@ -1,0 +1,150 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { git, runGit, type GitOptions } from '../git/run';
+
+/**
+ * Where presence documents are read from: a folder (a checkout, a copy) or a
+ * ref in a git repository (a bare clone), behind one small interface so the
+ * reader does not care which. Nothing here follows a symlink: a hostile
+ * document cannot make the reader open /etc/shadow.
+ */
+export type EntryKind = 'file' | 'symlink' | 'other';
+
+export interface SourceEntry {
+  /** Repository-relative, "/"-separated: "it/presence/all/i-1.json". */
+  readonly path: string;
+  readonly kind: EntryKind;
+  readonly size: number;
+}
+
+export interface PresenceSource {
+  /** For messages: the folder, or "repo (ref)". */
+  readonly description: string;
+  /** Every entry under the given folder paths (recursive); a missing folder lists nothing. */
+  list(prefixes: readonly string[]): Promise<SourceEntry[]>;
+  /** The contents of regular files, by path; files that vanished are left out. */
+  readMany(paths: readonly string[]): Promise<Map<string, Buffer>>;
+}
+
+export function folderSource(root: string): PresenceSource {
+  return {
+    description: root,
+    async list(prefixes) {
+      const out: SourceEntry[] = [];
+      for (const prefix of prefixes) {
+        const start = path.join(root, ...prefix.split('/'));
+        if (!componentsAreFolders(root, prefix)) continue;
+        walk(start, prefix, out);
+      }
+      return out;
+    },
+    async readMany(paths) {
+      const out = new Map<string, Buffer>();
+      for (const rel of paths) {
+        try {
+          // O_NOFOLLOW: a file swapped for a symlink after listing is still not followed.
+          const fd = fs.openSync(path.join(root, ...rel.split('/')), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+          try {
+            out.set(rel, fs.readFileSync(fd));
+          } finally {
+            fs.closeSync(fd);
+          }
+        } catch {
+          /* vanished or replaced: the reader reports it as unreadable */
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** Every folder on the way to `prefix` is a real folder, not a symlink to somewhere else. */
+function componentsAreFolders(root: string, prefix: string): boolean {
+  let current = root;
+  for (const part of prefix.split('/')) {
+    current = path.join(current, part);
+    try {
+      if (!fs.lstatSync(current).isDirectory()) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+function walk(dir: string, rel: string, out: SourceEntry[]): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    const relPath = `${rel}/${entry.name}`;
+    if (entry.isDirectory()) walk(full, relPath, out);
+    else if (entry.isSymbolicLink()) out.push({ path: relPath, kind: 'symlink', size: 0 });
+    else if (entry.isFile()) out.push({ path: relPath, kind: 'file', size: safeSize(full) });
+    else out.push({ path: relPath, kind: 'other', size: 0 });
+  }
+}
+
+function safeSize(file: string): number {
+  try {
+    return fs.lstatSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+export interface GitSourceOptions {
+  readonly timeoutMs?: number | undefined;
+  readonly secrets?: readonly string[] | undefined;
+}
+
+/** A ref (branch, tag, commit) of a git repository, read with ls-tree and one cat-file --batch. */
+export function gitSource(gitDir: string, ref: string, options: GitSourceOptions = {}): PresenceSource {
+  const gitOptions = (input?: string): GitOptions => ({ gitDir, timeoutMs: options.timeoutMs ?? 60_000, secrets: options.secrets, input });
+  return {
+    description: `${gitDir} (${ref})`,
+    async list(prefixes) {
+      if (prefixes.length === 0) return [];
+      const stdout = await git(['ls-tree', '-r', '-l', '-z', '--full-tree', ref, '--', ...prefixes], gitOptions());
+      return stdout
+        .split('\0')
+        .filter(Boolean)
+        .map((line) => {
+          // "<mode> <type> <object> <size>\t<path>"
+          const tab = line.indexOf('\t');
+          const [mode, , , size] = line.slice(0, tab).split(/\s+/);
+          const kind: EntryKind = mode === '120000' ? 'symlink' : mode === '100644' || mode === '100755' ? 'file' : 'other';
+          return { path: line.slice(tab + 1), kind, size: Number(size) || 0 };
+        });
+    },
+    async readMany(paths) {
+      return catFileBatch(gitDir, paths.map((p) => `${ref}:${p}`), paths, options);
+    },
+  };
+}
+
+/** Reads many objects in one git process: "<spec>\n" in, "<sha> <type> <size>\n<bytes>\n" out. */
+export async function catFileBatch(gitDir: string, specs: readonly string[], keys: readonly string[], options: GitSourceOptions = {}): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  if (specs.length === 0) return out;
+  const result = await runGit(['cat-file', '--batch'], { gitDir, timeoutMs: options.timeoutMs ?? 60_000, secrets: options.secrets, input: `${specs.join('\n')}\n` });
+  if (result.code !== 0) throw new Error(`git cat-file in ${gitDir} failed: ${result.stderr.trim().slice(0, 300)}`);
+  const data = result.stdoutBuffer;
+  let offset = 0;
+  for (const key of keys) {
+    const newline = data.indexOf(0x0a, offset);
+    if (newline < 0) break;
+    const header = data.subarray(offset, newline).toString('utf8');
+    offset = newline + 1;
+    const match = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+    if (!match) continue; // "<spec> missing"
+    const size = Number(match[2]);
+    if (match[1] === 'blob') out.set(key, data.subarray(offset, offset + size));
+    offset += size + 1;
+  }
+  return out;
+}

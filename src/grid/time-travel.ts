@@ -1,0 +1,146 @@
+import { NodegridError } from '../core/errors';
+import { flattimeMinuteDir } from '../core/presence-doc';
+import { flattimeMinute, formatTss, parseTss } from '../core/time';
+import { git } from '../git/run';
+import { beatsInMinute } from './heartbeats';
+import { readDocumentHistory, statesThroughHistory } from './history';
+import type { GridLocation } from './load';
+import { loadPresence, parsePresenceDocument, type PresenceRecord } from './presence-reader';
+import { gitSource } from './presence-source';
+
+/**
+ * The grid's past, answered from the presence repository alone: a node's
+ * states (`history`), and the grid as of one minute (`at`). A plain folder has
+ * no history; what it cannot answer is said in `limits`, never guessed.
+ */
+export interface StateStep {
+  readonly state: string;
+  readonly tss: string;
+  /** The commit that first carried it, and when; null when known only from a statelog. */
+  readonly commit: string | null;
+  readonly committedAt: string | null;
+}
+
+export interface NodeHistory {
+  readonly id: string;
+  readonly states: readonly StateStep[];
+  /** Versions of the document in git history (0 without history). */
+  readonly versions: number;
+  readonly limits: readonly string[];
+}
+
+export async function nodeHistory(location: GridLocation, id: string, current: PresenceRecord | undefined): Promise<NodeHistory> {
+  if (location.history) {
+    const versions = await readDocumentHistory(location.history.gitDir, id, { ref: location.history.ref });
+    const states = statesThroughHistory(versions).map((visit) => ({ state: visit.state, tss: visit.tss, commit: visit.commit, committedAt: visit.committedAt.toISOString() }));
+    if (versions.length > 0) return { id, states, versions: versions.length, limits: [] };
+  }
+  if (!current) throw new NodegridError('E_PROBLEMS_FOUND', `no presence document for ${id} in ${location.description}${location.history ? ' or its history' : ''}`);
+  const steps = [...current.statelog];
+  const last = steps.at(-1);
+  if (current.state !== undefined && current.statetss !== undefined && (last?.state !== current.state || last.tss !== current.statetss)) steps.push({ state: current.state, tss: current.statetss });
+  return {
+    id,
+    states: steps.map((entry) => ({ state: entry.state, tss: entry.tss, commit: null, committedAt: null })),
+    versions: 0,
+    limits: [`${location.description} has no git history: states come from the current document's statelog only (a statelog cut short or reset by a re-init is not seen)`],
+  };
+}
+
+export interface NodeAt {
+  readonly id: string;
+  readonly deployment: string | null;
+  readonly nodepart: string | null;
+  readonly stacktype: string | null;
+  /** The state committed at or before the time; null when unknown. */
+  readonly state: string | null;
+  readonly statetss: string | null;
+  /** Whether it beat in that flattime minute. */
+  readonly beat: boolean;
+}
+
+export interface GridAt {
+  readonly time: string;
+  readonly minute: string;
+  /** The last commit at or before the time, or null. */
+  readonly commit: string | null;
+  readonly nodes: readonly NodeAt[];
+  readonly limits: readonly string[];
+}
+
+/**
+ * `at`: nodes known at `when` (the tree of the last commit at or before it)
+ * plus nodes that beat in its minute. Without history, a beat file (the node's
+ * document as of its beat) is the only witness of a state.
+ */
+export async function gridAt(location: GridLocation, when: Date): Promise<GridAt> {
+  const minute = flattimeMinute(when);
+  const beating = new Set(await beatsInMinute(location.heartbeats, minute));
+  const limits: string[] = [];
+  let records: readonly PresenceRecord[] = [];
+  let commit: string | null = null;
+  if (location.history) {
+    const { gitDir, ref, secrets } = location.history;
+    const seconds = Math.floor(when.getTime() / 1000);
+    commit = (await git(['rev-list', '-1', `--before=@${seconds}`, ref, '--'], { gitDir, timeoutMs: 60_000, secrets })).trim() || null;
+    if (commit) records = (await loadPresence(gitSource(gitDir, commit, { secrets }))).records;
+    else limits.push(`no commit at or before ${when.toISOString()}: the repository's history starts later`);
+  } else {
+    const dir = flattimeMinuteDir(minute)!;
+    const files = [...beating].map((id) => `${dir}/${id}.json`);
+    const contents = await location.heartbeats.readMany(files);
+    records = [...beating].flatMap((id) => {
+      const bytes = contents.get(`${dir}/${id}.json`);
+      return bytes ? (loadOne(bytes, `${dir}/${id}.json`, id) ?? []) : [];
+    });
+    limits.push(`${location.description} has no git history: states are those in the beat files of ${minute}; nodes that did not beat then are not known`);
+  }
+  const byId = new Map(records.map((r) => [r.id, r]));
+  const ids = [...new Set([...byId.keys(), ...beating])].sort();
+  const nodes = ids.map((id): NodeAt => {
+    const r = byId.get(id);
+    // A state entered after `when` (a beat file written later in the minute) is not the state at `when`.
+    const tssOk = r?.statetss === undefined || r.statetss <= formatTss(when);
+    return {
+      id,
+      deployment: r?.deployment ?? null,
+      nodepart: r?.nodepart ?? null,
+      stacktype: r?.stacktype ?? null,
+      state: r && tssOk ? (r.state ?? null) : (stateFromLog(r, when) ?? null),
+      statetss: r && tssOk ? (r.statetss ?? null) : null,
+      beat: beating.has(id),
+    };
+  });
+  return { time: when.toISOString(), minute, commit, nodes, limits };
+}
+
+/** The statelog's last entry at or before `when`, for a document newer than the moment asked about. */
+function stateFromLog(record: PresenceRecord | undefined, when: Date): string | undefined {
+  if (!record) return undefined;
+  const cutoff = formatTss(when);
+  return record.statelog.filter((e) => e.tss <= cutoff).at(-1)?.state;
+}
+
+/** The reader's own parser, so beat files get the same hostile-data rules as current documents. */
+function loadOne(bytes: Buffer, file: string, id: string): PresenceRecord | undefined {
+  const parsed = parsePresenceDocument(bytes.toString('utf8'), file, id);
+  return parsed.ok ? parsed.record : undefined;
+}
+
+/**
+ * A time as people and the original write it: "2015-10-08T21:13" (UTC unless
+ * a zone is given; a minute means its last second), "2015-10-08T21:13:30Z",
+ * "201510082113" (a flattime minute) or "20151008-211330" (a statetss).
+ */
+export function parseGridTime(text: string): Date | undefined {
+  const trimmed = text.trim();
+  if (/^\d{12}$/.test(trimmed)) {
+    return parseTss(`${trimmed.slice(0, 8)}-${trimmed.slice(8)}59`);
+  }
+  if (/^\d{8}-\d{6}$/.test(trimmed)) return parseTss(trimmed);
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(trimmed);
+  if (!m) return undefined;
+  const iso = `${m[1]}T${m[2]}${m[3] ?? ':59'}${m[4] ?? 'Z'}`;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}

@@ -1,0 +1,53 @@
+import { classifyHealth, type Health, type HealthRules } from '../core/health';
+import { parseTss } from '../core/time';
+import type { PresenceRecord } from './presence-reader';
+
+/**
+ * The grid as an observer sees it at `now`: each usable document with its
+ * latest heartbeat and derived health. Pure.
+ */
+export interface GridNode {
+  readonly id: string;
+  readonly deployment: string | null;
+  readonly nodepart: string | null;
+  readonly stacktype: string | null;
+  readonly state: string | null;
+  readonly statetss: string | null;
+  /** ISO time of the start of the latest beat's minute, or null when none was found. */
+  readonly heartbeat: string | null;
+  readonly health: Health;
+  readonly record: PresenceRecord;
+}
+
+export function classifyGrid(records: readonly PresenceRecord[], beats: ReadonlyMap<string, string>, now: Date, rules: HealthRules): GridNode[] {
+  return records.map((record) => {
+    const minute = beats.get(record.id);
+    const lastBeat = minute === undefined ? undefined : minuteStart(minute);
+    const health = classifyHealth({ state: record.state, stateSince: record.statetss ? parseTss(record.statetss) : undefined, lastBeat }, now, rules);
+    return {
+      id: record.id,
+      deployment: record.deployment ?? null,
+      nodepart: record.nodepart ?? null,
+      stacktype: record.stacktype ?? null,
+      state: record.state ?? null,
+      statetss: record.statetss ?? null,
+      heartbeat: lastBeat ? lastBeat.toISOString() : null,
+      health,
+      record,
+    };
+  });
+}
+
+/** "201510082113" -> 2015-10-08T21:13:00Z; undefined when malformed. */
+export function minuteStart(minute: string): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(minute);
+  if (!m) return undefined;
+  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5])));
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** The JSON shape of one node in `nodes --json` and the monitor: flat, no internals. */
+export function nodeJson(node: GridNode): Record<string, unknown> {
+  const { record, ...rest } = node;
+  return { ...rest, initgitrepo: record.initgitrepo ?? null, ...(Object.keys(record.extra).length > 0 ? { fields: record.extra } : {}) };
+}

@@ -1,0 +1,22 @@
+import type { ChatDestinationConfig } from '../../config/schema';
+import { VERSION } from '../../core/version';
+import type { ChatMessage } from './message';
+
+/**
+ * The one interface every chat service implements: shape a message as that
+ * service's documented payload. Sending, classifying answers and rate limits
+ * are shared (http.ts, ratelimit.ts), so adding a service is one file here.
+ */
+export interface ChatRequest {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export interface ChatAdapter {
+  format(message: ChatMessage, destination: ChatDestinationConfig, now: Date): ChatRequest;
+}
+
+export function jsonHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  return { 'content-type': 'application/json; charset=utf-8', 'user-agent': `nodegrid/${VERSION}`, ...extra };
+}

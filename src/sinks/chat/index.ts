@@ -1,0 +1,55 @@
+import type { ChatDestinationConfig } from '../../config/schema';
+import type { NodeEvent } from '../../core/event';
+import { severityRank } from '../../core/lifecycle';
+import type { SinkEnvironment } from '../registry';
+import type { SinkDescriptor } from '../sink';
+import { redactWebhookUrl, urlSecrets } from './redact';
+
+/**
+ * One outbox queue per chat destination, "chat:<name>". Building the
+ * descriptor is cheap (it runs on every command); the adapters, HTTP and
+ * digest code load only when there is something to post.
+ */
+export function chatSinkDescriptor(destination: ChatDestinationConfig, environment: SinkEnvironment): SinkDescriptor {
+  return {
+    name: `chat:${destination.name}`,
+    // Enough for one digest of what piled up during an outage; the rest follows in the next batch.
+    maxBatch: 50,
+    accepts: (event) => acceptsEvent(destination, event),
+    load: async () => {
+      const { ChatSink } = await import('./sink');
+      return new ChatSink(destination, environment.homeDir);
+    },
+    secrets: destinationSecrets(destination),
+  };
+}
+
+/**
+ * Routing: severity at or above minSeverity, then the optional state and
+ * deployment filters. A `via: monitor` destination gets only critical events
+ * from nodes (the monitor posts the chatty rest as grid digests).
+ */
+export function acceptsEvent(destination: ChatDestinationConfig, event: NodeEvent): boolean {
+  // People read chat: state changes and notify messages, never heartbeats or presence re-announcements.
+  if (event.kind !== 'state' && event.kind !== 'notify') return false;
+  if (destination.via === 'monitor' && event.severity !== 'critical') return false;
+  if (severityRank(event.severity) < severityRank(destination.minSeverity)) return false;
+  if (destination.states && !(event.state !== null && destination.states.includes(event.state))) return false;
+  if (destination.deployments && !(event.node.deployment !== undefined && destination.deployments.includes(event.node.deployment))) return false;
+  return true;
+}
+
+/** The URL's secret parts, the HipChat token, the webhook signing secret. */
+export function destinationSecrets(destination: ChatDestinationConfig): string[] {
+  return [...urlSecrets(destination.url), destination.token, destination.secret].filter((value): value is string => value !== undefined && value.length >= 6);
+}
+
+/** "chat:ops (slack https://hooks.slack.com/services/T…/****)": how every message names a destination. */
+export function destinationLabel(destination: ChatDestinationConfig): string {
+  return `chat:${destination.name} (${destination.type} ${redactWebhookUrl(destination.url)})`;
+}
+
+/** Slack and most services take about one post per second per webhook; a machine webhook needs no pacing. */
+export function minIntervalMs(destination: ChatDestinationConfig): number {
+  return (destination.minIntervalSeconds ?? (destination.type === 'webhook' ? 0 : 1)) * 1000;
+}

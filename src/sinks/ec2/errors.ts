@@ -1,0 +1,75 @@
+import { redactSecrets } from '../../core/secrets';
+
+/**
+ * What an AWS SDK error means for nodegrid, in words an operator can act on.
+ * Recognised by the error's name/code, never by `$fault`: the SDK classes
+ * EC2's RequestLimitExceeded (HTTP 503) as a server fault, yet it is throttling.
+ * No SDK import here: this file is read by code that must not load the SDK.
+ */
+export type Ec2ErrorKind = 'throttled' | 'credentials' | 'permission' | 'not-found' | 'invalid' | 'unreachable' | 'server';
+
+export interface Ec2ErrorDescription {
+  readonly kind: Ec2ErrorKind;
+  readonly code: string;
+  readonly message: string;
+  /** Retrying the same request cannot help (a malformed id, a bad parameter). */
+  readonly permanent: boolean;
+}
+
+const THROTTLING = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'RequestThrottled', 'TooManyRequestsException', 'SlowDown']);
+const CREDENTIALS = new Set([
+  'AuthFailure',
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'UnrecognizedClientException',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'RequestExpired',
+  'CredentialsProviderError',
+  'OptInRequired',
+]);
+const NOT_FOUND = /^Invalid(?:Instance|Resource)ID\.(?:NotFound|Malformed)$/;
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'TimeoutError', 'AbortError', 'RequestTimeout']);
+
+interface SdkErrorShape {
+  name?: unknown;
+  code?: unknown;
+  Code?: unknown;
+  message?: unknown;
+  $metadata?: { httpStatusCode?: number | undefined } | undefined;
+}
+
+export function errorCode(error: unknown): string {
+  const shape = (error ?? {}) as SdkErrorShape;
+  for (const candidate of [shape.Code, shape.code, shape.name]) {
+    if (typeof candidate === 'string' && candidate !== '' && candidate !== 'Error') return candidate;
+  }
+  return 'Error';
+}
+
+/** `action` names the call ("CreateTags on i-0abc…"), `where` the endpoint or region. */
+export function describeEc2Error(error: unknown, action: string, where: string): Ec2ErrorDescription {
+  const shape = (error ?? {}) as SdkErrorShape;
+  const code = errorCode(error);
+  const status = shape.$metadata?.httpStatusCode;
+  // Server messages can be long (encoded authorization messages) and must never carry a secret.
+  const detail = redactSecrets(String(shape.message ?? '').split('\n')[0]!.slice(0, 200));
+  const said = detail ? `: ${detail}` : '';
+  const describe = (kind: Ec2ErrorKind, message: string, permanent = false): Ec2ErrorDescription => ({ kind, code, message: `ec2: ${message}`, permanent });
+
+  if (THROTTLING.has(code)) return describe('throttled', `${action} was throttled by EC2 (${code}); retrying with backoff`);
+  if (code === 'CredentialsProviderError') {
+    return describe('credentials', `${action}: no AWS credentials found (environment, shared config/profile, instance role)${said}; retrying later`);
+  }
+  if (CREDENTIALS.has(code)) {
+    return describe('credentials', `${action}: EC2 refused the AWS credentials (${code}${status ? `, HTTP ${status}` : ''})${said}; check the access key or instance role; retrying later`);
+  }
+  if (code === 'UnauthorizedOperation' || code === 'AccessDenied' || code === 'AccessDeniedException') {
+    return describe('permission', `${action}: the AWS credentials are not allowed to do this (${code}); grant it in the IAM policy; retrying later`);
+  }
+  if (NOT_FOUND.test(code)) return describe('not-found', `${action}: ${code} in ${where}${said}`, true);
+  if (NETWORK.has(code)) return describe('unreachable', `${action}: cannot reach EC2 at ${where} (${code}${said})`);
+  if (status !== undefined && status >= 500) return describe('server', `${action}: EC2 failed (${code}, HTTP ${status})${said}`);
+  if (status !== undefined && status >= 400) return describe('invalid', `${action}: EC2 rejected the request (${code}, HTTP ${status})${said}`, true);
+  return describe('unreachable', `${action}: ${code}${said}`);
+}

@@ -1,0 +1,23 @@
+import type { PresenceConfig } from '../../config/sections/presence';
+import type { NodeEvent } from '../../core/event';
+import type { SinkDescriptor } from '../sink';
+import { cloneDirFor, presenceRemotes } from './remotes';
+
+/**
+ * The presence sink: every node's document and heartbeat in a shared git
+ * repository (SPEC §4.2, §5). One descriptor per remote, each its own queue.
+ * Creating descriptors spawns nothing; git runs only inside deliver().
+ */
+export function presenceSinkDescriptors(config: PresenceConfig, homeDir: string): SinkDescriptor[] {
+  return presenceRemotes(config).map((remote) => ({
+    name: `presence:${remote.name}`,
+    // Enough for a long outage's heartbeats to be coalesced into a few commits.
+    maxBatch: 200,
+    accepts: (event: NodeEvent) => event.kind === 'state' || event.kind === 'heartbeat' || event.kind === 'announce',
+    load: async () => {
+      const { PresenceGitSink } = await import('./sink');
+      return new PresenceGitSink(config, remote, cloneDirFor(homeDir, remote.name));
+    },
+    secrets: remote.secrets,
+  }));
+}

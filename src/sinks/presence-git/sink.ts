@@ -1,0 +1,54 @@
+import type { PresenceConfig } from '../../config/sections/presence';
+import { errorMessage } from '../../core/errors';
+import type { NodeEvent } from '../../core/event';
+import { GitError } from '../../git/run';
+import type { DeliveryContext, DeliveryOutcome, Sink } from '../sink';
+import { ensureClone, withCloneLock, type Repo } from './clone';
+import { planRun } from './plan';
+import { pushWithRetry } from './push';
+import type { PresenceRemote } from './remotes';
+
+/** Delivers a batch: plans the commits of its leading events and pushes them with retry. */
+export class PresenceGitSink implements Sink {
+  private readonly label: string;
+
+  constructor(
+    private readonly config: PresenceConfig,
+    private readonly remote: PresenceRemote,
+    private readonly gitDir: string,
+  ) {
+    this.label = `presence:${remote.name}`;
+  }
+
+  async deliver(events: readonly NodeEvent[], context: DeliveryContext): Promise<DeliveryOutcome> {
+    const run = planRun(events, { branch: this.config.branch, heartbeatBranch: this.config.heartbeat.branch ?? this.config.branch });
+    if (run.events === 0) return { delivered: 0 };
+    for (const field of run.refused) context.log(`${this.label}: not publishing ${field}: the value looks like a key or token`);
+    const started = Date.now();
+    const commandTimeoutMs = this.config.gitTimeoutSeconds * 1000;
+    const repo: Repo = { gitDir: this.gitDir, remote: this.remote, deadline: context.deadline, commandTimeoutMs, signal: context.signal };
+    const id = events[0]!.node.id;
+    try {
+      const outcome = await withCloneLock(this.gitDir, Math.max(0, context.deadline - Date.now()), async () => {
+        if (await ensureClone(this.gitDir, commandTimeoutMs)) context.log(`${this.label}: created the presence clone ${this.gitDir}`);
+        return pushWithRetry(repo, run, {
+          budgetEnd: Math.min(started + this.config.pushBudgetSeconds * 1000, context.deadline),
+          author: this.config.author ?? { name: 'nodegrid', email: `nodegrid@${id}` },
+          log: context.log,
+          label: this.label,
+        });
+      });
+      const took = Date.now() - started;
+      if (outcome.ok) {
+        const what = outcome.commits === 0 ? 'already up to date' : `pushed ${outcome.commits} commit${outcome.commits === 1 ? '' : 's'}`;
+        context.log(`${this.label}: ${what} on ${run.branch} at ${this.remote.shownUrl} (${run.events} event${run.events === 1 ? '' : 's'}, attempt ${outcome.attempts}, ${took} ms)`);
+        return { delivered: run.events };
+      }
+      return { delivered: 0, failure: { message: outcome.failure.message, permanent: outcome.failure.kind === 'refused' } };
+    } catch (error) {
+      const timedOut = error instanceof GitError && error.timedOut;
+      const why = timedOut ? `${errorMessage(error)} (the delivery time budget ran out)` : errorMessage(error);
+      return { delivered: 0, failure: { message: `presence ${this.remote.shownUrl} (${run.branch}): ${why}` } };
+    }
+  }
+}

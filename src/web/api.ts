@@ -1,0 +1,92 @@
+/**
+ * The dashboard's JSON shapes, shared by the server and the page (which is
+ * type-checked on its own, with DOM types, and imports only types from here).
+ * Node fields carry the same names as `nodegrid nodes --json`.
+ */
+export type Health = 'retired' | 'wedged' | 'zombie' | 'stale' | 'alive';
+export type Color = 'green' | 'yellow' | 'red' | 'purple' | 'gray';
+
+export interface ApiNode {
+  readonly id: string;
+  readonly deployment: string | null;
+  readonly nodepart: string | null;
+  readonly stacktype: string | null;
+  readonly state: string | null;
+  readonly statetss: string | null;
+  readonly heartbeat: string | null;
+  readonly health: Health;
+  readonly initgitrepo: string | null;
+  readonly fields?: Readonly<Record<string, string>>;
+}
+
+export type GridEventKind = 'state' | 'health' | 'appeared' | 'removed';
+
+/** One line of the event feed: "i-1:fed1/db1: running -> wedged". */
+export interface GridEvent {
+  /** Increases by one per event the server records; the page keys rows by it. */
+  readonly seq: number;
+  /** ISO time: statetss for a state change, else when the server noticed. */
+  readonly at: string;
+  readonly kind: GridEventKind;
+  readonly id: string;
+  readonly deployment: string | null;
+  readonly nodepart: string | null;
+  readonly from: string | null;
+  readonly to: string | null;
+}
+
+export interface SkippedDocument {
+  readonly file: string;
+  readonly message: string;
+}
+
+/** What every refresh shares, in /api/nodes and each live update. */
+export interface RefreshInfo {
+  /** Bumped by every refresh that changed something. */
+  readonly version: number;
+  /** The time health was evaluated at. */
+  readonly now: string;
+  readonly refreshedAt: string;
+  readonly counts: Readonly<Record<Health, number>>;
+  readonly problems: readonly SkippedDocument[];
+  /** Why the last refresh failed (the data is then older than refreshedAt suggests), or null. */
+  readonly refreshError: string | null;
+}
+
+export interface NodesResponse extends RefreshInfo {
+  readonly source: string;
+  readonly refreshSeconds: number;
+  readonly stateColors: Readonly<Record<string, Color>>;
+  readonly nodes: readonly ApiNode[];
+}
+
+/** The `update` Server-Sent Event, sent after every refresh (changes may be empty). */
+export interface UpdateMessage extends RefreshInfo {
+  readonly changed: readonly ApiNode[];
+  readonly removed: readonly string[];
+  readonly events: readonly GridEvent[];
+}
+
+/** The `hello` event on connecting: a page whose version differs re-reads /api/nodes once. */
+export interface HelloMessage {
+  readonly version: number;
+  readonly refreshSeconds: number;
+}
+
+export interface HistoryStep {
+  readonly state: string;
+  readonly tss: string;
+  readonly commit: string | null;
+  readonly committedAt: string | null;
+}
+
+export interface HistoryResponse {
+  readonly id: string;
+  readonly states: readonly HistoryStep[];
+  readonly versions: number;
+  readonly limits: readonly string[];
+}
+
+export interface EventsResponse {
+  readonly events: readonly GridEvent[];
+}

@@ -1,0 +1,169 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { errorMessage, NodegridError } from '../core/errors';
+import { redactSecrets } from '../core/secrets';
+import { nodeHistory } from '../grid/time-travel';
+import type { Color, EventsResponse, NodesResponse } from './api';
+import { findAssetDir, loadAssets, type AssetSet } from './assets';
+import { bearerToken, cookieValue, hostHeaderIsLoopback, SESSION_COOKIE, Sessions, tokensEqual } from './auth';
+import { send, sendJson, sendText } from './headers';
+import { LiveGrid, type GridReading } from './live';
+import { routeRequest, type Route } from './request';
+
+/**
+ * `nodegrid serve`: the dashboard over node:http. Read-only; every route is
+ * an exact path (request.ts), every response carries the security headers
+ * (headers.ts), and with a token nothing is answered without it (auth.ts).
+ */
+export interface DashboardOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly token?: string | undefined;
+  readonly refreshSeconds: number;
+  readonly read: () => Promise<GridReading>;
+  /** Where the grid comes from, credentials already hidden. */
+  readonly source: string;
+  readonly stateColors: Readonly<Record<string, Color>>;
+  readonly secrets: readonly string[];
+  readonly log: (line: string) => void;
+  /** Defaults to web/ beside the bundle. */
+  readonly assetDir?: string | undefined;
+}
+
+export interface RunningDashboard {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
+  const assets = loadAssets(options.assetDir ?? findAssetDir(import.meta.url));
+  const live = new LiveGrid({ read: options.read, refreshMs: options.refreshSeconds * 1000, secrets: options.secrets, log: options.log });
+  await live.start();
+  const sessions = new Sessions();
+  const server = http.createServer((req, res) => {
+    handle(req, res, { options, assets, live, sessions }).catch((error: unknown) => {
+      options.log(`request failed: ${redactSecrets(errorMessage(error), options.secrets)}`);
+      if (!res.headersSent) sendText(res, 500, 'internal error; see the server log', req.method === 'HEAD');
+      else res.destroy();
+    });
+  });
+  // Slow or oversized request heads are cut off early; event streams are responses, not requests, so they stay open.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.maxHeadersCount = 100;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      live.stop();
+      reject(new NodegridError('E_BAD_INPUT', `cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`, { hint: 'choose another --port, or stop what is using it' }));
+    });
+    server.listen(options.port, options.host, resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${shownHost}:${port}/`,
+    port,
+    close: async () => {
+      live.stop();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+interface Handler {
+  readonly options: DashboardOptions;
+  readonly assets: AssetSet;
+  readonly live: LiveGrid;
+  readonly sessions: Sessions;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, h: Handler): Promise<void> {
+  const { options } = h;
+  const head = req.method === 'HEAD';
+  const routed = routeRequest(req.method, req.url, h.assets.names);
+  if (options.token === undefined) {
+    if (!hostHeaderIsLoopback(req.headers.host)) {
+      sendText(res, 403, 'this dashboard answers only to a loopback host name (127.0.0.1, localhost, [::1]); serve with --token to share it', head);
+      return;
+    }
+  } else if (!(routed.ok && routed.route.kind === 'login') && !authorized(req, options.token, h.sessions)) {
+    sendText(res, 401, 'a token is needed: open /login?token=<token> once, or send Authorization: Bearer <token>', head, { 'WWW-Authenticate': 'Bearer realm="nodegrid"' });
+    return;
+  }
+  if (!routed.ok) {
+    sendText(res, routed.status, routed.message, head, routed.status === 405 ? { Allow: 'GET, HEAD' } : {});
+    return;
+  }
+  await answer(routed.route, req, res, head, h);
+}
+
+function authorized(req: IncomingMessage, token: string, sessions: Sessions): boolean {
+  const bearer = bearerToken(req.headers.authorization);
+  if (bearer !== undefined) return tokensEqual(bearer, token);
+  return sessions.has(cookieValue(req.headers.cookie, SESSION_COOKIE));
+}
+
+async function answer(route: Route, req: IncomingMessage, res: ServerResponse, head: boolean, h: Handler): Promise<void> {
+  const { options, live } = h;
+  switch (route.kind) {
+    case 'page':
+      send(res, 200, h.assets.page.type, h.assets.page.body, head);
+      return;
+    case 'asset': {
+      const asset = h.assets.files.get(route.name)!;
+      send(res, 200, asset.type, asset.body, head);
+      return;
+    }
+    case 'login':
+      login(route.token, res, head, h);
+      return;
+    case 'nodes': {
+      const body: NodesResponse = {
+        ...live.info(),
+        source: options.source,
+        refreshSeconds: options.refreshSeconds,
+        stateColors: options.stateColors,
+        nodes: [...live.current.nodes.values()],
+      };
+      sendJson(res, body, head);
+      return;
+    }
+    case 'events': {
+      const body: EventsResponse = { events: live.events.latest(route.limit) };
+      sendJson(res, body, head);
+      return;
+    }
+    case 'history':
+      await history(route.id, res, head, h);
+      return;
+    case 'stream':
+      live.attach(req, res, options.refreshSeconds, head);
+      return;
+  }
+}
+
+function login(token: string | undefined, res: ServerResponse, head: boolean, h: Handler): void {
+  const expected = h.options.token;
+  if (expected !== undefined && (token === undefined || !tokensEqual(token, expected))) {
+    sendText(res, 401, 'wrong or missing token', head, { 'WWW-Authenticate': 'Bearer realm="nodegrid"' });
+    return;
+  }
+  // The token leaves the address bar at once; the browser keeps only a random session id it cannot read from script.
+  const cookie = expected === undefined ? {} : { 'Set-Cookie': `${SESSION_COOKIE}=${h.sessions.create()}; HttpOnly; SameSite=Strict; Path=/` };
+  sendText(res, 303, 'logged in; continue at /', head, { Location: '/', ...cookie });
+}
+
+async function history(id: string, res: ServerResponse, head: boolean, h: Handler): Promise<void> {
+  try {
+    sendJson(res, await nodeHistory(h.live.location, id, h.live.record(id)), head);
+  } catch (error) {
+    if (error instanceof NodegridError && error.code === 'E_PROBLEMS_FOUND') {
+      sendText(res, 404, `no node ${id} in presence`, head);
+      return;
+    }
+    h.options.log(`history of ${id} failed: ${redactSecrets(errorMessage(error), h.options.secrets)}`);
+    sendText(res, 502, `cannot read the history of ${id}; see the server log`, head);
+  }
+}

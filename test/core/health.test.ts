@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { classifyHealth, type HealthRules } from '../../src/core/health';
+
+const rules: HealthRules = { zombieAfterMinutes: 30, staleAfterBeats: 3, beatEveryMinutes: 1 };
+const now = new Date('2015-10-08T21:13:30Z');
+const minutesAgo = (m: number): Date => new Date(Date.UTC(2015, 9, 8, 21, 13 - m));
+const fresh = minutesAgo(0);
+
+describe('classifyHealth', () => {
+  it('calls a decommissioned node retired before anything else, even without beats', () => {
+    expect(classifyHealth({ state: 'decommissioned' }, now, rules)).toBe('retired');
+  });
+
+  it('calls a wedged node wedged even while it beats', () => {
+    expect(classifyHealth({ state: 'wedged', stateSince: minutesAgo(1), lastBeat: fresh }, now, rules)).toBe('wedged');
+  });
+
+  it('calls a node in setup a zombie only after more than zombieAfterMinutes', () => {
+    const at = (m: number) => classifyHealth({ state: 'setup', stateSince: new Date(now.getTime() - m * 60_000), lastBeat: fresh }, now, rules);
+    expect(at(30)).toBe('alive');
+    expect(at(30.02)).toBe('zombie');
+    expect(classifyHealth({ state: 'presetup', stateSince: new Date(now.getTime() - 31 * 60_000), lastBeat: fresh }, now, rules)).toBe('zombie');
+  });
+
+  it('calls a node that never reached any state, or sets up with no statetss, a zombie', () => {
+    expect(classifyHealth({ lastBeat: fresh }, now, rules)).toBe('zombie');
+    expect(classifyHealth({ state: 'setup', lastBeat: fresh }, now, rules)).toBe('zombie');
+  });
+
+  it('does not call a running node a zombie however old its state', () => {
+    expect(classifyHealth({ state: 'running', stateSince: minutesAgo(10_000), lastBeat: fresh }, now, rules)).toBe('alive');
+  });
+
+  it('keeps a node alive through staleAfterBeats missed minutes and stale after', () => {
+    const at = (m: number) => classifyHealth({ state: 'running', stateSince: minutesAgo(100), lastBeat: minutesAgo(m) }, now, rules);
+    expect(at(3)).toBe('alive');
+    expect(at(4)).toBe('stale');
+  });
+
+  it('measures staleness in beat periods of presence.heartbeat.everyMinutes', () => {
+    const slow = { ...rules, beatEveryMinutes: 5 };
+    const at = (m: number) => classifyHealth({ state: 'running', stateSince: minutesAgo(100), lastBeat: minutesAgo(m) }, now, slow);
+    expect(at(15)).toBe('alive');
+    expect(at(16)).toBe('stale');
+  });
+
+  it('calls a node with a fresh statetss but an old beat stale: liveness only from heartbeats', () => {
+    expect(classifyHealth({ state: 'initdone', stateSince: new Date(now.getTime() - 1000), lastBeat: minutesAgo(30) }, now, rules)).toBe('stale');
+    expect(classifyHealth({ state: 'initdone', stateSince: new Date(now.getTime() - 1000) }, now, rules)).toBe('stale');
+  });
+
+  it('prefers zombie over stale when both hold', () => {
+    expect(classifyHealth({ state: 'setup', stateSince: minutesAgo(60) }, now, rules)).toBe('zombie');
+  });
+});

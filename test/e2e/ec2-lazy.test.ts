@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeTestNode, nodegridBin } from '../helpers/cli';
+import { awsEnvFor, startEc2StandIn } from '../helpers/ec2-server';
+
+/**
+ * The AWS SDK is megabytes of JavaScript; nodegrid starts every minute on every
+ * node. These tests watch which bundle files a real process loads (through a
+ * module loader hook) to show the SDK is read only when EC2 is used.
+ */
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function loadTracer(): { env: Record<string, string>; loaded(): string[] } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodegrid-trace-'));
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const log = path.join(dir, 'loaded.txt');
+  fs.writeFileSync(
+    path.join(dir, 'hooks.mjs'),
+    `import fs from 'node:fs';\nexport async function load(url, context, next) {\n  if (url.startsWith('file:')) fs.appendFileSync(${JSON.stringify(log)}, url + '\\n');\n  return next(url, context);\n}\n`,
+  );
+  fs.writeFileSync(path.join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(path.join(dir, 'hooks.mjs')).href)});\n`);
+  return {
+    env: { NODE_OPTIONS: `--import=${pathToFileURL(path.join(dir, 'register.mjs')).href}` },
+    loaded: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : []),
+  };
+}
+
+function sdkFiles(): string[] {
+  const chunks = path.join(path.dirname(nodegridBin()), 'chunks');
+  return fs.readdirSync(chunks).filter((name) => fs.readFileSync(path.join(chunks, name), 'utf8').includes('EC2Client'));
+}
+
+describe('the AWS SDK is loaded lazily, from its own chunk', () => {
+  it('keeps the SDK out of dist/nodegrid.mjs', () => {
+    const entry = fs.readFileSync(nodegridBin(), 'utf8');
+    expect(entry).not.toContain('EC2Client');
+    expect(entry).not.toContain('CreateTagsCommand');
+    expect(sdkFiles().length).toBeGreaterThan(0);
+  });
+
+  it('does not load it for `state set` with EC2 disabled, and does when EC2 tags are written', async () => {
+    const server = await startEc2StandIn();
+    cleanups.push(() => server.close());
+    server.addInstance({ id: 'i-4e7cb59a' });
+    const node = makeTestNode('nodegrid-lazy-');
+    cleanups.push(() => fs.rmSync(node.root, { recursive: true, force: true }));
+    expect((await node.run(['init', '--id', 'i-4e7cb59a'])).code).toBe(0);
+
+    const off = loadTracer();
+    const plain = await node.run(['state', 'set', 'setup'], { env: { ...awsEnvFor(server), ...off.env } });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(off.loaded().some((url) => url.endsWith('/nodegrid.mjs'))).toBe(true);
+    const sdk = sdkFiles();
+    expect(off.loaded().filter((url) => sdk.some((name) => url.endsWith(`/chunks/${name}`)))).toEqual([]);
+
+    node.writeConfig({ ec2: { enabled: true } });
+    const on = loadTracer();
+    const tagged = await node.run(['state', 'set', 'initdone'], { env: { ...awsEnvFor(server), ...on.env } });
+    expect(tagged.code, tagged.stderr).toBe(0);
+    expect(server.tagsOf('i-4e7cb59a')!['add:state']).toBe('initdone');
+    expect(on.loaded().filter((url) => sdk.some((name) => url.endsWith(`/chunks/${name}`))).length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeTestNode, type TestNode } from '../helpers/cli';
+import { generatePresence, tssOf, updateDocument, writeBeat } from '../helpers/grid-fixture.mjs';
+import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
+
+const N = new Date('2015-10-08T21:13:30Z');
+const plus = (minutes: number): Date => new Date(N.getTime() + minutes * 60_000);
+let receiver: HttpReceiver;
+let node: TestNode;
+let presence: string;
+
+beforeAll(async () => {
+  receiver = await startHttpReceiver();
+});
+afterAll(async () => {
+  await receiver.close();
+});
+beforeEach(() => {
+  receiver.requests.length = 0;
+  node = makeTestNode('nodegrid-monitor-');
+  presence = path.join(node.root, 'presence');
+  const destination = (name: string, extra: Record<string, unknown> = {}) => ({ name, type: 'webhook', url: receiver.url(`/${name}`), secret: 'monitor-test-secret', minIntervalSeconds: 0, ...extra });
+  node.writeConfig({ chat: { destinations: [destination('ops'), destination('grid', { via: 'monitor' })] } });
+});
+afterEach(() => fs.rmSync(node.root, { recursive: true, force: true }));
+
+async function pass(at: Date, expectedCode: number): Promise<void> {
+  const r = await node.run(['monitor', '--once', '--presence', presence, '--now', at.toISOString()]);
+  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(expectedCode);
+}
+
+const texts = (prefix: string): string[] => receiver.on(prefix).map((r) => (JSON.parse(r.body) as { text: string }).text);
+
+describe('nodegrid monitor', () => {
+  it('announces each transition once across separate --once runs, and reports the recovery', async () => {
+    const { ids } = generatePresence(presence, { now: N, mix: { alive: 5 } });
+    const [silent, ...others] = ids.alive!;
+    await pass(N, 0);
+    expect(receiver.requests).toHaveLength(0);
+
+    for (const id of others) writeBeat(presence, id, plus(4));
+    await pass(plus(4), 3);
+    await pass(plus(4), 3);
+    expect(texts('/ops')).toEqual([`${silent}:fed1/db1: alive -> stale (last heartbeat 4 min ago)`]);
+    // A via: monitor destination still gets critical announcements.
+    expect(texts('/grid')).toEqual(texts('/ops'));
+    expect((JSON.parse(receiver.on('/ops')[0]!.body) as { severity: string }).severity).toBe('critical');
+
+    for (const id of ids.alive!) writeBeat(presence, id, plus(5));
+    await pass(plus(5), 0);
+    expect(texts('/ops').at(-1)).toBe(`${silent}:fed1/db1: stale -> alive (last heartbeat 0 min ago)`);
+    expect((JSON.parse(receiver.on('/ops').at(-1)!.body) as { severity: string }).severity).toBe('chatty');
+    expect(texts('/grid')).toHaveLength(1);
+  });
+
+  it('sends one critical message when most nodes go silent at once, and nothing more while it lasts', async () => {
+    generatePresence(presence, { now: N, mix: { alive: 8 } });
+    await pass(N, 0);
+    await pass(plus(10), 3);
+    await pass(plus(11), 3);
+    expect(texts('/ops')).toEqual(['grid:all/monitor: 8 of 8 alive nodes went silent at once (likely this observer\'s network or the git host, not the nodes; individual alarms held back until heartbeats return)']);
+  });
+
+  it('posts fifty nodes reaching initdone in one pass as one digest to the via: monitor destination', async () => {
+    const { ids } = generatePresence(presence, { now: N, mix: { alive: 50 }, nodeparts: ['app1'] });
+    for (const id of ids.alive!) updateDocument(presence, id, { state: 'setup', statetss: tssOf(plus(-1)) });
+    await pass(N, 0);
+    for (const id of ids.alive!) updateDocument(presence, id, { state: 'initdone', statetss: tssOf(N) });
+    await pass(N, 0);
+    await pass(N, 0);
+    const digests = receiver.on('/grid').map((r) => JSON.parse(r.body) as { kind: string; text: string });
+    expect(digests).toHaveLength(1);
+    expect(digests[0]!.kind).toBe('grid-digest');
+    expect(digests[0]!.text).toMatch(/^50 nodes of fed1\/app1: setup -> initdone: i-alive-00000, /);
+    // People in the ordinary room were not flooded: state changes are the nodes' own to announce.
+    expect(receiver.on('/ops')).toHaveLength(0);
+  });
+});

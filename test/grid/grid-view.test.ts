@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../src/config/schema';
+import { loadGrid, locateGrid } from '../../src/grid/load';
+import { liveServerDocument, plausiblyLive } from '../../src/grid/partners';
+import { countHealth, filterNodes } from '../../src/grid/query';
+import { classifyGrid, type GridNode } from '../../src/grid/view';
+import { generatePresence, type GeneratedPresence } from '../helpers/grid-fixture.mjs';
+
+const now = new Date('2015-10-08T21:13:30Z');
+const rules = { zombieAfterMinutes: 30, staleAfterBeats: 3, beatEveryMinutes: 1 };
+let root: string;
+let generated: GeneratedPresence;
+let nodes: GridNode[];
+let problems: ReadonlyArray<{ file: string; message: string }>;
+
+beforeAll(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'nodegrid-grid-'));
+  generated = generatePresence(root, {
+    now,
+    mix: { alive: 40, stale: 2, zombie: 3, wedged: 1, retired: 4 },
+    deployments: ['fed1', 'fed2'],
+    hostile: true,
+  });
+  const location = await locateGrid({ presenceDir: root, presence: defaultConfig().presence, homeDir: path.join(root, 'home') });
+  const grid = await loadGrid(location, { now, lookbackHours: 24 });
+  nodes = classifyGrid(grid.records, grid.beats, now, rules);
+  problems = grid.problems;
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe('the grid from a generated presence folder', () => {
+  it('classifies every node exactly', () => {
+    expect(countHealth(nodes)).toEqual({ alive: 40, stale: 2, zombie: 3, wedged: 1, retired: 4 });
+    expect(nodes).toHaveLength(generated.total);
+  });
+
+  it('skips each hostile file under its own file name and keeps the real node its name belongs to', () => {
+    expect(problems.map((p) => path.basename(p.file)).sort()).toEqual([...generated.hostile].sort());
+    const byFile = Object.fromEntries(problems.map((p) => [path.basename(p.file), p.message]));
+    expect(byFile['i-corrupt.json']).toMatch(/not valid JSON/);
+    expect(byFile['i-huge.json']).toMatch(/larger than/);
+    expect(byFile['i-mismatch.json']).toMatch(/says it is "i-alive-00000"/);
+    expect(byFile['i-traversal.json']).toMatch(/no valid "instance-id"/);
+    // The document claiming to be i-alive-00000 (wedged) did not replace the real one.
+    expect(nodes.find((n) => n.id === 'i-alive-00000')?.health).toBe('alive');
+    expect(nodes.some((n) => n.id.includes('/') || n.id.includes('<'))).toBe(false);
+  });
+
+  it('reports the last beat as the start of its flattime minute', () => {
+    expect(nodes.find((n) => n.id === 'i-alive-00001')?.heartbeat).toBe('2015-10-08T21:13:00.000Z');
+    expect(nodes.find((n) => n.id === 'i-stale-00000')?.heartbeat).toBe('2015-10-08T21:03:00.000Z');
+    expect(nodes.find((n) => n.id === 'i-retired-00000')?.heartbeat).toBeNull();
+  });
+
+  it('filters by deployment, nodepart, state and health together', () => {
+    expect(filterNodes(nodes, { deployment: 'fed1' })).toHaveLength(25);
+    expect(filterNodes(nodes, { healths: ['stale', 'zombie'] })).toHaveLength(5);
+    expect(filterNodes(nodes, { deployment: 'fed2', healths: ['alive'] }).every((n) => n.deployment === 'fed2' && n.health === 'alive')).toBe(true);
+    expect(filterNodes(nodes, { states: ['setup'] }).map((n) => n.health)).toEqual(['zombie', 'zombie', 'zombie']);
+    expect(filterNodes(nodes, { nodepart: 'nope' })).toEqual([]);
+  });
+
+  it('finds only alive nodes in working states as partners, and shapes the liveserver document like the original', () => {
+    const partners = plausiblyLive(nodes, ['initdone', 'running']);
+    expect(partners).toHaveLength(40);
+    const doc = liveServerDocument(partners.slice(0, 2), 'test', now);
+    expect(Object.keys(doc)).toEqual(['source', 'tss', 'tsm', 'datepath', 'nodes']);
+    expect(doc).toMatchObject({ tss: '20151008-211330', tsm: '201510082113', datepath: '2015/10/08/21/201510082113' });
+    expect((doc.nodes as Array<Record<string, string>>)[0]).toMatchObject({ 'instance-id': 'i-alive-00000', state: 'running', nodepart: 'db1' });
+  });
+});

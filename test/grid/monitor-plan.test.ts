@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { Health } from '../../src/core/health';
+import { DEFAULT_LIFECYCLE } from '../../src/core/lifecycle';
+import { planPass, type MonitorMemory } from '../../src/grid/monitor';
+import type { PresenceRecord } from '../../src/grid/presence-reader';
+import type { GridNode } from '../../src/grid/view';
+
+const now = new Date('2015-10-08T21:13:30Z');
+const options = { massSilenceRatio: 0.25, lifecycle: DEFAULT_LIFECYCLE };
+
+function grid(healths: Health[], state = 'running'): GridNode[] {
+  return healths.map((health, i) => ({
+    id: `i-${i}`,
+    deployment: 'fed1',
+    nodepart: 'db1',
+    stacktype: 'lad1',
+    state,
+    statetss: '20151008-200000',
+    heartbeat: health === 'stale' ? '2015-10-08T21:00:00.000Z' : '2015-10-08T21:13:00.000Z',
+    health,
+    record: {} as PresenceRecord,
+  }));
+}
+
+const messages = (memory: MonitorMemory | undefined, nodes: GridNode[]) => planPass(memory, nodes, now, options);
+
+describe('planPass', () => {
+  it('announces problems already present on the first pass, but not healthy nodes or state changes', () => {
+    const plan = messages(undefined, grid(['alive', 'stale', 'zombie', 'retired']));
+    expect(plan.announcements.map((a) => `${a.node.id} ${a.message} ${a.severity}`)).toEqual(['i-1 unseen -> stale critical', 'i-2 unseen -> zombie critical']);
+    expect(plan.stateChanges).toEqual([]);
+  });
+
+  it('holds back individual alarms during a mass silence and announces whoever is still silent once it lifts', () => {
+    const first = messages(undefined, grid(Array(8).fill('alive'))).memory;
+    const silent = messages(first, grid(Array(8).fill('stale')));
+    expect(silent.announcements.map((a) => a.to)).toEqual(['mass-silence']);
+    expect(Object.values(silent.memory.nodes).every((n) => n.health === 'alive')).toBe(true);
+
+    const still = messages(silent.memory, grid(Array(8).fill('stale')));
+    expect(still.announcements).toEqual([]);
+
+    // 7 of 8 beat again: 1/8 is within the ratio, so the silence is over and the one left is named.
+    const lifted = messages(still.memory, grid(['stale', ...Array(7).fill('alive')]));
+    expect(lifted.announcements.map((a) => `${a.node.id} ${a.to} ${a.severity}`)).toEqual(['grid mass-silence-over chatty', 'i-0 stale critical']);
+    expect(lifted.memory.massSilence).toBeUndefined();
+  });
+
+  it('announces a small share of silent nodes one by one: two nodes of four are not an observer fault', () => {
+    const first = messages(undefined, grid(['alive', 'alive', 'alive', 'alive'])).memory;
+    const plan = messages(first, grid(['stale', 'stale', 'alive', 'alive']));
+    expect(plan.announcements.map((a) => a.to)).toEqual(['stale', 'stale']);
+  });
+
+  it('collects chatty state changes for the digest and leaves critical ones to the nodes', () => {
+    const first = messages(undefined, grid(['alive', 'alive'], 'setup')).memory;
+    const plan = messages(first, [...grid(['alive'], 'initdone'), ...grid(['alive', 'alive'], 'wedged').slice(1)]);
+    expect(plan.stateChanges.map((c) => `${c.node.id} ${c.from} -> ${c.state}`)).toEqual(['i-0 setup -> initdone']);
+  });
+});

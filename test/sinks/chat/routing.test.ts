@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChatDestinationConfig } from '../../../src/config/schema';
+import { configSchema } from '../../../src/config/schema';
+import { redactSecrets } from '../../../src/core/secrets';
+import { acceptsEvent, chatSinkDescriptor, destinationSecrets } from '../../../src/sinks/chat/index';
+import { PostPace } from '../../../src/sinks/chat/ratelimit';
+import { redactWebhookUrl } from '../../../src/sinks/chat/redact';
+import { stateEvent } from './events';
+
+const base: ChatDestinationConfig = { name: 'ops', type: 'slack', url: 'http://127.0.0.1:9/services/TEXAMPLE/BEXAMPLE/xEXAMPLE', minSeverity: 'chatty', via: 'node', timeoutSeconds: 10 };
+
+describe('routing: which events a destination takes', () => {
+  const setup = stateEvent(null, 'setup');
+  const wedged = stateEvent('setup', 'wedged');
+  const notify = { ...stateEvent('setup', 'setup'), kind: 'notify' as const, message: 'rolling' };
+  const heartbeat = { ...stateEvent('setup', 'setup'), kind: 'heartbeat' as const, severity: 'quiet' as const };
+
+  it('minSeverity chatty takes chatty and critical, never heartbeats', () => {
+    expect([setup, wedged, notify, heartbeat].map((e) => acceptsEvent(base, e))).toEqual([true, true, true, false]);
+  });
+  it('minSeverity critical takes only critical', () => {
+    expect([setup, wedged].map((e) => acceptsEvent({ ...base, minSeverity: 'critical' }, e))).toEqual([false, true]);
+  });
+  it('via monitor takes only critical events from nodes, whatever its minSeverity', () => {
+    expect([setup, wedged].map((e) => acceptsEvent({ ...base, via: 'monitor' }, e))).toEqual([false, true]);
+  });
+  it('states and deployments filter', () => {
+    const filtered = { ...base, states: ['wedged'], deployments: ['fed1'] };
+    expect([setup, wedged].map((e) => acceptsEvent(filtered, e))).toEqual([false, true]);
+    expect(acceptsEvent({ ...filtered, deployments: ['fed2'] }, wedged)).toBe(false);
+  });
+  it('names the queue chat:<name> and lists the URL’s secret parts', () => {
+    const descriptor = chatSinkDescriptor(base, { homeDir: '/nonexistent' });
+    expect(descriptor.name).toBe('chat:ops');
+    expect(descriptor.secrets).toContain(base.url);
+    expect(destinationSecrets({ ...base, type: 'hipchat', url: 'https://hipchat.example.com', room: 'r', token: 'tokenEXAMPLE1' })).toEqual(['tokenEXAMPLE1']);
+  });
+});
+
+describe('redactWebhookUrl', () => {
+  it('shows scheme, host, the first segment and one character', () => {
+    expect(redactWebhookUrl('https://hooks.slack.com/services/TEXAMPLE/BEXAMPLE/XXXXEXAMPLE')).toBe('https://hooks.slack.com/services/T…/****');
+    expect(redactWebhookUrl('https://prod.westus.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?sig=EXAMPLE')).toBe('https://prod.westus.logic.azure.com/workflows/a…/****');
+    expect(redactWebhookUrl('https://hipchat.example.com')).toBe('https://hipchat.example.com');
+    expect(redactWebhookUrl('http://user:pw@127.0.0.1:8080/hook')).toBe('http://127.0.0.1:8080/****');
+  });
+  it('survives the generic redaction every log line gets', () => {
+    const shown = redactWebhookUrl('https://hooks.slack.com/services/TEXAMPLE/BEXAMPLE/XXXXEXAMPLE');
+    expect(redactSecrets(`posting to ${shown}`, destinationSecrets(base))).toBe(`posting to ${shown}`);
+  });
+});
+
+describe('config', () => {
+  it('requires room and token for hipchat, a secret for webhook, and unique names', () => {
+    const result = configSchema.safeParse({
+      chat: {
+        destinations: [
+          { name: 'a', type: 'hipchat', url: 'https://hipchat.example.com' },
+          { name: 'a', type: 'webhook', url: 'https://example.com/hook' },
+        ],
+      },
+    });
+    const issues = result.error!.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^chat\.destinations\.0\.room: required for type hipchat/),
+        expect.stringMatching(/^chat\.destinations\.0\.token: required for type hipchat/),
+        expect.stringMatching(/^chat\.destinations\.1\.secret: required for type webhook/),
+      ]),
+    );
+    // Two destinations of one name would share one queue.
+    const twice = configSchema.safeParse({ chat: { destinations: [base, base].map(({ name, type, url }) => ({ name, type, url })) } });
+    expect(twice.error!.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)).toEqual(['chat.destinations.1.name: duplicate destination name ops']);
+  });
+});
+
+describe('PostPace', () => {
+  const dirs: string[] = [];
+  afterEach(() => dirs.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+  it('keeps posts of one destination a minimum interval apart, across instances, and longer when the service asks', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodegrid-pace-'));
+    dirs.push(dir);
+    const pace = new PostPace(dir, 'ops', 1000);
+    expect(pace.waitMs(10_000)).toBe(0);
+    pace.recordPost(10_000);
+    expect(new PostPace(dir, 'ops', 1000).waitMs(10_400)).toBe(600);
+    expect(new PostPace(dir, 'other', 1000).waitMs(10_400)).toBe(0);
+    pace.recordPost(20_000, 5000);
+    expect(pace.waitMs(20_000)).toBe(5000);
+  });
+});

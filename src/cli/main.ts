@@ -2,29 +2,14 @@ import { Command, CommanderError } from 'commander';
 import { errorMessage, exitCodeFor, NodegridError, EXIT_CODES } from '../core/errors';
 import { redactSecrets } from '../core/secrets';
 import { COMMIT, VERSION } from '../core/version';
-import { registerAtCommand } from './at';
-import { registerAuditCommand } from './audit';
-import { registerChatCommands } from './chat';
-import { registerFindCommand } from './find';
-import { registerHistoryCommand } from './history';
-import { registerInfoCommand } from './info';
-import { registerInitCommand } from './init';
-import { registerMonitorCommand } from './monitor';
-import { registerNodesCommand } from './nodes';
-import { registerNotifyCommand } from './notify';
+import { commandLoaders } from './commands';
 import { createOutput } from './output';
-import { registerOutboxCommands } from './outbox';
-import { registerPresenceCommands } from './presence';
-import { registerServeCommand } from './serve';
-import { registerStateCommands } from './state';
-import { registerTickCommands } from './tick';
-import { registerInstallCommand } from './install';
 
 /**
  * The nodegrid command line. Each command lives in its own file under cli/
  * and only parses flags, calls the core and prints.
  */
-export function buildProgram(): Command {
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('nodegrid')
     .description('Track a fleet of servers through their lives: state on the node, in git presence, in chat and in EC2 tags.')
     .version(`${VERSION} (${COMMIT})`, '-V, --version', 'print the version and the commit it was built from')
@@ -51,22 +36,9 @@ Examples:
   program.exitOverride();
   program.configureOutput({ outputError: (text, write) => write(text) });
 
-  registerInitCommand(program);
-  registerStateCommands(program);
-  registerInfoCommand(program);
-  registerOutboxCommands(program);
-  registerPresenceCommands(program);
-  registerTickCommands(program);
-  registerInstallCommand(program);
-  registerNotifyCommand(program);
-  registerChatCommands(program);
-  registerAuditCommand(program);
-  registerNodesCommand(program);
-  registerFindCommand(program);
-  registerHistoryCommand(program);
-  registerAtCommand(program);
-  registerMonitorCommand(program);
-  registerServeCommand(program);
+  // Only the invoked command's module is loaded (each is its own chunk): a node runs
+  // `state set` or `tick` every minute and should not pay for `serve` or `audit`.
+  for (const load of commandLoaders(argv)) (await load())(program);
 
   // Every subcommand exits through the same mapping, not commander's own exit(1).
   const applyOverride = (command: Command): void => {
@@ -78,7 +50,7 @@ Examples:
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   const debug = argv.includes('--debug') || process.env.NODEGRID_DEBUG === '1';
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

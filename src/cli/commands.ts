@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { registerChatCommands } from './chat';
+import { registerInfoCommand } from './info';
+import { registerInitCommand } from './init';
+import { registerInstallCommand } from './install';
+import { registerNotifyCommand } from './notify';
+import { registerOutboxCommands } from './outbox';
+import { registerPresenceCommands } from './presence';
+import { registerStateCommands } from './state';
+import { registerTickCommands } from './tick';
+
+/**
+ * Every command, in the order `--help` lists them. Adding a command means a
+ * file under cli/ and one line here.
+ *
+ * What a node runs every minute (state, tick, presence, outbox …) is bundled
+ * into the entry file itself: one file to load. The observer's commands (the
+ * grid, the dashboard, the audit) are loaded only when invoked, each as its
+ * own chunk, so they never slow a node's `state set`.
+ */
+type Register = (program: Command) => void;
+type Loader = () => Promise<Register>;
+
+const now = (register: Register): Loader => async () => register;
+
+const COMMANDS: ReadonlyArray<readonly [string, Loader]> = [
+  ['init', now(registerInitCommand)],
+  ['state', now(registerStateCommands)],
+  ['info', now(registerInfoCommand)],
+  ['outbox', now(registerOutboxCommands)],
+  ['presence', now(registerPresenceCommands)],
+  ['notify', now(registerNotifyCommand)],
+  ['chat', now(registerChatCommands)],
+  ['tick', now(registerTickCommands)],
+  ['install', now(registerInstallCommand)],
+  ['nodes', async () => (await import('./nodes')).registerNodesCommand],
+  ['find', async () => (await import('./find')).registerFindCommand],
+  ['history', async () => (await import('./history')).registerHistoryCommand],
+  ['at', async () => (await import('./at')).registerAtCommand],
+  ['monitor', async () => (await import('./monitor')).registerMonitorCommand],
+  ['audit', async () => (await import('./audit')).registerAuditCommand],
+  ['serve', async () => (await import('./serve')).registerServeCommand],
+];
+
+/** Global options that take a value, so the command name is found after them. */
+const GLOBAL_WITH_VALUE = new Set(['--config', '--nodeinfo', '--home']);
+/** Commands registered by another command's file. */
+const ALIASES: Record<string, string> = { agent: 'tick' };
+
+/** The loaders for the command named in argv, or for every command (help, an unknown name). */
+export function commandLoaders(argv: readonly string[]): Loader[] {
+  const name = commandName(argv);
+  const wanted = name === undefined ? undefined : (ALIASES[name] ?? name);
+  const chosen = COMMANDS.filter(([command]) => command === wanted);
+  return (chosen.length > 0 ? chosen : COMMANDS).map(([, load]) => load);
+}
+
+function commandName(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (GLOBAL_WITH_VALUE.has(arg)) i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}

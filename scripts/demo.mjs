@@ -1,68 +1,178 @@
-// `npm run demo`: nodegrid's main job on an embedded default. A temporary node
-// is walked through its lifecycle with the real CLI (dist/nodegrid.mjs), and
-// every record it writes is shown: the nodeinfo files, the log, the outbox and
-// what a sink received. Nothing outside a temporary folder is touched.
-import { execFileSync } from 'node:child_process';
+// `npm run demo`: nodegrid's main job on an embedded default. A small grid of
+// simulated nodes (stack lad1 in deployment fed1) lives on this machine, each
+// with its own nodeinfo folder and its own `nodegrid` processes (the real CLI,
+// dist/nodegrid.mjs). Their presence goes to a local bare git repository, their
+// chat to a Slack-format receiver on 127.0.0.1 whose messages are printed as a
+// chat feed, and their work comes from a config repository they follow. One
+// node's work keeps failing, so it wedges; one never gets past presetup; one
+// drains and decommissions. At the end the grid is read back from presence.
+// Nothing outside a temporary folder and 127.0.0.1 is touched.
+//
+//   npm run demo [-- --keep]     --keep leaves the temporary folder for a look
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
+const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
-const bin = path.join(root, 'dist', 'nodegrid.mjs');
+const bin = process.env.NODEGRID_BIN ?? path.join(root, 'dist', 'nodegrid.mjs');
+const keep = process.argv.includes('--keep');
 const tty = process.stdout.isTTY && process.env.NO_COLOR === undefined;
-const bold = (text) => (tty ? `\u001b[1m${text}\u001b[0m` : text);
-const dim = (text) => (tty ? `\u001b[2m${text}\u001b[0m` : text);
+const paint = (code) => (text) => (tty ? `\u001b[${code}m${text}\u001b[0m` : text);
+const [bold, dim, red, green, yellow, magenta] = [1, 2, 31, 32, 33, 35].map(paint);
+const byColor = { good: green, warning: yellow, danger: red, '#2eb886': green, '#daa038': yellow, '#a30200': red };
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nodegrid-demo-'));
-const received = path.join(work, 'hook-received.jsonl');
-const env = {
-  ...process.env,
-  NODEGRID_NODEINFO: path.join(work, 'nodeinfo'),
-  NODEGRID_HOME: path.join(work, 'home'),
-  NODEGRID_CONFIG: path.join(work, 'config.yaml'),
-};
-fs.writeFileSync(
-  env.NODEGRID_CONFIG,
-  `# an exec sink: every event arrives as JSON on the command's stdin\nsinks:\n  exec:\n    - name: hook\n      command: cat >> '${received}'\n`,
-);
+const git = (cwd, ...args) => execFileSync('git', ['-c', 'user.name=demo', '-c', 'user.email=demo@localhost', '-c', 'init.defaultBranch=main', ...args], { cwd, stdio: 'ignore' });
 
-function nodegrid(...args) {
-  console.log(bold(`$ nodegrid ${args.join(' ')}`));
+// --- the chat room: a Slack incoming-webhook receiver that prints what arrives ---
+const feed = [];
+const chat = http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (chunk) => (body += chunk));
+  req.on('end', () => {
+    try {
+      const payload = JSON.parse(body);
+      const room = req.url.endsWith('/critical') ? red('#ops-critical') : dim('#ops');
+      const color = payload.attachments?.[0]?.color;
+      // Slack's format escapes & < > in text; a chat client shows them unescaped.
+      const text = (payload.attachments?.[0]?.fallback ?? payload.text ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+      const line = `${room} ${(byColor[color] ?? ((t) => t))(text)}`;
+      feed.push(text);
+      console.log(`  ${magenta('chat')} ${line}`);
+    } catch {
+      /* not ours */
+    }
+    res.end('ok');
+  });
+});
+await new Promise((resolve) => chat.listen(0, '127.0.0.1', resolve));
+const chatUrl = `http://127.0.0.1:${chat.address().port}/services/demo`;
+
+// --- the presence repository and the config repository the nodes follow ---
+const presence = path.join(work, 'presence.git');
+git(work, 'init', '-q', '--bare', presence);
+const configRemote = path.join(work, 'config.git');
+const configSeed = path.join(work, 'config-seed');
+git(work, 'init', '-q', '--bare', configRemote);
+git(work, 'clone', '-q', configRemote, configSeed);
+fs.mkdirSync(path.join(configSeed, 'bin/nodework/common'), { recursive: true });
+fs.mkdirSync(path.join(configSeed, 'bin/nodework/part/db1'), { recursive: true });
+fs.writeFileSync(path.join(configSeed, 'bin/nodework/common/work.sh'), '#!/bin/sh\necho "common work for $NODEGRID_ID ($NODEGRID_NODEPART)"\n', { mode: 0o755 });
+// The db1 of this stack has a broken DNA: its work can never complete.
+fs.writeFileSync(path.join(configSeed, 'bin/nodework/part/db1/work.sh'), '#!/bin/sh\necho "cannot mount /data: no such device" >&2\nexit 32\n', { mode: 0o755 });
+git(configSeed, 'add', '-A');
+git(configSeed, 'commit', '-q', '-m', 'lad1 DNA');
+git(configSeed, 'push', '-q', 'origin', 'HEAD:main');
+
+// --- the nodes ---
+const NODES = [
+  { id: 'i-1a2b3c4d', nodepart: 'lb1' },
+  { id: 'i-2b3c4d5e', nodepart: 'app1' },
+  { id: 'i-3c4d5e6f', nodepart: 'app1' },
+  { id: 'i-4d5e6f70', nodepart: 'db1' },
+  { id: 'i-5e6f7081', nodepart: 'app1', zombie: true },
+];
+
+function makeNode(spec) {
+  const dir = path.join(work, spec.id);
+  const repoDir = path.join(dir, 'gitrepo');
+  fs.mkdirSync(repoDir, { recursive: true });
+  git(repoDir, 'clone', '-q', configRemote, 'lad1-config');
+  const config = path.join(dir, 'config.yaml');
+  fs.writeFileSync(
+    config,
+    [
+      'presence:',
+      `  remote: ${presence}`,
+      'chat:',
+      '  destinations:',
+      `    - {name: ops, type: slack, url: "${chatUrl}", minSeverity: chatty, minIntervalSeconds: 0}`,
+      `    - {name: ops-critical, type: slack, url: "${chatUrl.replace('/demo', '/critical')}", minSeverity: critical, minIntervalSeconds: 0}`,
+      'heartbeat:',
+      `  repoDir: ${repoDir}`,
+      '  wedgeAfterFailures: 2',
+      '',
+    ].join('\n'),
+  );
+  const env = { ...process.env, NODEGRID_NODEINFO: path.join(dir, 'nodeinfo'), NODEGRID_HOME: path.join(dir, 'home'), NODEGRID_CONFIG: config, NO_COLOR: '1' };
+  return { ...spec, dir, env };
+}
+
+async function nodegrid(node, ...args) {
   try {
-    const out = execFileSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    if (out.trim()) console.log(out.trimEnd());
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: node.env });
+    return { code: 0, stdout, stderr };
   } catch (error) {
-    const text = `${error.stdout ?? ''}${error.stderr ?? ''}`.trimEnd();
-    if (text) console.log(text);
-    console.log(dim(`(exit ${error.status})`));
+    return { code: error.code, stdout: error.stdout ?? '', stderr: error.stderr ?? '' };
   }
 }
 
-function show(file) {
-  const text = fs.readFileSync(file, 'utf8');
-  console.log(`${dim(path.relative(work, file))}: ${text.trimEnd()}`);
+function say(text) {
+  console.log(`\n${bold(text)}`);
 }
 
-console.log(`A node of stack lad1 (part db1 of deployment fed1), in ${work}\n`);
-nodegrid('init', '--id', 'i-4e7cb59a', '--deployment', 'fed1', '--nodepart', 'db1', '--stacktype', 'lad1');
-nodegrid('state', 'set', 'setup');
-nodegrid('state', 'set', 'initdone', '--note', 'init took 104 s');
-nodegrid('state', 'set', 'presetup');
-nodegrid('state', 'set', 'running');
-nodegrid('state');
-nodegrid('state', 'set', 'wedged', '--note', 'work.sh failed 3 times');
-nodegrid('state', 'set', 'setup', '--note', 'DNA fixed');
-nodegrid('state', 'set', 'initdone');
-nodegrid('state', 'set', 'draining');
-nodegrid('state', 'set', 'drained');
-nodegrid('state', 'set', 'decommissioned');
-nodegrid('state', 'log');
-nodegrid('outbox');
+const nodes = NODES.map(makeNode);
+console.log(`A grid of ${nodes.length} nodes of stack lad1 in deployment fed1, under ${work}`);
+console.log(`presence: ${presence}   chat: ${chatUrl}`);
 
-console.log(bold('\nThe records it wrote:'));
-for (const file of fs.readdirSync(env.NODEGRID_NODEINFO).sort()) show(path.join(env.NODEGRID_NODEINFO, file));
-show(path.join(env.NODEGRID_HOME, 'log', 'nodegrid.log'));
-console.log(`${dim('what the exec sink received')} (${fs.readFileSync(received, 'utf8').trim().split('\n').length} events), the last one:`);
-console.log(JSON.stringify(JSON.parse(fs.readFileSync(received, 'utf8').trim().split('\n').at(-1)), null, 2));
+say('Launch: every node writes its identity and reports presetup (the launch template does this)');
+for (const node of nodes) {
+  await nodegrid(node, 'init', '--id', node.id, '--deployment', 'fed1', '--nodepart', node.nodepart, '--stacktype', 'lad1', '--initgitrepo', 'lad1-config');
+  await nodegrid(node, 'state', 'set', 'presetup');
+}
 
-fs.rmSync(work, { recursive: true, force: true });
+say('Boot: nodes come up at once (the zombie never does), each its own process');
+const live = nodes.filter((node) => !node.zombie);
+await Promise.all(live.map((node) => nodegrid(node, 'state', 'set', 'setup', '--note', 'cloud-init started')));
+await Promise.all(live.map((node) => nodegrid(node, 'state', 'set', 'initdone', '--note', `init took ${20 + node.id.charCodeAt(3)} s`)));
+
+say('Heartbeat: each node ticks (pull, work, beat) — the db1 work fails until the node wedges');
+for (let beat = 1; beat <= 2; beat++) {
+  const results = await Promise.all(live.map((node) => nodegrid(node, 'tick', '--now', '--json')));
+  results.forEach((result, i) => {
+    const r = JSON.parse(result.stdout || '{}');
+    console.log(`  beat ${beat} ${live[i].id}/${live[i].nodepart}: ${r.worked ? (r.workOk ? green('work ok') : red('work failed')) : dim('no work needed')}${r.wedged ? red(' -> wedged') : ''}`);
+  });
+}
+for (const node of live.filter((n) => n.nodepart !== 'db1')) await nodegrid(node, 'state', 'set', 'running');
+
+say('Leaving: one app node drains and is decommissioned');
+const leaving = live.find((node) => node.nodepart === 'app1');
+for (const state of ['draining', 'drained', 'decommissioned']) await nodegrid(leaving, 'state', 'set', state);
+
+say('Delivery: what collided on the presence repository is retried (as the next tick would)');
+for (const node of nodes) {
+  const flushed = await nodegrid(node, 'outbox', 'flush', '--json');
+  const delivered = JSON.parse(flushed.stdout || '{"sinks":[]}').sinks.reduce((sum, sink) => sum + sink.delivered, 0);
+  if (delivered > 0) console.log(`  ${node.id}: ${delivered} more delivered`);
+}
+
+say('The grid, read back from the presence repository (nodegrid nodes)');
+// An observer (a laptop, a control node) with compressed time: a node still in presetup
+// after 5 seconds counts as a zombie here, where a real grid waits grid.zombieAfterMinutes (30).
+const observerConfig = path.join(work, 'observer.yaml');
+fs.writeFileSync(observerConfig, `presence:\n  remote: ${presence}\ngrid:\n  zombieAfterMinutes: 5s\n`);
+const observer = { env: { ...process.env, NODEGRID_HOME: path.join(work, 'observer'), NODEGRID_CONFIG: observerConfig, NO_COLOR: '1' } };
+const table = await nodegrid(observer, 'nodes');
+console.log(`${table.stdout}${table.stderr ?? ''}`.trimEnd().replace(/^/gm, '  '));
+
+say(`History of the wedged node (nodegrid history ${nodes[3].id})`);
+console.log((await nodegrid(observer, 'history', nodes[3].id)).stdout.trimEnd().replace(/^/gm, '  '));
+
+say(`What one node keeps on itself (${nodes[1].id})`);
+for (const file of ['state.txt', 'statetss.txt', 'statelog.txt']) {
+  console.log(`  ${dim(`nodeinfo/${file}`)}: ${fs.readFileSync(path.join(nodes[1].env.NODEGRID_NODEINFO, file), 'utf8').trim()}`);
+}
+console.log(`  ${dim('home/log/nodegrid.log')} (last lines):`);
+for (const line of fs.readFileSync(path.join(nodes[1].env.NODEGRID_HOME, 'log/nodegrid.log'), 'utf8').trim().split('\n').slice(-4)) console.log(`    ${line}`);
+const commits = execFileSync('git', ['--git-dir', presence, 'log', '--oneline', 'main'], { encoding: 'utf8' }).trim().split('\n');
+console.log(`  ${dim('presence.git')}: ${commits.length} commits, newest: ${commits[0]}`);
+console.log(`\n${feed.length} chat messages; ${feed.filter((text) => text.includes('wedged')).length} about the wedged node.`);
+
+chat.close();
+if (keep) console.log(`kept ${work}`);
+else fs.rmSync(work, { recursive: true, force: true });

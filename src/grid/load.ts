@@ -6,7 +6,6 @@ import { redactUrlCredentials } from '../core/secrets';
 import { lastWords, runGit } from '../git/run';
 import { ensureClone, withCloneLock } from '../sinks/presence-git/clone';
 import { labelForUrl, presenceRemotes } from '../sinks/presence-git/remotes';
-import { beatListingSource } from './beat-listing';
 import { latestBeats } from './heartbeats';
 import { loadPresence, type FileProblem, type PresenceRecord } from './presence-reader';
 import { folderSource, gitSource, type PresenceSource } from './presence-source';
@@ -77,11 +76,11 @@ function folderLocation(dir: string): GridLocation {
     throw new NodegridError('E_BAD_INPUT', `${root} holds no it/presence/ folder`, { hint: 'pass the root of a presence checkout: the folder that contains it/presence/all' });
   }
   const source = folderSource(root);
-  const beats = beatListingSource(root, source);
   // A checkout's own repository answers history questions about the checked-out branch.
   const dotGit = path.join(root, '.git');
   const history = fs.existsSync(dotGit) ? { gitDir: dotGit, ref: 'HEAD', secrets: [] } : undefined;
-  return { description: root, current: source, heartbeats: beats, history };
+  // The folder source lists without a stat per file, so heartbeat folders are cheap to list.
+  return { description: root, current: source, heartbeats: source, history };
 }
 
 async function remoteLocation(url: string, options: GridSourceOptions): Promise<GridLocation> {

@@ -151,7 +151,7 @@ function login(token: string | undefined, res: ServerResponse, head: boolean, h:
     return;
   }
   // The token leaves the address bar at once; the browser keeps only a random session id it cannot read from script.
-  const cookie = expected === undefined ? {} : { 'Set-Cookie': `${SESSION_COOKIE}=${h.sessions.create()}; HttpOnly; SameSite=Strict; Path=/` };
+  const cookie: Record<string, string> = expected === undefined ? {} : { 'Set-Cookie': `${SESSION_COOKIE}=${h.sessions.create()}; HttpOnly; SameSite=Strict; Path=/` };
   sendText(res, 303, 'logged in; continue at /', head, { Location: '/', ...cookie });
 }
 

@@ -1,0 +1,57 @@
+import type { ApiNode, Color, HistoryResponse } from '../api';
+import { byId, clear, el } from './dom';
+import { exact, isoToDate, relative, tssToDate } from './format';
+
+/** One node's facts and its whole state history as a timeline. */
+export async function showDetail(node: ApiNode, now: Date, stateColors: Readonly<Record<string, Color>>): Promise<void> {
+  const panel = byId('detail');
+  panel.hidden = false;
+  panel.dataset.id = node.id;
+  byId('detail-title').textContent = node.id;
+  const fields = byId('detail-fields');
+  clear(fields);
+  const since = tssToDate(node.statetss);
+  const beat = isoToDate(node.heartbeat);
+  const rows: Array<[string, string]> = [
+    ['health', node.health],
+    ['state', node.state ?? '—'],
+    ['since', since ? `${exact(since)} (${relative(since, now)})` : '—'],
+    ['last heartbeat', beat ? `${exact(beat)} (${relative(beat, now)})` : 'none found'],
+    ['deployment', node.deployment ?? '—'],
+    ['nodepart', node.nodepart ?? '—'],
+    ['stacktype', node.stacktype ?? '—'],
+    ['initgitrepo', node.initgitrepo ?? '—'],
+    ...Object.entries(node.fields ?? {}),
+  ];
+  for (const [name, value] of rows) fields.append(el('dt', { text: name }), el('dd', { text: value }));
+
+  const timeline = byId('detail-timeline');
+  const limits = byId('detail-limits');
+  clear(timeline);
+  limits.textContent = 'loading…';
+  const response = await fetch(`/api/nodes/${encodeURIComponent(node.id)}/history`);
+  if (panel.dataset.id !== node.id) return; // another node was opened meanwhile
+  if (!response.ok) {
+    limits.textContent = `no history: ${(await response.text()).trim()}`;
+    return;
+  }
+  const history = (await response.json()) as HistoryResponse;
+  limits.textContent = history.limits.join(' ');
+  // Newest first, like the event feed.
+  for (const step of [...history.states].reverse()) {
+    const at = tssToDate(step.tss);
+    timeline.appendChild(
+      el('li', { className: `c-${stateColors[step.state] ?? 'gray'}` }, [
+        el('span', { className: 'badge', text: step.state }),
+        el('span', { className: 'when', text: at ? `${exact(at)} (${relative(at, now)})` : step.tss }),
+        ...(step.commit ? [el('small', { className: 'when', text: step.commit.slice(0, 12) })] : []),
+      ]),
+    );
+  }
+}
+
+export function hideDetail(): void {
+  const panel = byId('detail');
+  panel.hidden = true;
+  delete panel.dataset.id;
+}

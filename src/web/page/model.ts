@@ -1,0 +1,93 @@
+import type { ApiNode, Health } from '../api';
+
+/**
+ * What the table shows, decided without the DOM: which nodes pass the
+ * filters, in which groups, in which order. Troubled nodes come first.
+ */
+export const HEALTH_RANK: Readonly<Record<Health, number>> = { wedged: 0, zombie: 1, stale: 2, alive: 3, retired: 4 };
+export const HEALTH_NAMES: readonly Health[] = ['wedged', 'zombie', 'stale', 'alive', 'retired'];
+
+export type SortKey = 'id' | 'stacktype' | 'state' | 'health' | 'since' | 'heartbeat';
+export interface Sort {
+  readonly key: SortKey;
+  readonly descending: boolean;
+}
+
+export interface Filter {
+  /** Lower-cased; matched against id, switches, state, health and fields. */
+  readonly text: string;
+  readonly deployment: string;
+  readonly nodepart: string;
+  readonly health: string;
+}
+
+export interface Group {
+  readonly deployment: string;
+  readonly nodepart: string;
+  readonly nodes: ApiNode[];
+  readonly worst: number;
+}
+
+export const MISSING = '?';
+
+export function matches(node: ApiNode, filter: Filter): boolean {
+  if (filter.deployment !== '' && (node.deployment ?? MISSING) !== filter.deployment) return false;
+  if (filter.nodepart !== '' && (node.nodepart ?? MISSING) !== filter.nodepart) return false;
+  if (filter.health !== '' && node.health !== filter.health) return false;
+  if (filter.text === '') return true;
+  const words = [node.id, node.deployment, node.nodepart, node.stacktype, node.state, node.health, ...Object.values(node.fields ?? {})];
+  return words.some((word) => word !== null && word.toLowerCase().includes(filter.text));
+}
+
+/** Groups by deployment and nodepart; groups holding wedged, zombie or stale nodes first. */
+export function arrange(nodes: Iterable<ApiNode>, filter: Filter, sort: Sort): Group[] {
+  const groups = new Map<string, Group>();
+  for (const node of nodes) {
+    if (!matches(node, filter)) continue;
+    const deployment = node.deployment ?? MISSING;
+    const nodepart = node.nodepart ?? MISSING;
+    const key = `${deployment}\u0000${nodepart}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { deployment, nodepart, nodes: [], worst: 9 }));
+    group.nodes.push(node);
+    (group as { worst: number }).worst = Math.min(group.worst, HEALTH_RANK[node.health]);
+  }
+  const compare = comparer(sort);
+  const list = [...groups.values()];
+  for (const group of list) group.nodes.sort(compare);
+  // Alive and retired groups keep their alphabetical place; only trouble jumps the queue.
+  const urgency = (group: Group): number => Math.min(group.worst, HEALTH_RANK.alive);
+  return list.sort((a, b) => urgency(a) - urgency(b) || byText(a.deployment, b.deployment) || byText(a.nodepart, b.nodepart));
+}
+
+function comparer(sort: Sort): (a: ApiNode, b: ApiNode) => number {
+  const value = (node: ApiNode): string | number => {
+    switch (sort.key) {
+      case 'health':
+        return HEALTH_RANK[node.health];
+      case 'since':
+        return node.statetss ?? '';
+      case 'heartbeat':
+        return node.heartbeat ?? '';
+      default:
+        return node[sort.key] ?? '';
+    }
+  };
+  const sign = sort.descending ? -1 : 1;
+  return (a, b) => {
+    const x = value(a);
+    const y = value(b);
+    const primary = x < y ? -1 : x > y ? 1 : 0;
+    return primary * sign || HEALTH_RANK[a.health] - HEALTH_RANK[b.health] || byText(a.id, b.id);
+  };
+}
+
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function distinct(nodes: Iterable<ApiNode>, pick: (node: ApiNode) => string | null): string[] {
+  const seen = new Set<string>();
+  for (const node of nodes) seen.add(pick(node) ?? MISSING);
+  return [...seen].sort();
+}

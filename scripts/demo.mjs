@@ -5,13 +5,18 @@
 // chat to a Slack-format receiver on 127.0.0.1 whose messages are printed as a
 // chat feed, and their work comes from a config repository they follow. One
 // node's work keeps failing, so it wedges; one never gets past presetup; one
-// drains and decommissions. At the end the grid is read back from presence.
-// Nothing outside a temporary folder and 127.0.0.1 is touched.
+// drains and decommissions. The monitor watches the grid and the dashboard
+// serves it while the nodes keep beating; at the end the grid is read back
+// from presence. Nothing outside a temporary folder and 127.0.0.1 is touched,
+// and nothing is left running.
 //
-//   npm run demo [-- --keep]     --keep leaves the temporary folder for a look
-import { execFile, execFileSync } from 'node:child_process';
+//   npm run demo                  runs until Ctrl-C
+//   npm run demo -- --for 45      runs 45 seconds, then stops everything
+//   npm run demo -- --keep        leaves the temporary folder for a look
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +25,13 @@ const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
 const bin = process.env.NODEGRID_BIN ?? path.join(root, 'dist', 'nodegrid.mjs');
 const keep = process.argv.includes('--keep');
+const forIndex = process.argv.indexOf('--for');
+const runForMs = forIndex > 0 ? Number(process.argv[forIndex + 1]) * 1000 : Infinity;
+if (Number.isNaN(runForMs) || runForMs <= 0) {
+  console.error('--for takes a number of seconds, e.g. --for 45');
+  process.exit(2);
+}
+const started = Date.now();
 const tty = process.stdout.isTTY && process.env.NO_COLOR === undefined;
 const paint = (code) => (text) => (tty ? `\u001b[${code}m${text}\u001b[0m` : text);
 const [bold, dim, red, green, yellow, magenta] = [1, 2, 31, 32, 33, 35].map(paint);
@@ -36,7 +48,7 @@ const chat = http.createServer((req, res) => {
   req.on('end', () => {
     try {
       const payload = JSON.parse(body);
-      const room = req.url.endsWith('/critical') ? red('#ops-critical') : dim('#ops');
+      const room = req.url.endsWith('/critical') ? red('#ops-critical') : req.url.endsWith('/monitor') ? dim('#ops (monitor)') : dim('#ops');
       const color = payload.attachments?.[0]?.color;
       // Slack's format escapes & < > in text; a chat client shows them unescaped.
       const text = (payload.attachments?.[0]?.fallback ?? payload.text ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
@@ -52,9 +64,11 @@ const chat = http.createServer((req, res) => {
 await new Promise((resolve) => chat.listen(0, '127.0.0.1', resolve));
 const chatUrl = `http://127.0.0.1:${chat.address().port}/services/demo`;
 
-// --- the presence repository and the config repository the nodes follow ---
-const presence = path.join(work, 'presence.git');
-git(work, 'init', '-q', '--bare', presence);
+// --- the presence repository, served by git daemon on loopback, and the config repository ---
+const presenceDir = path.join(work, 'presence.git');
+git(work, 'init', '-q', '--bare', presenceDir);
+const children = [];
+const presence = await startGitDaemon(work, presenceDir);
 const configRemote = path.join(work, 'config.git');
 const configSeed = path.join(work, 'config-seed');
 git(work, 'init', '-q', '--bare', configRemote);
@@ -116,8 +130,39 @@ function say(text) {
 }
 
 const nodes = NODES.map(makeNode);
+
+// --- the observer: a control node with compressed time, running the monitor and the dashboard ---
+// A node still in presetup after 15 s counts as a zombie here, where a real grid waits
+// grid.zombieAfterMinutes (30). The monitor tells the same chat room.
+const observerConfig = path.join(work, 'observer.yaml');
+fs.writeFileSync(
+  observerConfig,
+  [
+    'presence:',
+    `  remote: ${presence}`,
+    'grid:',
+    '  zombieAfterMinutes: 15s',
+    'chat:',
+    '  destinations:',
+    `    - {name: ops, type: slack, url: "${chatUrl.replace('/demo', '/monitor')}", minSeverity: chatty, minIntervalSeconds: 0}`,
+    '',
+  ].join('\n'),
+);
+const observer = { env: { ...process.env, NODEGRID_HOME: path.join(work, 'observer'), NODEGRID_CONFIG: observerConfig, NO_COLOR: '1' } };
+const dashboard = spawn(process.execPath, [bin, 'serve', '--port', '0', '--refresh', '2'], { env: observer.env, stdio: ['ignore', 'pipe', 'ignore'] });
+children.push(dashboard);
+const dashboardUrl = await new Promise((resolve) => {
+  let out = '';
+  dashboard.stdout.on('data', (chunk) => {
+    out += chunk;
+    const match = /(http:\/\/127\.0\.0\.1:\d+\/?)/.exec(out);
+    if (match) resolve(match[1]);
+  });
+  dashboard.on('close', () => resolve('(the dashboard did not start)'));
+});
 console.log(`A grid of ${nodes.length} nodes of stack lad1 in deployment fed1, under ${work}`);
 console.log(`presence: ${presence}   chat: ${chatUrl}`);
+console.log(`${bold('dashboard:')} ${dashboardUrl}   (open it while the grid lives)`);
 
 say('Launch: every node writes its identity and reports presetup (the launch template does this)');
 for (const node of nodes) {
@@ -144,6 +189,19 @@ say('Leaving: one app node drains and is decommissioned');
 const leaving = live.find((node) => node.nodepart === 'app1');
 for (const state of ['draining', 'drained', 'decommissioned']) await nodegrid(leaving, 'state', 'set', state);
 
+say(`The grid lives: nodes beat, the monitor watches${Number.isFinite(runForMs) ? ` (until ${Math.round(runForMs / 1000)} s)` : ' (Ctrl-C to stop)'}`);
+let stopping = false;
+process.on('SIGINT', () => (stopping = true));
+process.on('SIGTERM', () => (stopping = true));
+do {
+  const monitor = await nodegrid(observer, 'monitor', '--once', '--json');
+  const pass = JSON.parse(monitor.stdout || '{}');
+  if (pass.counts) console.log(`  ${dim(`monitor at ${Math.round((Date.now() - started) / 1000)} s:`)} ${Object.entries(pass.counts).filter(([, n]) => n > 0).map(([h, n]) => `${n} ${h}`).join(', ')}`);
+  if (stopping || Date.now() - started >= runForMs) break;
+  await Promise.all(live.filter((node) => node !== leaving).map((node) => nodegrid(node, 'tick', '--now')));
+  await sleep(Math.min(3000, Math.max(0, runForMs - (Date.now() - started))));
+} while (!stopping && Date.now() - started < runForMs);
+
 say('Delivery: what collided on the presence repository is retried (as the next tick would)');
 for (const node of nodes) {
   const flushed = await nodegrid(node, 'outbox', 'flush', '--json');
@@ -152,11 +210,6 @@ for (const node of nodes) {
 }
 
 say('The grid, read back from the presence repository (nodegrid nodes)');
-// An observer (a laptop, a control node) with compressed time: a node still in presetup
-// after 5 seconds counts as a zombie here, where a real grid waits grid.zombieAfterMinutes (30).
-const observerConfig = path.join(work, 'observer.yaml');
-fs.writeFileSync(observerConfig, `presence:\n  remote: ${presence}\ngrid:\n  zombieAfterMinutes: 5s\n`);
-const observer = { env: { ...process.env, NODEGRID_HOME: path.join(work, 'observer'), NODEGRID_CONFIG: observerConfig, NO_COLOR: '1' } };
 const table = await nodegrid(observer, 'nodes');
 console.log(`${table.stdout}${table.stderr ?? ''}`.trimEnd().replace(/^/gm, '  '));
 
@@ -169,10 +222,43 @@ for (const file of ['state.txt', 'statetss.txt', 'statelog.txt']) {
 }
 console.log(`  ${dim('home/log/nodegrid.log')} (last lines):`);
 for (const line of fs.readFileSync(path.join(nodes[1].env.NODEGRID_HOME, 'log/nodegrid.log'), 'utf8').trim().split('\n').slice(-4)) console.log(`    ${line}`);
-const commits = execFileSync('git', ['--git-dir', presence, 'log', '--oneline', 'main'], { encoding: 'utf8' }).trim().split('\n');
+const commits = execFileSync('git', ['--git-dir', presenceDir, 'log', '--oneline', 'main'], { encoding: 'utf8' }).trim().split('\n');
 console.log(`  ${dim('presence.git')}: ${commits.length} commits, newest: ${commits[0]}`);
 console.log(`\n${feed.length} chat messages; ${feed.filter((text) => text.includes('wedged')).length} about the wedged node.`);
 
 chat.close();
+for (const child of children) child.kill('SIGTERM');
+await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.on('close', resolve)) : undefined)));
 if (keep) console.log(`kept ${work}`);
 else fs.rmSync(work, { recursive: true, force: true });
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** git daemon on a free loopback port, or the bare repository's path when git daemon is not there. */
+async function startGitDaemon(base, bare) {
+  const port = await new Promise((resolve) => {
+    const probe = http.createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address();
+      probe.close(() => resolve(free));
+    });
+  });
+  const daemon = spawn('git', ['daemon', '--reuseaddr', '--listen=127.0.0.1', `--port=${port}`, '--export-all', '--enable=receive-pack', `--base-path=${base}`, base], { stdio: 'ignore' });
+  const failed = await new Promise((resolve) => {
+    daemon.on('error', () => resolve(true));
+    const until = Date.now() + 5000;
+    const check = () => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('connect', () => (socket.destroy(), resolve(false)));
+      socket.on('error', () => (Date.now() > until ? resolve(true) : setTimeout(check, 50)));
+    };
+    check();
+  });
+  if (failed) {
+    console.log(dim('(git daemon is not available: presence uses the bare repository path)'));
+    return bare;
+  }
+  children.push(daemon);
+  return `git://127.0.0.1:${port}/${path.basename(bare)}`;
+}

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { redactUrlCredentials } from '../core/secrets';
 import { NodegridError } from '../core/errors';
 import { describeValue } from '../core/ids';
 import { loadGrid, type GridLocation } from '../grid/load';
@@ -62,7 +63,12 @@ async function serve(command: Command, options: ServeOptions): Promise<void> {
   }
   const fixedNow = options.now === undefined ? undefined : parseNow(options.now);
   const context = await openContext(command);
-  const first = await locate(context, options);
+  // A folder is checked now (a wrong path is the user's mistake); a remote is fetched by the
+  // first read, which may fail without stopping the dashboard (the remote may be empty or down).
+  const { presence } = context.settings.config;
+  const nothingToRead = options.remote === undefined && presence.remote === undefined && !presence.remotes?.length;
+  const first = options.presence !== undefined || nothingToRead ? await locate(context, options) : undefined;
+  const description = first?.description ?? describeRemote(context, options);
   const read = readerFor(context, options, first, fixedNow);
   const dashboard = await startDashboard({
     host,
@@ -70,13 +76,13 @@ async function serve(command: Command, options: ServeOptions): Promise<void> {
     token,
     refreshSeconds,
     read,
-    source: first.description,
+    source: description,
     stateColors: Object.fromEntries([...context.settings.lifecycle.states.values()].map((s) => [s.name, s.color])),
     secrets: context.secrets,
     log: (line) => context.out.warn(line),
   });
   context.out.result(`nodegrid dashboard at ${dashboard.url}`);
-  context.out.info(`reading ${first.description} every ${refreshSeconds} s; read-only; stop with Ctrl-C`);
+  context.out.info(`reading ${description} every ${refreshSeconds} s; read-only; stop with Ctrl-C`);
   context.out.info(token === undefined ? 'no token: only this machine (loopback) can open it' : `token required: open ${dashboard.url}login?token=<token> once, or send Authorization: Bearer <token>`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -89,7 +95,15 @@ async function serve(command: Command, options: ServeOptions): Promise<void> {
  * Each refresh reads presence afresh: a folder is re-read in place, a remote
  * is fetched again. Skipped files are reported once, at start, not every pass.
  */
-function readerFor(context: CliContext, flags: GridSourceFlags, first: GridLocation, fixedNow: Date | undefined) {
+/** The remote to read, credentials hidden, for the page and the start message. */
+function describeRemote(context: CliContext, flags: GridSourceFlags): string {
+  const { presence } = context.settings.config;
+  const first = presence.remotes?.[0];
+  const url = flags.remote ?? presence.remote ?? (typeof first === 'string' ? first : first?.url) ?? '';
+  return `${redactUrlCredentials(url)} (${context.settings.config.presence.branch})`;
+}
+
+function readerFor(context: CliContext, flags: GridSourceFlags, first: GridLocation | undefined, fixedNow: Date | undefined) {
   let location: GridLocation | undefined = first;
   let warned = false;
   return async () => {

@@ -54,9 +54,17 @@ export class LiveGrid {
 
   /** The first read must succeed: a dashboard of nothing would only hide the real error. */
   async start(): Promise<void> {
-    const reading = await this.options.read();
-    this.accept(reading);
-    this.events.add(eventsFromStatelogs(reading.nodes, EVENT_CAPACITY));
+    try {
+      const reading = await this.options.read();
+      this.accept(reading);
+      this.events.add(eventsFromStatelogs(reading.nodes, EVENT_CAPACITY));
+    } catch (error) {
+      // A remote that is down, or empty because no node has published yet, is not a reason
+      // to refuse to start: the page says so and the next refresh tries again.
+      this.snapshot = buildSnapshot([], [], new Date());
+      this.refreshError = redactSecrets(errorMessage(error), this.options.secrets).slice(0, 300);
+      this.options.log(`first read failed, retrying every refresh: ${this.refreshError}`);
+    }
     this.schedule();
     this.keepalive = setInterval(() => this.broadcast(': keepalive\n\n'), KEEPALIVE_MS);
     this.keepalive.unref();

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { NodegridError } from '../core/errors';
+import { describeValue } from '../core/ids';
 import { troubledCount } from '../grid/monitor';
 import { monitorLayout } from '../grid/monitor-memory';
 import { runMonitorPass, type MonitorEnvironment } from '../grid/monitor-pass';
 import { countHealth, describeCounts } from '../grid/query';
+import type { GridNode } from '../grid/view';
 import { acquireLock, sleep } from '../node/lock';
 import { openContext, parseSeconds, type CliContext } from './context';
 import { addGridSourceOptions, locate, openGrid, type GridSourceFlags } from './grid-source';
@@ -15,7 +17,9 @@ export function registerMonitorCommand(program: Command): void {
     .option('--once', 'one pass, then exit (for cron); exit 3 when any node is not alive or retired')
     .option('--interval <seconds>', 'seconds between passes when running continuously', '60')
     .option('--wait <seconds>', 'how long each pass may spend delivering its announcements (default 30)')
-    .option('--json', 'print each pass as one JSON object');
+    .option('--json', 'print each pass as one JSON object')
+    .option('--metrics-port <port>', 'serve Prometheus metrics of the last pass on http://HOST:PORT/metrics (not with --once)')
+    .option('--metrics-host <address>', 'address for --metrics-port; anything but loopback shows the grid counts to whoever can reach it', '127.0.0.1');
   addGridSourceOptions(command).addHelpText(
     'after',
     `
@@ -31,7 +35,8 @@ second pass over unchanged presence sends nothing.
 Examples:
   $ nodegrid monitor --once --remote git@github.com:acme/grid-presence.git
   */5 * * * * nodegrid monitor --once --presence /srv/presence || true
-  $ nodegrid monitor --interval 60`,
+  $ nodegrid monitor --interval 60
+  $ nodegrid monitor --interval 60 --metrics-port 9731    # scrape http://127.0.0.1:9731/metrics`,
   );
   command.action(async (options: MonitorOptions, cmd: Command) => monitor(cmd, options));
 }
@@ -41,12 +46,15 @@ interface MonitorOptions extends GridSourceFlags {
   interval?: string;
   wait?: string;
   json?: boolean;
+  metricsPort?: string;
+  metricsHost: string;
 }
 
 async function monitor(command: Command, options: MonitorOptions): Promise<void> {
   const intervalSeconds = parseSeconds(options.interval, '--interval') ?? 60;
   if (!options.once && intervalSeconds < 1) throw new NodegridError('E_BAD_INPUT', '--interval must be at least 1 second');
   const budgetMs = (parseSeconds(options.wait, '--wait') ?? 30) * 1000;
+  const metricsPort = parseMetricsPort(options);
   const context = await openContext(command);
   const environment = monitorEnvironment(context, budgetMs);
   const lock = await acquireLock(environment.layout.lockFile, { timeoutMs: 0, what: 'the monitor lock (another nodegrid monitor runs with this home)' });
@@ -56,11 +64,14 @@ async function monitor(command: Command, options: MonitorOptions): Promise<void>
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let lastPass: LastPass | undefined;
+  let exporter: Awaited<ReturnType<typeof startMonitorExporter>> | undefined;
   try {
+    if (metricsPort !== undefined) exporter = await startMonitorExporter(context, options.metricsHost, metricsPort, () => lastPass);
     const location = await locate(context, options);
     for (;;) {
       // A pass re-reads presence (and fetches a remote) so each pass sees the grid afresh.
-      const troubled = await onePass(context, environment, options, options.once ? location : undefined);
+      const troubled = await onePass(context, environment, options, options.once ? location : undefined, (pass) => (lastPass = pass));
       if (options.once) {
         if (troubled > 0) throw new NodegridError('E_PROBLEMS_FOUND', `${troubled} node${troubled === 1 ? ' is' : 's are'} not alive or retired`);
         return;
@@ -69,14 +80,22 @@ async function monitor(command: Command, options: MonitorOptions): Promise<void>
       if (stop) return;
     }
   } finally {
+    await exporter?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await lock.release();
   }
 }
 
-async function onePass(context: CliContext, environment: MonitorEnvironment, options: MonitorOptions, location: Awaited<ReturnType<typeof locate>> | undefined): Promise<number> {
+async function onePass(
+  context: CliContext,
+  environment: MonitorEnvironment,
+  options: MonitorOptions,
+  location: Awaited<ReturnType<typeof locate>> | undefined,
+  remember: (pass: LastPass) => void,
+): Promise<number> {
   const { nodes, now } = await openGrid(context, options, location);
+  remember({ nodes, refreshedAt: new Date() });
   const report = await runMonitorPass(environment, nodes, now);
   const counts = countHealth(nodes);
   if (context.out.json) {
@@ -88,6 +107,38 @@ async function onePass(context: CliContext, environment: MonitorEnvironment, opt
     context.out.info(`${now.toISOString()}: ${describeCounts(counts)}; ${report.announcements.length} announcement${report.announcements.length === 1 ? '' : 's'}`);
   }
   return troubledCount(nodes);
+}
+
+interface LastPass {
+  readonly nodes: readonly GridNode[];
+  readonly refreshedAt: Date;
+}
+
+function parseMetricsPort(options: MonitorOptions): number | undefined {
+  if (options.metricsPort === undefined) return undefined;
+  const port = Number(options.metricsPort);
+  if (!/^\d{1,5}$/.test(options.metricsPort) || port > 65_535) throw new NodegridError('E_BAD_INPUT', `--metrics-port ${describeValue(options.metricsPort)} is not a port number (0-65535)`);
+  if (options.once) throw new NodegridError('E_BAD_INPUT', '--metrics-port needs a monitor that keeps running: drop --once (or scrape `nodegrid serve` instead)');
+  return port;
+}
+
+/** Loaded only with --metrics-port: the plain monitor does not pay for a server. */
+async function startMonitorExporter(context: CliContext, host: string, port: number, last: () => LastPass | undefined) {
+  const [{ startMetricsExporter }, { formatExposition }, { gridMetricFamilies }] = await Promise.all([
+    import('../metrics/http-exporter'),
+    import('../metrics/exposition'),
+    import('../metrics/grid-metrics'),
+  ]);
+  const exporter = await startMetricsExporter({
+    host,
+    port,
+    render: () => {
+      const pass = last();
+      return pass === undefined ? undefined : formatExposition(gridMetricFamilies({ nodes: pass.nodes, refreshedAt: pass.refreshedAt }));
+    },
+  });
+  context.out.info(`metrics at ${exporter.url}`);
+  return exporter;
 }
 
 function monitorEnvironment(context: CliContext, budgetMs: number): MonitorEnvironment {

@@ -5,6 +5,7 @@ import { recordPlainEvent } from '../node/record';
 import { deliveryBudgetMs, lockTimeoutMs, openContext } from './context';
 import { reportPending, runDelivery } from './delivery';
 import { ensureInstanceId } from './identity';
+import { updateNodeMetrics } from './node-metrics';
 import { pendingSummary } from './outbox';
 
 export function registerNotifyCommand(program: Command): void {
@@ -50,6 +51,7 @@ async function notify(text: string, options: NotifyOptions, command: Command): P
     severity: options.critical ? 'critical' : 'chatty',
   });
   const reports = budgetMs > 0 ? await runDelivery(context, budgetMs, true) : [];
+  await updateNodeMetrics(context);
   if (context.out.json) {
     context.out.resultJson({ event, pending: pendingSummary(context) });
     return;

@@ -7,6 +7,7 @@ import { readTextIfExists } from '../node/files';
 import { existingQueueNames, SinkQueue } from '../outbox/queue';
 import { openContext, parseSeconds, type CliContext } from './context';
 import { reportPending, runDelivery } from './delivery';
+import { updateNodeMetrics } from './node-metrics';
 
 export function registerOutboxCommands(program: Command): void {
   const outbox = program
@@ -140,6 +141,7 @@ async function flushOutbox(command: Command, options: { wait?: string; json?: bo
   const context = await openContext(command);
   const budgetMs = (parseSeconds(options.wait, '--wait') ?? 60) * 1000;
   const reports = await runDelivery(context, budgetMs, true);
+  await updateNodeMetrics(context);
   const unconfigured = existingQueueNames(context.home.outboxDir).filter(
     (name) => !context.sinks.some((sink) => sink.name === name) && new SinkQueue(context.home.outboxDir, name).pendingCount() > 0,
   );

@@ -18,6 +18,7 @@ import { fetchPresence } from '../sinks/presence-git/snapshot';
 import { deliveryBudgetMs, lockTimeoutMs, openContext, parseSeconds, type CliContext } from './context';
 import { reportPending, runDelivery } from './delivery';
 import { ensureInstanceId } from './identity';
+import { updateNodeMetrics } from './node-metrics';
 
 export function registerPresenceCommands(program: Command): void {
   const presence = program
@@ -157,6 +158,7 @@ async function heartbeat(command: Command, options: HeartbeatOptions): Promise<v
   writeFileAtomic(lastFile, `${event.time}\n`);
   const budgetMs = deliveryBudgetMs(context, options);
   const reports = budgetMs > 0 ? await runDelivery(context, budgetMs, true) : [];
+  await updateNodeMetrics(context);
   const minute = flattimeMinute(new Date(event.time));
   if (context.out.json) context.out.resultJson({ beat: true, minute, event, pending: presencePending(context) });
   else {

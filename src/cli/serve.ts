@@ -24,6 +24,7 @@ refuses to start without a token. With a token, open /login?token=<token> once
 (it sets an HttpOnly cookie), or send "Authorization: Bearer <token>".
 JSON for scripts: /api/nodes (same fields as nodes --json), /api/nodes/<id>/history,
 /api/events; changes are pushed to pages as Server-Sent Events on /events.
+Prometheus: /metrics (nodes per deployment, nodepart and health; behind the token too).
 With --now the clock is frozen at that time (demos, screenshots).
 
 Examples:

@@ -9,6 +9,7 @@ import { pendingSummary } from './outbox';
 import { deliveryBudgetMs, lockTimeoutMs, openContext } from './context';
 import { reportPending, runDelivery } from './delivery';
 import { ensureInstanceId } from './identity';
+import { updateNodeMetrics } from './node-metrics';
 import { styleForColor } from './output';
 
 export function registerStateCommands(program: Command): void {
@@ -88,12 +89,14 @@ async function setState(target: string, options: SetOptions, command: Command): 
     force: options.force ?? false,
   });
   if (result.kind === 'noop') {
+    await updateNodeMetrics(context);
     if (context.out.json) context.out.resultJson({ changed: false, state: result.state, reason: result.reason });
     else context.out.info(result.reason);
     return;
   }
   const { event } = result;
   const reports = budgetMs > 0 ? await runDelivery(context, budgetMs, true) : [];
+  await updateNodeMetrics(context);
   if (context.out.json) {
     context.out.resultJson({ changed: true, event, pending: pendingSummary(context) });
     return;

@@ -11,6 +11,7 @@ import { recordPlainEvent, recordStateChange } from '../node/record';
 import { openContext, type CliContext } from './context';
 import { runDelivery } from './delivery';
 import { ensureInstanceId } from './identity';
+import { updateNodeMetrics } from './node-metrics';
 
 export function registerTickCommands(program: Command): void {
   program
@@ -33,6 +34,7 @@ Examples:
     .action(async (options: TickOptions, command: Command) => {
       const context = await openContext(command);
       const result = await runTick(await tickEnvironment(context, options));
+      await updateNodeMetrics(context, tickTiming(result));
       printTick(context, result);
       if (result.workOk === false) throw new NodegridError('E_PROBLEMS_FOUND', 'the work failed this beat (see the log)');
     });
@@ -62,6 +64,7 @@ Examples:
       while (!stopping) {
         const started = Date.now();
         const result = await runTick(await tickEnvironment(context, { ...options, now: true }));
+        await updateNodeMetrics(context, tickTiming(result));
         if (!context.out.json) printTick(context, result);
         const wait = Math.max(0, context.settings.config.heartbeat.intervalSeconds * 1000 - (Date.now() - started));
         await Promise.race([sleep(wait), new Promise<void>((resolve) => (wake = resolve))]);
@@ -109,6 +112,11 @@ async function tickEnvironment(context: CliContext, options: TickOptions): Promi
     deliver: (budgetMs) => runDelivery(context, budgetMs, false),
     skipJitter: options.now ?? false,
   };
+}
+
+/** For the metrics textfile: when the beat ended and how long it worked (its jitter sleep is not work). */
+function tickTiming(result: TickResult): { at: Date; seconds: number } {
+  return { at: new Date(), seconds: Math.max(0, result.ms - result.jitterMs) / 1000 };
 }
 
 /** A heartbeat-shaped value to ask sinks whether they want heartbeats at all. */

@@ -1,6 +1,9 @@
 import * as z from 'zod/mini';
 import { parseDuration } from '../core/time';
 
+/** Which schemas are durations, and in which unit: read by the configuration reference (config/reference.ts). */
+export const DURATION_UNITS = new WeakMap<object, 's' | 'm'>();
+
 /**
  * A duration setting, written as a number in the key's own unit
  * (`workTimeoutSeconds: 600`) or with a unit (`90s`, `3m`, `1h`) so a demo or a
@@ -8,7 +11,7 @@ import { parseDuration } from '../core/time';
  */
 export function duration(unit: 's' | 'm') {
   const perUnit = unit === 's' ? 1000 : 60_000;
-  return z.pipe(
+  const schema = z.pipe(
     z.union([z.number(), z.string()]),
     z.transform((raw: number | string, ctx) => {
       const ms = parseDuration(raw, unit);
@@ -19,4 +22,7 @@ export function duration(unit: 's' | 'm') {
       return ms / perUnit;
     }),
   );
+  DURATION_UNITS.set(schema, unit);
+  return schema;
 }
+

@@ -4,6 +4,7 @@ import { ec2Section } from './sections/ec2';
 import { gridSection } from './sections/grid';
 import { heartbeatSection } from './sections/heartbeat';
 import { lifecycleSection } from './sections/lifecycle';
+import { metricsSection } from './sections/metrics';
 import { outboxSection, sinksSection } from './sections/outbox';
 import { presenceSection } from './sections/presence';
 
@@ -26,6 +27,7 @@ export const configSchema = z.strictObject({
   ec2: ec2Section,
   heartbeat: heartbeatSection,
   grid: gridSection,
+  metrics: metricsSection,
 });
 
 export type Config = z.infer<typeof configSchema>;

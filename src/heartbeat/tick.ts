@@ -43,6 +43,8 @@ export interface TickResult {
   beat: boolean;
   pending: number;
   ms: number;
+  /** The part of `ms` spent in the jitter sleep before the beat started. */
+  jitterMs: number;
 }
 
 const GIT_TIMEOUT_MS = 20_000;
@@ -52,9 +54,12 @@ const BUSY_DELIVERY_MS = 1500;
 export async function runTick(env: TickEnvironment): Promise<TickResult> {
   const started = Date.now();
   const { node } = env.identity();
-  const result: TickResult = { worked: false, workOk: null, busy: false, pulled: [], scripts: [], wedged: false, beat: false, pending: 0, ms: 0 };
+  const result: TickResult = { worked: false, workOk: null, busy: false, pulled: [], scripts: [], wedged: false, beat: false, pending: 0, ms: 0, jitterMs: 0 };
 
-  if (!env.skipJitter) await sleep(stableJitterMs(node.id, env.heartbeat.jitterSeconds));
+  if (!env.skipJitter) {
+    await sleep(stableJitterMs(node.id, env.heartbeat.jitterSeconds));
+    result.jitterMs = Date.now() - started;
+  }
 
   let workLock: Lock | undefined;
   try {

@@ -13,7 +13,8 @@ export type Route =
   | { readonly kind: 'nodes' }
   | { readonly kind: 'history'; readonly id: string }
   | { readonly kind: 'events'; readonly limit: number }
-  | { readonly kind: 'stream' };
+  | { readonly kind: 'stream' }
+  | { readonly kind: 'metrics' };
 
 export type Routed = { readonly ok: true; readonly route: Route; readonly head: boolean } | { readonly ok: false; readonly status: number; readonly message: string };
 
@@ -41,6 +42,7 @@ export function routeRequest(method: string | undefined, rawUrl: string | undefi
   if (segments.length === 1 && assets.has(joined)) return ok({ kind: 'asset', name: joined });
   if (joined === 'login') return ok({ kind: 'login', token: new URLSearchParams(query).get('token') ?? undefined });
   if (joined === 'events') return ok({ kind: 'stream' });
+  if (joined === 'metrics') return ok({ kind: 'metrics' });
   if (joined === 'api/nodes') return ok({ kind: 'nodes' });
   if (joined === 'api/events') {
     const raw = new URLSearchParams(query).get('limit');

@@ -8,6 +8,7 @@ import { findAssetDir, loadAssets, type AssetSet } from './assets';
 import { bearerToken, cookieValue, hostHeaderIsLoopback, SESSION_COOKIE, Sessions, tokensEqual } from './auth';
 import { send, sendJson, sendText } from './headers';
 import { LiveGrid, type GridReading } from './live';
+import { sendMetrics } from './metrics-route';
 import { routeRequest, type Route } from './request';
 
 /**
@@ -140,6 +141,9 @@ async function answer(route: Route, req: IncomingMessage, res: ServerResponse, h
       return;
     case 'stream':
       live.attach(req, res, options.refreshSeconds, head);
+      return;
+    case 'metrics':
+      sendMetrics(res, live, head);
       return;
   }
 }

@@ -162,6 +162,8 @@ export async function startEc2StandIn(options: Ec2StandInOptions = {}): Promise<
     if (req.method !== 'GET') return void res.writeHead(405).end();
     if (!tokens.has(String(req.headers['x-aws-ec2-metadata-token'] ?? ''))) return void res.writeHead(401).end();
     const answers: Record<string, string> = { '/latest/meta-data/instance-id': options.metadata.instanceId, '/latest/meta-data/placement/region': options.metadata.region };
+    // Instance tags, as IMDS serves them when the launch template allows tags in metadata.
+    for (const [key, value] of instances.get(options.metadata.instanceId)?.tags ?? []) answers[`/latest/meta-data/tags/instance/${key}`] = value;
     const answer = answers[req.url ?? ''];
     if (answer === undefined) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'text/plain' }).end(answer);

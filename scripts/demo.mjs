@@ -68,6 +68,19 @@ const chatUrl = `http://127.0.0.1:${chat.address().port}/services/demo`;
 const presenceDir = path.join(work, 'presence.git');
 git(work, 'init', '-q', '--bare', presenceDir);
 const children = [];
+// Ctrl-C while the grid lives ends the living part and still shows the summary;
+// at any other moment it stops everything the demo started, at once.
+let inLivingLoop = false;
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (inLivingLoop) {
+      stopping = true;
+      return;
+    }
+    void cleanUp().then(() => process.exit(130));
+  });
+}
 const presence = await startGitDaemon(work, presenceDir);
 const configRemote = path.join(work, 'config.git');
 const configSeed = path.join(work, 'config-seed');
@@ -116,12 +129,18 @@ function makeNode(spec) {
   return { ...spec, dir, env };
 }
 
+/** Runs one nodegrid process; while it runs it is in `running`, so a stop can end it too. */
+const running = new Set();
 async function nodegrid(node, ...args) {
+  const pending = run(process.execPath, [bin, ...args], { env: node.env });
+  running.add(pending.child);
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: node.env });
+    const { stdout, stderr } = await pending;
     return { code: 0, stdout, stderr };
   } catch (error) {
     return { code: error.code, stdout: error.stdout ?? '', stderr: error.stderr ?? '' };
+  } finally {
+    running.delete(pending.child);
   }
 }
 
@@ -190,9 +209,7 @@ const leaving = live.find((node) => node.nodepart === 'app1');
 for (const state of ['draining', 'drained', 'decommissioned']) await nodegrid(leaving, 'state', 'set', state);
 
 say(`The grid lives: nodes beat, the monitor watches${Number.isFinite(runForMs) ? ` (until ${Math.round(runForMs / 1000)} s)` : ' (Ctrl-C to stop)'}`);
-let stopping = false;
-process.on('SIGINT', () => (stopping = true));
-process.on('SIGTERM', () => (stopping = true));
+inLivingLoop = true;
 do {
   const monitor = await nodegrid(observer, 'monitor', '--once', '--json');
   const pass = JSON.parse(monitor.stdout || '{}');
@@ -201,6 +218,7 @@ do {
   await Promise.all(live.filter((node) => node !== leaving).map((node) => nodegrid(node, 'tick', '--now')));
   await sleep(Math.min(3000, Math.max(0, runForMs - (Date.now() - started))));
 } while (!stopping && Date.now() - started < runForMs);
+inLivingLoop = false;
 
 say('Delivery: what collided on the presence repository is retried (as the next tick would)');
 for (const node of nodes) {
@@ -226,11 +244,17 @@ const commits = execFileSync('git', ['--git-dir', presenceDir, 'log', '--oneline
 console.log(`  ${dim('presence.git')}: ${commits.length} commits, newest: ${commits[0]}`);
 console.log(`\n${feed.length} chat messages; ${feed.filter((text) => text.includes('wedged')).length} about the wedged node.`);
 
-chat.close();
-for (const child of children) child.kill('SIGTERM');
-await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.on('close', resolve)) : undefined)));
-if (keep) console.log(`kept ${work}`);
-else fs.rmSync(work, { recursive: true, force: true });
+await cleanUp();
+
+/** Stops everything the demo started and removes its folder (unless --keep). */
+async function cleanUp() {
+  chat.close();
+  const all = [...children, ...running];
+  for (const child of all) child.kill('SIGTERM');
+  await Promise.all(all.map((child) => (child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.on('close', resolve)) : undefined)));
+  if (keep) console.log(`kept ${work}`);
+  else fs.rmSync(work, { recursive: true, force: true });
+}
 
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));

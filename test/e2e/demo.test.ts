@@ -9,7 +9,7 @@ const run = promisify(execFile);
 describe('npm run demo', () => {
   it('runs a small grid through the real CLI: chat lines, a wedged node, a zombie, and the grid read back from presence', async () => {
     const demo = path.resolve(import.meta.dirname, '../../scripts/demo.mjs');
-    const { stdout } = await run(process.execPath, [demo, '--for', '20'], { env: { ...cleanEnv(), NODEGRID_BIN: nodegridBin() }, timeout: 120_000 });
+    const { stdout } = await run(process.execPath, [demo, '--for', '20'], { env: { ...cleanEnv(), NODEGRID_BIN: nodegridBin() }, timeout: 200_000 });
     // What arrived at the chat receiver, in the original's message shape.
     expect(stdout).toMatch(/chat #ops i-1a2b3c4d:fed1\/lb1: setup -> initdone \(init took \d+ s\)/);
     expect(stdout).toMatch(/chat #ops-critical i-4d5e6f70:fed1\/db1: initdone -> wedged \(work failed 2 times: bin\/nodework\/part\/db1\/work\.sh exit 32: cannot mount \/data: no such device\)/);
@@ -20,5 +20,5 @@ describe('npm run demo', () => {
     expect(stdout).toMatch(/chat #ops \(monitor\) i-5e6f7081:fed1\/app1: \S+ -> zombie/);
     expect(stdout).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+/);
     expect(stdout).toMatch(/presence\.git: \d+ commits, newest: [0-9a-f]+ i-2b3c4d5e:fed1\/app1: drained -> decommissioned/);
-  });
+  }, 240_000);
 });

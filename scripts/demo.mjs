@@ -89,8 +89,15 @@ git(work, 'clone', '-q', configRemote, configSeed);
 fs.mkdirSync(path.join(configSeed, 'bin/nodework/common'), { recursive: true });
 fs.mkdirSync(path.join(configSeed, 'bin/nodework/part/db1'), { recursive: true });
 fs.writeFileSync(path.join(configSeed, 'bin/nodework/common/work.sh'), '#!/bin/sh\necho "common work for $NODEGRID_ID ($NODEGRID_NODEPART)"\n', { mode: 0o755 });
-// The db1 of this stack has a broken DNA: its work can never complete.
-fs.writeFileSync(path.join(configSeed, 'bin/nodework/part/db1/work.sh'), '#!/bin/sh\necho "cannot mount /data: no such device" >&2\nexit 32\n', { mode: 0o755 });
+// The DNA is wrong for one db1: it names a data volume that instance does not have,
+// so its work can never complete.
+fs.mkdirSync(path.join(configSeed, 'conf'), { recursive: true });
+fs.writeFileSync(path.join(configSeed, 'conf/volumes.txt'), 'i-4d5e6f70 /dev/xvdq\ni-92a3b4c5 /dev/xvdf\n');
+fs.writeFileSync(
+  path.join(configSeed, 'bin/nodework/part/db1/work.sh'),
+  '#!/bin/sh\ndevice=$(awk -v id="$NODEGRID_ID" \'$1 == id {print $2}\' conf/volumes.txt)\n[ "$device" = /dev/xvdf ] || { echo "cannot mount /data from $device: no such device" >&2; exit 32; }\necho "mounted /data from $device"\n',
+  { mode: 0o755 },
+);
 git(configSeed, 'add', '-A');
 git(configSeed, 'commit', '-q', '-m', 'lad1 DNA');
 git(configSeed, 'push', '-q', 'origin', 'HEAD:main');
@@ -98,10 +105,15 @@ git(configSeed, 'push', '-q', 'origin', 'HEAD:main');
 // --- the nodes ---
 const NODES = [
   { id: 'i-1a2b3c4d', nodepart: 'lb1' },
-  { id: 'i-2b3c4d5e', nodepart: 'app1' },
+  { id: 'i-2b3c4d5e', nodepart: 'app1', leaves: true },
   { id: 'i-3c4d5e6f', nodepart: 'app1' },
   { id: 'i-4d5e6f70', nodepart: 'db1' },
   { id: 'i-5e6f7081', nodepart: 'app1', zombie: true },
+  { id: 'i-6f708192', nodepart: 'app1' },
+  { id: 'i-708192a3', nodepart: 'app1' },
+  { id: 'i-8192a3b4', nodepart: 'app1' },
+  { id: 'i-92a3b4c5', nodepart: 'db1' },
+  { id: 'i-a3b4c5d6', nodepart: 'app1' },
 ];
 
 function makeNode(spec) {
@@ -202,10 +214,10 @@ for (let beat = 1; beat <= 2; beat++) {
     console.log(`  beat ${beat} ${live[i].id}/${live[i].nodepart}: ${r.worked ? (r.workOk ? green('work ok') : red('work failed')) : dim('no work needed')}${r.wedged ? red(' -> wedged') : ''}`);
   });
 }
-for (const node of live.filter((n) => n.nodepart !== 'db1')) await nodegrid(node, 'state', 'set', 'running');
+await Promise.all(live.filter((n) => n.id !== 'i-4d5e6f70').map((node) => nodegrid(node, 'state', 'set', 'running')));
 
 say('Leaving: one app node drains and is decommissioned');
-const leaving = live.find((node) => node.nodepart === 'app1');
+const leaving = live.find((node) => node.leaves);
 for (const state of ['draining', 'drained', 'decommissioned']) await nodegrid(leaving, 'state', 'set', state);
 
 say(`The grid lives: nodes beat, the monitor watches${Number.isFinite(runForMs) ? ` (until ${Math.round(runForMs / 1000)} s)` : ' (Ctrl-C to stop)'}`);

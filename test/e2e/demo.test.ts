@@ -10,7 +10,7 @@ const run = promisify(execFile);
 describe('npm run demo', () => {
   it('runs a grid through the real CLI: chat lines, a wedged node, a zombie, the monitor, and presence that holds it all', async () => {
     const demo = path.resolve(import.meta.dirname, '../../scripts/demo.mjs');
-    const { stdout } = await run(process.execPath, [demo, '--for', '20', '--keep'], { env: { ...cleanEnv(), NODEGRID_BIN: nodegridBin() }, timeout: 200_000 });
+    const { stdout } = await run(process.execPath, [demo, '--for', '30', '--keep'], { env: { ...cleanEnv(), NODEGRID_BIN: nodegridBin() }, timeout: 200_000 });
     const kept = /kept (\S+)/.exec(stdout)?.[1];
     expect(kept).toBeDefined();
     try {

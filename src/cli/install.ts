@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,7 +34,7 @@ Examples:
         for (const file of files) context.out.result(`${options.uninstall ? 'would remove' : 'would write'} ${file.path}:\n${options.uninstall ? '' : file.content}`);
         return;
       }
-      if (options.uninstall) deactivate(context, target);
+      if (options.uninstall) await deactivate(context, target);
       const result = applyPlan(files, options.uninstall ?? false);
       for (const file of result.written) context.out.result(`wrote ${file}`);
       for (const file of result.unchanged) context.out.result(`unchanged ${file}`);
@@ -43,7 +42,7 @@ Examples:
       if (result.refused.length > 0) {
         throw new NodegridError('E_BAD_INPUT', `not touching ${result.refused.join(', ')}: it exists and was not written by nodegrid install`);
       }
-      if (!options.uninstall) activate(context, target, files.map((f) => f.path));
+      if (!options.uninstall) await activate(context, target, files.map((f) => f.path));
       context.log.write(`install ${kind}${options.uninstall ? ' --uninstall' : ''}: ${[...result.written, ...result.removed].join(', ') || 'nothing changed'}`);
     });
 }
@@ -74,10 +73,12 @@ function installTarget(context: CliContext, kind: 'cron' | 'systemd', options: I
 }
 
 /** Real installs only (no --prefix): load the user crontab block, or enable the timer. */
-function activate(context: CliContext, target: InstallTarget, files: string[]): void {
+async function activate(context: CliContext, target: InstallTarget, files: string[]): Promise<void> {
   if (target.prefix !== '/') return;
+  // child_process only here: `install` shares the entry file with `state set`, which must start fast.
+  const { execFileSync } = await import('node:child_process');
   try {
-    if (target.kind === 'cron' && !target.root) mergeUserCrontab(files[0]!, false);
+    if (target.kind === 'cron' && !target.root) mergeUserCrontab(execFileSync, files[0]!, false);
     if (target.kind === 'systemd') {
       const user = target.root ? [] : ['--user'];
       execFileSync('systemctl', [...user, 'daemon-reload'], { stdio: 'ignore' });
@@ -89,10 +90,11 @@ function activate(context: CliContext, target: InstallTarget, files: string[]): 
   }
 }
 
-function deactivate(context: CliContext, target: InstallTarget): void {
+async function deactivate(context: CliContext, target: InstallTarget): Promise<void> {
   if (target.prefix !== '/') return;
+  const { execFileSync } = await import('node:child_process');
   try {
-    if (target.kind === 'cron' && !target.root) mergeUserCrontab(planInstall(target)[0]!.path, true);
+    if (target.kind === 'cron' && !target.root) mergeUserCrontab(execFileSync, planInstall(target)[0]!.path, true);
     if (target.kind === 'systemd') execFileSync('systemctl', [...(target.root ? [] : ['--user']), 'disable', '--now', 'nodegrid.timer'], { stdio: 'ignore' });
   } catch {
     context.out.warn('could not deactivate the schedule (already gone?)');
@@ -100,7 +102,7 @@ function deactivate(context: CliContext, target: InstallTarget): void {
 }
 
 /** Replaces nodegrid's marked lines in the user's crontab, keeping every other line. */
-function mergeUserCrontab(blockFile: string, remove: boolean): void {
+function mergeUserCrontab(execFileSync: typeof import('node:child_process').execFileSync, blockFile: string, remove: boolean): void {
   let current = '';
   try {
     current = execFileSync('crontab', ['-l'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });

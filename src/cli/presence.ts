@@ -7,14 +7,10 @@ import { nodeLabel } from '../core/event';
 import { assertInstanceId } from '../core/ids';
 import { currentDocumentPath } from '../core/presence-doc';
 import { flattimeMinute, humanTime, parseTss } from '../core/time';
-import { latestBeats, minutesBetween } from '../grid/heartbeats';
-import { parsePresenceDocument } from '../grid/presence-reader';
-import { gitSource } from '../grid/presence-source';
 import { readTextIfExists, writeFileAtomic } from '../node/files';
 import { recordPlainEvent } from '../node/record';
 import { SinkQueue } from '../outbox/queue';
 import { presenceRemotes, type PresenceRemote } from '../sinks/presence-git/remotes';
-import { fetchPresence } from '../sinks/presence-git/snapshot';
 import { deliveryBudgetMs, lockTimeoutMs, openContext, parseSeconds, type CliContext } from './context';
 import { reportPending, runDelivery } from './delivery';
 import { ensureInstanceId } from './identity';
@@ -174,7 +170,14 @@ async function show(command: Command, idArgument: string | undefined, options: S
   if (!remote) throw new NodegridError('E_BAD_INPUT', `no presence remote named ${JSON.stringify(options.remote!.slice(0, 64))}; configured: ${remotes.map((r) => r.name).join(', ')}`);
   const id = idArgument === undefined ? await ensureInstanceId(context) : assertInstanceId(idArgument, 'the id to show');
   const budgetMs = (parseSeconds(options.wait, '--wait') ?? 30) * 1000;
+  const { fetchPresence } = await import('../sinks/presence-git/snapshot');
   const fetched = await fetchPresence(context.settings.config.presence, remote, context.home.root, budgetMs);
+  // The reader and git plumbing load only for `show`: push and heartbeat share the entry with `state set`.
+  const [{ latestBeats, minutesBetween }, { parsePresenceDocument }, { gitSource }] = await Promise.all([
+    import('../grid/heartbeats'),
+    import('../grid/presence-reader'),
+    import('../grid/presence-source'),
+  ]);
   const file = currentDocumentPath(id);
   const where = `${remote.shownUrl} (${fetched.main.branch}${fetched.main.tip ? ` @ ${fetched.main.tip.slice(0, 12)}` : ', no such branch yet'})`;
   const bytes = fetched.main.ref ? (await gitSource(fetched.gitDir, fetched.main.ref, { secrets: remote.secrets }).readMany([file])).get(file) : undefined;

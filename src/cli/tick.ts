@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { pickSetting } from '../config/load';
 import { NodegridError } from '../core/errors';
 import type { NodeEvent, NodeIdentity } from '../core/event';
-import { runTick, type TickEnvironment, type TickResult } from '../heartbeat/tick';
+import type { TickEnvironment, TickResult } from '../heartbeat/tick';
 import { sleep } from '../node/lock';
 import { readNodeRecord, requireIdentity } from '../node/nodeinfo';
 import { recordPlainEvent, recordStateChange } from '../node/record';
@@ -33,6 +33,7 @@ Examples:
     )
     .action(async (options: TickOptions, command: Command) => {
       const context = await openContext(command);
+      const { runTick } = await import('../heartbeat/tick'); // git and work scripts: loaded by the beat only
       const result = await runTick(await tickEnvironment(context, options));
       await updateNodeMetrics(context, tickTiming(result));
       printTick(context, result);
@@ -61,6 +62,7 @@ Examples:
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
       context.log.write(`agent started (pid ${process.pid})`);
+      const { runTick } = await import('../heartbeat/tick');
       while (!stopping) {
         const started = Date.now();
         const result = await runTick(await tickEnvironment(context, { ...options, now: true }));

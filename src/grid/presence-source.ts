@@ -46,10 +46,12 @@ export function folderSource(root: string): PresenceSource {
       for (const rel of paths) {
         try {
           // O_NOFOLLOW: a file swapped for a symlink after listing is still not followed.
-          const fd = fs.openSync(path.join(root, ...rel.split('/')), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+          // Plain concatenation: rel comes from our own listing, and path.join per file shows in profiles.
+          const fd = fs.openSync(`${root}/${rel}`, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
           try {
-            let length = 0;
-            for (let n = -1; n !== 0 && length < buffer.length; length += n) n = fs.readSync(fd, buffer, length, buffer.length - length, null);
+            // A regular file returns all it has (up to the request) in one read; a short
+            // read is its end. Only a full buffer needs asking again, and then it is oversized.
+            const length = fs.readSync(fd, buffer, 0, buffer.length, 0);
             out.set(rel, Buffer.from(buffer.subarray(0, length)));
           } finally {
             fs.closeSync(fd);
@@ -85,7 +87,7 @@ function walk(dir: string, rel: string, out: SourceEntry[]): void {
     return;
   }
   for (const entry of entries) {
-    const full = path.join(dir, entry.name);
+    const full = `${dir}/${entry.name}`;
     const relPath = `${rel}/${entry.name}`;
     if (entry.isDirectory()) walk(full, relPath, out);
     else if (entry.isSymbolicLink()) out.push({ path: relPath, kind: 'symlink', size: 0 });

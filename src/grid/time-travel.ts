@@ -1,4 +1,5 @@
 import { NodegridError } from '../core/errors';
+import type { NodeHistory } from '../core/grid-view';
 import { flattimeMinuteDir } from '../core/presence-doc';
 import { flattimeMinute, formatTss, parseTss } from '../core/time';
 import { git } from '../git/run';
@@ -13,21 +14,7 @@ import { gitSource } from './presence-source';
  * states (`history`), and the grid as of one minute (`at`). A plain folder has
  * no history; what it cannot answer is said in `limits`, never guessed.
  */
-export interface StateStep {
-  readonly state: string;
-  readonly tss: string;
-  /** The commit that first carried it, and when; null when known only from a statelog. */
-  readonly commit: string | null;
-  readonly committedAt: string | null;
-}
-
-export interface NodeHistory {
-  readonly id: string;
-  readonly states: readonly StateStep[];
-  /** Versions of the document in git history (0 without history). */
-  readonly versions: number;
-  readonly limits: readonly string[];
-}
+export type { NodeHistory, StateStep } from '../core/grid-view';
 
 export async function nodeHistory(location: GridLocation, id: string, current: PresenceRecord | undefined): Promise<NodeHistory> {
   if (location.history) {

@@ -1,4 +1,5 @@
-import { classifyHealth, type Health, type HealthRules } from '../core/health';
+import type { NodeSummary } from '../core/grid-view';
+import { classifyHealth, type HealthRules } from '../core/health';
 import { parseTss } from '../core/time';
 import type { PresenceRecord } from './presence-reader';
 
@@ -6,16 +7,7 @@ import type { PresenceRecord } from './presence-reader';
  * The grid as an observer sees it at `now`: each usable document with its
  * latest heartbeat and derived health. Pure.
  */
-export interface GridNode {
-  readonly id: string;
-  readonly deployment: string | null;
-  readonly nodepart: string | null;
-  readonly stacktype: string | null;
-  readonly state: string | null;
-  readonly statetss: string | null;
-  /** ISO time of the start of the latest beat's minute, or null when none was found. */
-  readonly heartbeat: string | null;
-  readonly health: Health;
+export interface GridNode extends NodeSummary {
   readonly record: PresenceRecord;
 }
 

@@ -3,18 +3,13 @@
  * type-checked on its own, with DOM types, and imports only types from here).
  * Node fields carry the same names as `nodegrid nodes --json`.
  */
-export type Health = 'retired' | 'wedged' | 'zombie' | 'stale' | 'alive';
-export type Color = 'green' | 'yellow' | 'red' | 'purple' | 'gray';
+import type { NodeHistory, NodeSummary, StateStep } from '../core/grid-view';
+import type { Health } from '../core/health';
+import type { Color } from '../core/lifecycle';
 
-export interface ApiNode {
-  readonly id: string;
-  readonly deployment: string | null;
-  readonly nodepart: string | null;
-  readonly stacktype: string | null;
-  readonly state: string | null;
-  readonly statetss: string | null;
-  readonly heartbeat: string | null;
-  readonly health: Health;
+export type { Color, Health };
+
+export interface ApiNode extends NodeSummary {
   readonly initgitrepo: string | null;
   readonly fields?: Readonly<Record<string, string>>;
 }
@@ -73,19 +68,9 @@ export interface HelloMessage {
   readonly refreshSeconds: number;
 }
 
-export interface HistoryStep {
-  readonly state: string;
-  readonly tss: string;
-  readonly commit: string | null;
-  readonly committedAt: string | null;
-}
-
-export interface HistoryResponse {
-  readonly id: string;
-  readonly states: readonly HistoryStep[];
-  readonly versions: number;
-  readonly limits: readonly string[];
-}
+/** A node's history, as `history --json` prints it. */
+export type HistoryStep = StateStep;
+export type HistoryResponse = NodeHistory;
 
 export interface EventsResponse {
   readonly events: readonly GridEvent[];

@@ -1,0 +1,36 @@
+import type { Health } from './health';
+
+/**
+ * The shapes an observer shows for a node and its history. Shared by the grid
+ * commands (`nodes --json`, `history --json`) and the dashboard's JSON API and
+ * page, so the field names cannot drift apart. Types only, no code: the
+ * browser page type-checks against this file too.
+ */
+export interface NodeSummary {
+  readonly id: string;
+  readonly deployment: string | null;
+  readonly nodepart: string | null;
+  readonly stacktype: string | null;
+  readonly state: string | null;
+  readonly statetss: string | null;
+  /** ISO time of the start of the latest beat's minute, or null when none was found. */
+  readonly heartbeat: string | null;
+  readonly health: Health;
+}
+
+/** One state a node went through. */
+export interface StateStep {
+  readonly state: string;
+  readonly tss: string;
+  /** The commit that first carried it, and when; null when known only from a statelog. */
+  readonly commit: string | null;
+  readonly committedAt: string | null;
+}
+
+export interface NodeHistory {
+  readonly id: string;
+  readonly states: readonly StateStep[];
+  /** Versions of the document in git history (0 without history). */
+  readonly versions: number;
+  readonly limits: readonly string[];
+}

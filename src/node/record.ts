@@ -6,7 +6,7 @@ import { decideTransition, stateDefinition, type Lifecycle, type Severity } from
 import { redactSecrets } from '../core/secrets';
 import { formatStateLogEntry } from '../core/statelog';
 import { formatTss } from '../core/time';
-import { SinkQueue } from '../outbox/queue';
+import { enqueueForSinks, eventId, readSequence } from '../outbox/enqueue';
 import type { SinkDescriptor } from '../sinks/sink';
 import { appendDurable, fileSize, readTextIfExists, removeStaleTempFiles, syncDirectory, writeFileAtomic } from './files';
 import type { HomeLayout } from './home';
@@ -175,23 +175,17 @@ function applyPendingChange(context: RecordContext, change: PendingChange, recov
     syncDirectory(context.nodeinfoDir);
   }
 
-  for (const sink of context.sinks) {
-    if (!sink.accepts(event)) continue;
-    const queue = new SinkQueue(context.home.outboxDir, sink.name);
-    queue.enqueue(event);
-    queue.enforceCap(context.maxPerSink, (name) => context.log.write(`CRITICAL: outbox for ${sink.name} is over ${context.maxPerSink} events; dropped ${name}`));
-  }
+  enqueueForSinks(context.home.outboxDir, context.sinks, context.maxPerSink, event, (sink, name) =>
+    context.log.write(`CRITICAL: outbox for ${sink} is over ${context.maxPerSink} events; dropped ${name}`),
+  );
 
-  writeFileAtomic(context.home.seqFile, `${Math.max(readSeq(context.home), event.seq)}\n`, { syncDir: false });
+  writeFileAtomic(context.home.seqFile, `${Math.max(readSequence(context.home.seqFile), event.seq)}\n`, { syncDir: false });
   if (event.kind !== 'heartbeat' || recovering) context.log.write(`${describeEvent(event)}${recovering ? ' [recovered after an interrupted run]' : ''}`, new Date(event.time));
   fs.rmSync(context.home.pendingChangeFile, { force: true });
   syncDirectory(context.home.journalDir); // the seq file's rename and pending.json's removal
 }
 
-function readSeq(home: HomeLayout): number {
-  const value = Number(readTextIfExists(home.seqFile)?.trim() ?? '0');
-  return Number.isSafeInteger(value) && value >= 0 ? value : 0;
-}
+
 
 interface EventFacts {
   kind: EventKind;
@@ -207,7 +201,7 @@ interface EventFacts {
 }
 
 function buildEvent(context: RecordContext, node: NodeIdentity, facts: EventFacts): NodeEvent {
-  const seq = readSeq(context.home) + 1;
+  const seq = readSequence(context.home.seqFile) + 1;
   return {
     id: eventId(node.id, seq),
     seq,
@@ -224,15 +218,6 @@ function buildEvent(context: RecordContext, node: NodeIdentity, facts: EventFact
     ...(facts.message ? { message: facts.message } : {}),
     ...(context.fields && Object.keys(context.fields).length > 0 ? { fields: context.fields } : {}),
   };
-}
-
-/**
- * Unique per event: node, sequence number, time and randomness. Not a UUID
- * from node:crypto, whose loading would cost every run more than the rest of this file.
- */
-function eventId(nodeId: string, seq: number): string {
-  const random = Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0');
-  return `${nodeId}-${seq}-${Date.now().toString(36)}-${random}`;
 }
 
 /** Notes go to chat and git: no NUL, bounded, and token-shaped text redacted. */

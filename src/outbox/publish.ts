@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { NodeEvent } from '../core/event';
 import type { SinkDescriptor } from '../sinks/sink';
-import { readTextIfExists, writeFileAtomic } from '../node/files';
-import { SinkQueue } from './queue';
+import { writeFileAtomic } from '../node/files';
+import { enqueueForSinks, eventId, readSequence } from './enqueue';
 
 /**
  * Queues events that are not a node's own state changes (the monitor's
@@ -23,20 +23,12 @@ export interface Publisher {
 export type EventDraft = Omit<NodeEvent, 'id' | 'seq'>;
 
 export function publishEvents(publisher: Publisher, drafts: readonly EventDraft[]): NodeEvent[] {
-  let seq = readSeq(publisher.seqFile);
+  let seq = readSequence(publisher.seqFile);
   const events = drafts.map((draft): NodeEvent => {
     seq++;
-    const random = Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0');
-    return { ...draft, id: `${draft.node.id}-${seq}-${Date.now().toString(36)}-${random}`, seq };
+    return { ...draft, id: eventId(draft.node.id, seq), seq };
   });
-  for (const event of events) {
-    for (const sink of publisher.sinks) {
-      if (!sink.accepts(event)) continue;
-      const queue = new SinkQueue(publisher.outboxDir, sink.name);
-      queue.enqueue(event);
-      queue.enforceCap(publisher.maxPerSink, (file) => publisher.onDrop(sink.name, file));
-    }
-  }
+  for (const event of events) enqueueForSinks(publisher.outboxDir, publisher.sinks, publisher.maxPerSink, event, publisher.onDrop);
   if (events.length > 0) {
     fs.mkdirSync(path.dirname(publisher.seqFile), { recursive: true });
     writeFileAtomic(publisher.seqFile, `${seq}\n`);
@@ -44,7 +36,3 @@ export function publishEvents(publisher: Publisher, drafts: readonly EventDraft[
   return events;
 }
 
-function readSeq(file: string): number {
-  const value = Number(readTextIfExists(file)?.trim() ?? '0');
-  return Number.isSafeInteger(value) && value >= 0 ? value : 0;
-}

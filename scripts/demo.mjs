@@ -110,7 +110,7 @@ const NODES = [
   { id: 'i-4d5e6f70', nodepart: 'db1' },
   { id: 'i-5e6f7081', nodepart: 'app1', zombie: true },
   { id: 'i-6f708192', nodepart: 'app1' },
-  { id: 'i-708192a3', nodepart: 'app1' },
+  { id: 'i-708192a3', nodepart: 'app1', goesSilent: true },
   { id: 'i-8192a3b4', nodepart: 'app1' },
   { id: 'i-92a3b4c5', nodepart: 'db1' },
   { id: 'i-a3b4c5d6', nodepart: 'app1' },
@@ -127,13 +127,16 @@ function makeNode(spec) {
     [
       'presence:',
       `  remote: ${presence}`,
+      '  heartbeat: {everyMinutes: 5s}   # compressed time: a real grid beats every minute',
       'chat:',
       '  destinations:',
       `    - {name: ops, type: slack, url: "${chatUrl}", minSeverity: chatty, minIntervalSeconds: 0}`,
       `    - {name: ops-critical, type: slack, url: "${chatUrl.replace('/demo', '/critical')}", minSeverity: critical, minIntervalSeconds: 0}`,
       'heartbeat:',
       `  repoDir: ${repoDir}`,
+      '  intervalSeconds: 20s',
       '  wedgeAfterFailures: 2',
+      'outbox: {backoffSeconds: 1s, maxBackoffSeconds: 3s}',
       '',
     ].join('\n'),
   );
@@ -164,15 +167,18 @@ const nodes = NODES.map(makeNode);
 
 // --- the observer: a control node with compressed time, running the monitor and the dashboard ---
 // A node still in presetup after 15 s counts as a zombie here, where a real grid waits
-// grid.zombieAfterMinutes (30). The monitor tells the same chat room.
+// grid.zombieAfterMinutes (30); one silent for 3 beats of 5 s is stale. The monitor tells
+// the same chat room.
 const observerConfig = path.join(work, 'observer.yaml');
 fs.writeFileSync(
   observerConfig,
   [
     'presence:',
     `  remote: ${presence}`,
+    '  heartbeat: {everyMinutes: 5s}',
     'grid:',
     '  zombieAfterMinutes: 15s',
+    '  staleAfterBeats: 3',
     'chat:',
     '  destinations:',
     `    - {name: ops, type: slack, url: "${chatUrl.replace('/demo', '/monitor')}", minSeverity: chatty, minIntervalSeconds: 0}`,
@@ -208,10 +214,12 @@ await Promise.all(live.map((node) => nodegrid(node, 'state', 'set', 'initdone', 
 
 say('Heartbeat: each node ticks (pull, work, beat) — the db1 work fails until the node wedges');
 for (let beat = 1; beat <= 2; beat++) {
-  const results = await Promise.all(live.map((node) => nodegrid(node, 'tick', '--now', '--json')));
+  // One node beats once and then falls silent (its cron died): the monitor will notice.
+  const beating = live.filter((node) => beat === 1 || !node.goesSilent);
+  const results = await Promise.all(beating.map((node) => nodegrid(node, 'tick', '--now', '--json')));
   results.forEach((result, i) => {
     const r = JSON.parse(result.stdout || '{}');
-    console.log(`  beat ${beat} ${live[i].id}/${live[i].nodepart}: ${r.worked ? (r.workOk ? green('work ok') : red('work failed')) : dim('no work needed')}${r.wedged ? red(' -> wedged') : ''}`);
+    console.log(`  beat ${beat} ${beating[i].id}/${beating[i].nodepart}: ${r.worked ? (r.workOk ? green('work ok') : red('work failed')) : dim('no work needed')}${r.wedged ? red(' -> wedged') : ''}`);
   });
 }
 await Promise.all(live.filter((n) => n.id !== 'i-4d5e6f70').map((node) => nodegrid(node, 'state', 'set', 'running')));
@@ -227,8 +235,8 @@ do {
   const pass = JSON.parse(monitor.stdout || '{}');
   if (pass.counts) console.log(`  ${dim(`monitor at ${Math.round((Date.now() - started) / 1000)} s:`)} ${Object.entries(pass.counts).filter(([, n]) => n > 0).map(([h, n]) => `${n} ${h}`).join(', ')}`);
   if (stopping || Date.now() - started >= runForMs) break;
-  await Promise.all(live.filter((node) => node !== leaving).map((node) => nodegrid(node, 'tick', '--now')));
-  await sleep(Math.min(3000, Math.max(0, runForMs - (Date.now() - started))));
+  await Promise.all(live.filter((node) => node !== leaving && !node.goesSilent).map((node) => nodegrid(node, 'tick', '--now')));
+  await sleep(Math.min(1000, Math.max(0, runForMs - (Date.now() - started))));
 } while (!stopping && Date.now() - started < runForMs);
 inLivingLoop = false;
 

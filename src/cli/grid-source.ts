@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isSubMinute } from '../core/beat-cadence';
 import { NodegridError } from '../core/errors';
 import type { HealthRules } from '../core/health';
 import { describeValue } from '../core/ids';
@@ -53,9 +54,9 @@ export interface OpenedGrid {
 export async function openGrid(context: CliContext, flags: GridSourceFlags, location?: GridLocation): Promise<OpenedGrid> {
   const now = parseNow(flags.now);
   const where = location ?? (await locate(context, flags));
-  const grid = await loadGrid(where, { now, lookbackHours: context.settings.config.grid.beatLookbackHours });
+  const grid = await loadGrid(where, { now, lookbackHours: context.settings.config.grid.beatLookbackHours, exactBeats: isSubMinute(context.settings.config.presence.heartbeat.everyMinutes) });
   for (const problem of grid.problems) context.out.warn(`${safeText(problem.file)}: ${safeText(problem.message)} (skipped)`);
-  return { grid, nodes: classifyGrid(grid.records, grid.beats, now, healthRules(context)), now };
+  return { grid, nodes: classifyGrid(grid.records, grid.beats, now, healthRules(context), grid.beatTimes), now };
 }
 
 /** File names and messages come from hostile data: no control characters, bounded length. */

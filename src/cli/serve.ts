@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isSubMinute } from '../core/beat-cadence';
 import { redactUrlCredentials } from '../core/secrets';
 import { NodegridError } from '../core/errors';
 import { describeValue } from '../core/ids';
@@ -112,9 +113,9 @@ function readerFor(context: CliContext, flags: GridSourceFlags, first: GridLocat
     location = undefined;
     if (flags.presence !== undefined) location = where;
     const now = fixedNow ?? new Date();
-    const grid = await loadGrid(where, { now, lookbackHours: context.settings.config.grid.beatLookbackHours });
+    const grid = await loadGrid(where, { now, lookbackHours: context.settings.config.grid.beatLookbackHours, exactBeats: isSubMinute(context.settings.config.presence.heartbeat.everyMinutes) });
     if (!warned && grid.problems.length > 0) context.out.warn(`${grid.problems.length} unreadable presence document${grid.problems.length === 1 ? '' : 's'} skipped (listed on the page)`);
     warned = true;
-    return { nodes: classifyGrid(grid.records, grid.beats, now, healthRules(context)), problems: grid.problems, now, location: where };
+    return { nodes: classifyGrid(grid.records, grid.beats, now, healthRules(context), grid.beatTimes), problems: grid.problems, now, location: where };
   };
 }

@@ -42,7 +42,7 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'presence.branch': 'Branch of the current documents; created on an empty remote.',
   'presence.heartbeat': 'Where and how often the flattime heartbeats are written.',
   'presence.heartbeat.branch': 'Default: the same branch. A separate one keeps the main history readable.',
-  'presence.heartbeat.everyMinutes': '`presence heartbeat` beats at most this often (readers judge staleness in missed beats).',
+  'presence.heartbeat.everyMinutes': '`presence heartbeat` beats at most this often (readers judge staleness in missed beats). Under a minute (`10s`, for demos and tests) each beat also records its exact time, since flattime folders only tell the minute.',
   'presence.fields': 'Extra allow-listed fields under `value`.',
   'presence.author': 'Author and committer of presence commits (default: `nodegrid <nodegrid@ID>`).',
   'presence.author.name': 'Commit author name.',

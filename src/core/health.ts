@@ -1,3 +1,4 @@
+import { isSubMinute } from './beat-cadence';
 /**
  * Health is derived by observers from what presence says, never stored by the
  * node (SPEC §3): a dead node cannot say it is dead. Pure: `now` and the rules
@@ -61,6 +62,10 @@ function isZombie(facts: HealthFacts, now: Date, rules: HealthRules): boolean {
  */
 export function isStale(lastBeat: Date | undefined, now: Date, rules: Pick<HealthRules, 'staleAfterBeats' | 'beatEveryMinutes'>): boolean {
   if (lastBeat === undefined) return true;
+  if (isSubMinute(rules.beatEveryMinutes)) {
+    // Sub-minute beats carry their own time: judge in milliseconds, not flattime minutes.
+    return now.getTime() - lastBeat.getTime() > rules.staleAfterBeats * rules.beatEveryMinutes * MINUTE_MS;
+  }
   const beatMinute = Math.floor(lastBeat.getTime() / MINUTE_MS);
   const nowMinute = Math.floor(now.getTime() / MINUTE_MS);
   return nowMinute - beatMinute > rules.staleAfterBeats * rules.beatEveryMinutes;

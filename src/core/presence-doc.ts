@@ -53,6 +53,9 @@ export function parsePresencePath(path: string): PresencePath | undefined {
  * the allow-listed extra fields. A value that looks like a key or token is left
  * out and named in `refused`, so the caller can warn.
  */
+/** In a flattime document of a sub-minute beat: the beat's own time (statetss format). */
+export const BEAT_TIME_KEY = 'heartbeat';
+
 export function presenceValueOf(event: NodeEvent): { value: PresenceValue; refused: string[] } {
   const value: PresenceValue = { 'instance-id': event.node.id };
   const refused: string[] = [];

@@ -1,4 +1,6 @@
-import { FLATTIME_DIR, flattimeMinuteDir, parsePresencePath } from '../core/presence-doc';
+import { BEAT_TIME_KEY, FLATTIME_DIR, flattimeMinuteDir, parsePresencePath } from '../core/presence-doc';
+import { parseTss } from '../core/time';
+import { parsePresenceDocument } from './presence-reader';
 import type { PresenceSource } from './presence-source';
 
 /**
@@ -36,6 +38,27 @@ export async function latestBeats(source: PresenceSource, options: LatestBeatOpt
     if (known === undefined || parsed.minute > known) latest.set(parsed.id, parsed.minute);
   }
   return latest;
+}
+
+/**
+ * The time each node's latest beat recorded in its document ("heartbeat"),
+ * written only when beats are closer than a minute; nodes without one keep
+ * their minute. One read per node, so only used in that mode.
+ */
+export async function exactBeatTimes(source: PresenceSource, latest: ReadonlyMap<string, string>): Promise<Map<string, Date>> {
+  const paths = new Map<string, string>();
+  for (const [id, minute] of latest) {
+    const dir = flattimeMinuteDir(minute);
+    if (dir !== undefined) paths.set(`${dir}/${id}.json`, id);
+  }
+  const times = new Map<string, Date>();
+  for (const [file, bytes] of await source.readMany([...paths.keys()])) {
+    const parsed = parsePresenceDocument(bytes.toString('utf8'), file, paths.get(file));
+    const stamp = parsed.ok ? parsed.record.extra[BEAT_TIME_KEY] : undefined;
+    const at = stamp === undefined ? undefined : parseTss(stamp);
+    if (at !== undefined) times.set(paths.get(file)!, at);
+  }
+  return times;
 }
 
 /** "it/presence/flattime/2015/10/08/21" for the hour of `now` and the `hours` before it. */

@@ -6,7 +6,7 @@ import { redactUrlCredentials } from '../core/secrets';
 import { lastWords, runGit } from '../git/run';
 import { ensureClone, withCloneLock } from '../sinks/presence-git/clone';
 import { labelForUrl, presenceRemotes } from '../sinks/presence-git/remotes';
-import { latestBeats } from './heartbeats';
+import { exactBeatTimes, latestBeats } from './heartbeats';
 import { loadPresence, type FileProblem, type PresenceRecord } from './presence-reader';
 import { folderSource, gitSource, type PresenceSource } from './presence-source';
 
@@ -33,6 +33,8 @@ export interface LoadedGrid {
   readonly problems: readonly FileProblem[];
   /** Latest flattime minute ("201510082113") each node beat in, within the lookback. */
   readonly beats: ReadonlyMap<string, string>;
+  /** With sub-minute beats: the exact time of each node's latest beat. */
+  readonly beatTimes?: ReadonlyMap<string, Date> | undefined;
 }
 
 export interface GridSourceOptions {
@@ -56,12 +58,13 @@ export async function locateGrid(options: GridSourceOptions): Promise<GridLocati
   return remoteLocation(url, options);
 }
 
-export async function loadGrid(location: GridLocation, options: { now: Date; lookbackHours: number }): Promise<LoadedGrid> {
+export async function loadGrid(location: GridLocation, options: { now: Date; lookbackHours: number; exactBeats?: boolean }): Promise<LoadedGrid> {
   const [snapshot, beats] = await Promise.all([
     loadPresence(location.current),
     latestBeats(location.heartbeats, { hoursBack: options.lookbackHours, now: options.now }),
   ]);
-  return { location, records: snapshot.records, problems: snapshot.problems, beats };
+  const beatTimes = options.exactBeats ? await exactBeatTimes(location.heartbeats, beats) : undefined;
+  return { location, records: snapshot.records, problems: snapshot.problems, beats, beatTimes };
 }
 
 function folderLocation(dir: string): GridLocation {

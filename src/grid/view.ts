@@ -11,10 +11,20 @@ export interface GridNode extends NodeSummary {
   readonly record: PresenceRecord;
 }
 
-export function classifyGrid(records: readonly PresenceRecord[], beats: ReadonlyMap<string, string>, now: Date, rules: HealthRules): GridNode[] {
+/**
+ * `beats` holds each node's latest flattime minute; `beatTimes`, when the grid
+ * beats more often than once a minute, the exact time its latest beat recorded.
+ */
+export function classifyGrid(
+  records: readonly PresenceRecord[],
+  beats: ReadonlyMap<string, string>,
+  now: Date,
+  rules: HealthRules,
+  beatTimes?: ReadonlyMap<string, Date>,
+): GridNode[] {
   return records.map((record) => {
     const minute = beats.get(record.id);
-    const lastBeat = minute === undefined ? undefined : minuteStart(minute);
+    const lastBeat = beatTimes?.get(record.id) ?? (minute === undefined ? undefined : minuteStart(minute));
     const health = classifyHealth({ state: record.state, stateSince: record.statetss ? parseTss(record.statetss) : undefined, lastBeat }, now, rules);
     return {
       id: record.id,

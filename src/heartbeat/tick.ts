@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../config/schema';
+import { isHeartbeatDue } from '../core/beat-cadence';
 import { errorMessage } from '../core/errors';
 import type { NodeIdentity } from '../core/event';
 import { acquireLock, sleep, type Lock } from '../node/lock';
@@ -76,11 +77,11 @@ export async function runTick(env: TickEnvironment): Promise<TickResult> {
   }
 
   const workState = readWorkState(env.homeDir);
-  const minute = Math.floor(Date.now() / 60_000);
-  if (env.wantsHeartbeats && (workState.lastBeatMinute === null || minute - workState.lastBeatMinute >= env.beatEveryMinutes)) {
+  const lastBeat = workState.lastBeatAt ? new Date(workState.lastBeatAt) : undefined;
+  if (env.wantsHeartbeats && isHeartbeatDue(lastBeat, new Date(), env.beatEveryMinutes)) {
     try {
       await env.recordHeartbeat();
-      writeWorkState(env.homeDir, { ...readWorkState(env.homeDir), lastBeatMinute: minute });
+      writeWorkState(env.homeDir, { ...readWorkState(env.homeDir), lastBeatAt: new Date().toISOString() });
       result.beat = true;
     } catch (error) {
       env.log.write(`heartbeat not recorded: ${errorMessage(error)}`);

@@ -11,10 +11,11 @@ export interface WorkState {
   lastSuccess: { at: string; commits: Record<string, string> } | null;
   consecutiveFailures: number;
   lastFailure: { at: string; script: string; exitCode: number | null; tail: string } | null;
-  lastBeatMinute: number | null;
+  /** When this node last recorded a heartbeat (ISO). */
+  lastBeatAt: string | null;
 }
 
-const EMPTY: WorkState = { lastSuccess: null, consecutiveFailures: 0, lastFailure: null, lastBeatMinute: null };
+const EMPTY: WorkState = { lastSuccess: null, consecutiveFailures: 0, lastFailure: null, lastBeatAt: null };
 
 export function workStateFile(home: string): string {
   return path.join(home, 'heartbeat', 'work.json');

@@ -39,7 +39,8 @@ describe('the configuration reference', () => {
     expect(rows['heartbeat.workTimeoutSeconds']).toMatchObject({ type: 'duration (s)', default: '`600`' });
     expect(rows['grid.zombieAfterMinutes']).toMatchObject({ type: 'duration (m)', default: '`30`' });
     expect(rows['grid.workingStates']).toMatchObject({ default: '`[initdone, running]`' });
-    expect(rows['presence.heartbeat.everyMinutes']).toMatchObject({ type: 'integer 1–1440', default: '`1`' });
+    expect(rows['presence.heartbeat.everyMinutes']).toMatchObject({ type: 'duration (m)', default: '`1`' });
+    expect(rows['grid.staleAfterBeats']).toMatchObject({ type: 'integer ≥ 1', default: '`3`' });
     expect(rows['lifecycle.edges']?.type).toBe('list of ([string, string] or {from, to})');
     expect(rows['lifecycle.states.<name>.color']?.type).toBe('one of `green`, `yellow`, `red`, `purple`, `gray`');
     expect(rows['presence.remotes[].url']?.default).toBe('required');

@@ -8,9 +8,9 @@ import { cleanEnv, nodegridBin, runCli } from '../helpers/cli';
 const run = promisify(execFile);
 
 describe('npm run demo', () => {
-  it('runs a grid through the real CLI: chat lines, a wedged node, a zombie, the monitor, and presence that holds it all', async () => {
+  it('runs a grid through the real CLI: chat lines, a wedged node, a zombie, a stale node, the monitor, and presence that holds it all', async () => {
     const demo = path.resolve(import.meta.dirname, '../../scripts/demo.mjs');
-    const { stdout } = await run(process.execPath, [demo, '--for', '30', '--keep'], { env: { ...cleanEnv(), NODEGRID_BIN: nodegridBin() }, timeout: 200_000 });
+    const { stdout } = await run(process.execPath, [demo, '--for', '45', '--keep'], { env: { ...cleanEnv(), NODEGRID_BIN: nodegridBin() }, timeout: 200_000 });
     const kept = /kept (\S+)/.exec(stdout)?.[1];
     expect(kept).toBeDefined();
     try {
@@ -20,7 +20,8 @@ describe('npm run demo', () => {
       // The monitor, watching from outside, told the room about the zombie.
       expect(stdout).toMatch(/chat #ops \(monitor\) i-5e6f7081:fed1\/app1: \S+ -> zombie/);
       expect(stdout).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+/);
-      expect(stdout).toContain('fed1: 7 alive, 1 zombie, 1 wedged, 1 retired');
+      expect(stdout).toMatch(/chat #ops \(monitor\) i-708192a3:fed1\/app1: \S+ -> stale \(last heartbeat \d+ s ago\)/);
+      expect(stdout).toContain('fed1: 6 alive, 1 stale, 1 zombie, 1 wedged, 1 retired');
 
       // The presence repository really holds the grid: a document per node, commits from each.
       const presence = path.join(kept!, 'presence.git');
@@ -32,7 +33,7 @@ describe('npm run demo', () => {
       const observer = path.join(kept!, 'observer.yaml');
       const nodes = await runCli(['nodes', '--json', '--remote', presence], { env: { NODEGRID_CONFIG: observer, NODEGRID_HOME: path.join(kept!, 'check') } });
       const health = Object.fromEntries((JSON.parse(nodes.stdout) as Array<{ id: string; health: string }>).map((n) => [n.id, n.health]));
-      expect(health).toMatchObject({ 'i-4d5e6f70': 'wedged', 'i-5e6f7081': 'zombie', 'i-2b3c4d5e': 'retired', 'i-92a3b4c5': 'alive' });
+      expect(health).toMatchObject({ 'i-4d5e6f70': 'wedged', 'i-5e6f7081': 'zombie', 'i-2b3c4d5e': 'retired', 'i-708192a3': 'stale', 'i-92a3b4c5': 'alive' });
     } finally {
       fs.rmSync(kept!, { recursive: true, force: true });
     }

@@ -50,7 +50,8 @@ describe("the README's first command", () => {
       expect(stdout).toMatch(/chat #ops i-\w+:fed1\/app1: setup -> initdone/);
       expect(stdout).toMatch(/chat #ops-critical i-4d5e6f70:fed1\/db1: initdone -> wedged/);
       expect(stdout).toMatch(/i-5e6f7081\s+zombie\s+presetup/);
-      expect(stdout).toContain('fed1: 7 alive, 1 zombie, 1 wedged, 1 retired');
+      expect(stdout).toMatch(/i-708192a3\s+stale\s+running/);
+      expect(stdout).toContain('fed1: 6 alive, 1 stale, 1 zombie, 1 wedged, 1 retired');
       // Nothing left running (git daemon, the dashboard, node processes) and the demo's folder is gone.
       const work = /under (\S+)/.exec(stdout)?.[1];
       expect(work).toBeDefined();

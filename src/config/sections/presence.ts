@@ -33,8 +33,12 @@ export const presenceSection = z._default(
       z.strictObject({
         /** Default: the same branch. A separate one keeps the main history readable. */
         branch: z.optional(z.string().check(z.regex(BRANCH, 'a branch name'))),
-        /** `presence heartbeat` beats at most this often (readers judge staleness in missed beats). */
-        everyMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(1440)), 1),
+        /**
+         * `presence heartbeat` beats at most this often (readers judge staleness in missed beats).
+         * Under a minute ("10s", for demos and tests) each beat also records its time, because
+         * flattime folders only tell the minute.
+         */
+        everyMinutes: z._default(duration('m', { min: 1 / 60, max: 1440 }), 1),
       }),
       { everyMinutes: 1 },
     ),

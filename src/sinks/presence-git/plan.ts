@@ -1,6 +1,6 @@
 import { nodeLabel, type NodeEvent } from '../../core/event';
-import { currentDocumentPath, formatPresenceDocument, heartbeatPath, presenceValueOf } from '../../core/presence-doc';
-import { flattimeMinute } from '../../core/time';
+import { BEAT_TIME_KEY, currentDocumentPath, formatPresenceDocument, heartbeatPath, presenceValueOf } from '../../core/presence-doc';
+import { flattimeMinute, formatTss } from '../../core/time';
 
 /**
  * Turns queued events into the commits that carry them, on one branch. Pure.
@@ -37,6 +37,12 @@ export interface PlannedRun {
 export interface BranchChoice {
   readonly branch: string;
   readonly heartbeatBranch: string;
+  /**
+   * Beats closer than a minute share a flattime folder, so each beat document
+   * also carries "heartbeat": its own time. Minute beats stay byte-identical
+   * to the current document, as in the original.
+   */
+  readonly stampBeats?: boolean | undefined;
 }
 
 export function branchFor(event: NodeEvent, branches: BranchChoice): string {
@@ -51,7 +57,7 @@ export function planRun(events: readonly NodeEvent[], branches: BranchChoice): P
   const refused: string[] = [];
   let beats: NodeEvent[] = [];
   const flushBeats = (): void => {
-    if (beats.length > 0) commits.push(heartbeatCommit(beats));
+    if (beats.length > 0) commits.push(heartbeatCommit(beats, branches.stampBeats ?? false));
     beats = [];
   };
   let count = 0;
@@ -81,12 +87,13 @@ function stateMessage(event: NodeEvent): string {
 }
 
 /** "i-4e7cb59a: heartbeat 201510082113"; several beats of an outage in one commit. */
-function heartbeatCommit(beats: readonly NodeEvent[]): PlannedCommit {
+function heartbeatCommit(beats: readonly NodeEvent[], stamp: boolean): PlannedCommit {
   const files = new Map<string, string>();
   const minutes: string[] = [];
   for (const beat of beats) {
     const at = new Date(beat.time);
-    files.set(heartbeatPath(beat.node.id, at), formatPresenceDocument(presenceValueOf(beat).value));
+    const { value } = presenceValueOf(beat);
+    files.set(heartbeatPath(beat.node.id, at), formatPresenceDocument(stamp ? { ...value, [BEAT_TIME_KEY]: formatTss(at) } : value));
     minutes.push(flattimeMinute(at));
   }
   const id = beats[0]!.node.id;

@@ -4,6 +4,7 @@ import type { NodeEvent } from '../../core/event';
 import { GitError } from '../../git/run';
 import type { DeliveryContext, DeliveryOutcome, Sink } from '../sink';
 import { ensureClone, withCloneLock, type Repo } from './clone';
+import { isSubMinute } from '../../core/beat-cadence';
 import { planRun } from './plan';
 import { pushWithRetry } from './push';
 import type { PresenceRemote } from './remotes';
@@ -21,7 +22,11 @@ export class PresenceGitSink implements Sink {
   }
 
   async deliver(events: readonly NodeEvent[], context: DeliveryContext): Promise<DeliveryOutcome> {
-    const run = planRun(events, { branch: this.config.branch, heartbeatBranch: this.config.heartbeat.branch ?? this.config.branch });
+    const run = planRun(events, {
+      branch: this.config.branch,
+      heartbeatBranch: this.config.heartbeat.branch ?? this.config.branch,
+      stampBeats: isSubMinute(this.config.heartbeat.everyMinutes),
+    });
     if (run.events === 0) return { delivered: 0 };
     for (const field of run.refused) context.log(`${this.label}: not publishing ${field}: the value looks like a key or token`);
     const started = Date.now();

@@ -11,7 +11,8 @@
 // and nothing is left running.
 //
 //   npm run demo                  runs until Ctrl-C
-//   npm run demo -- --for 45      runs 45 seconds, then stops everything
+//   npm run demo -- --for 45      runs 45 seconds (longer on a slow machine, until the
+//                                 silent node is stale), then stops everything
 //   npm run demo -- --keep        leaves the temporary folder for a look
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -72,6 +73,10 @@ const children = [];
 // at any other moment it stops everything the demo started, at once.
 let inLivingLoop = false;
 let stopping = false;
+let silentSince = Date.now();
+/** Compressed time, by configuration alone: a beat every 5 s, stale after 4 missed beats. */
+const BEAT_SECONDS = 5;
+const STALE_AFTER_BEATS = 4;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     if (inLivingLoop) {
@@ -127,7 +132,7 @@ function makeNode(spec) {
     [
       'presence:',
       `  remote: ${presence}`,
-      '  heartbeat: {everyMinutes: 5s}   # compressed time: a real grid beats every minute',
+      `  heartbeat: {everyMinutes: ${BEAT_SECONDS}s}   # compressed time: a real grid beats every minute`,
       'chat:',
       '  destinations:',
       `    - {name: ops, type: slack, url: "${chatUrl}", minSeverity: chatty, minIntervalSeconds: 0}`,
@@ -167,7 +172,7 @@ const nodes = NODES.map(makeNode);
 
 // --- the observer: a control node with compressed time, running the monitor and the dashboard ---
 // A node still in presetup after 15 s counts as a zombie here, where a real grid waits
-// grid.zombieAfterMinutes (30); one silent for 3 beats of 5 s is stale. The monitor tells
+// grid.zombieAfterMinutes (30); one silent for 4 beats of 5 s is stale. The monitor tells
 // the same chat room.
 const observerConfig = path.join(work, 'observer.yaml');
 fs.writeFileSync(
@@ -175,10 +180,10 @@ fs.writeFileSync(
   [
     'presence:',
     `  remote: ${presence}`,
-    '  heartbeat: {everyMinutes: 5s}',
+    `  heartbeat: {everyMinutes: ${BEAT_SECONDS}s}`,
     'grid:',
     '  zombieAfterMinutes: 15s',
-    '  staleAfterBeats: 3',
+    `  staleAfterBeats: ${STALE_AFTER_BEATS}`,
     'chat:',
     '  destinations:',
     `    - {name: ops, type: slack, url: "${chatUrl.replace('/demo', '/monitor')}", minSeverity: chatty, minIntervalSeconds: 0}`,
@@ -217,6 +222,7 @@ for (let beat = 1; beat <= 2; beat++) {
   // One node beats once and then falls silent (its cron died): the monitor will notice.
   const beating = live.filter((node) => beat === 1 || !node.goesSilent);
   const results = await Promise.all(beating.map((node) => nodegrid(node, 'tick', '--now', '--json')));
+  if (beat === 1) silentSince = Date.now();
   results.forEach((result, i) => {
     const r = JSON.parse(result.stdout || '{}');
     console.log(`  beat ${beat} ${beating[i].id}/${beating[i].nodepart}: ${r.worked ? (r.workOk ? green('work ok') : red('work failed')) : dim('no work needed')}${r.wedged ? red(' -> wedged') : ''}`);
@@ -229,15 +235,19 @@ const leaving = live.find((node) => node.leaves);
 for (const state of ['draining', 'drained', 'decommissioned']) await nodegrid(leaving, 'state', 'set', state);
 
 say(`The grid lives: nodes beat, the monitor watches${Number.isFinite(runForMs) ? ` (until ${Math.round(runForMs / 1000)} s)` : ' (Ctrl-C to stop)'}`);
+// The grid lives until --for has passed, and in any case until the silent node has missed
+// enough beats to be stale, so the story is whole on a slow machine too.
+const storyDone = silentSince + STALE_AFTER_BEATS * BEAT_SECONDS * 1000 + 2000;
 inLivingLoop = true;
 do {
+  // Beat, then look: every pass of the monitor sees the beats of the nodes still alive.
+  await Promise.all(live.filter((node) => node !== leaving && !node.goesSilent).map((node) => nodegrid(node, 'tick', '--now')));
   const monitor = await nodegrid(observer, 'monitor', '--once', '--json');
   const pass = JSON.parse(monitor.stdout || '{}');
   if (pass.counts) console.log(`  ${dim(`monitor at ${Math.round((Date.now() - started) / 1000)} s:`)} ${Object.entries(pass.counts).filter(([, n]) => n > 0).map(([h, n]) => `${n} ${h}`).join(', ')}`);
-  if (stopping || Date.now() - started >= runForMs) break;
-  await Promise.all(live.filter((node) => node !== leaving && !node.goesSilent).map((node) => nodegrid(node, 'tick', '--now')));
-  await sleep(Math.min(1000, Math.max(0, runForMs - (Date.now() - started))));
-} while (!stopping && Date.now() - started < runForMs);
+  if (stopping) break;
+  await sleep(1000);
+} while (!stopping && (Date.now() - started < runForMs || Date.now() < storyDone));
 inLivingLoop = false;
 
 say('Delivery: what collided on the presence repository is retried (as the next tick would)');

@@ -77,7 +77,9 @@ describe('chat delivery when the service misbehaves', () => {
     receiver.script({ status: 200, hang: true });
     const started = Date.now();
     const result = await node.run(['state', 'set', 'setup']);
-    expect(Date.now() - started).toBeLessThan(4000);
+    // Well under the 10 s delivery budget `state set` would otherwise spend waiting (a
+    // whole process on a busy CI machine takes a few seconds on its own).
+    expect(Date.now() - started).toBeLessThan(8000);
     expect(result.stderr).toMatch(/pending: chat:ops \(1 event\): .*: no answer within 1 s/);
     expect((await node.run(['outbox', 'flush'])).code).toBe(0);
     expect(receiver.requests).toHaveLength(2);

@@ -46,7 +46,7 @@ describe('identity from EC2 instance metadata (IMDSv2)', () => {
     const started = Date.now();
     const result = await n.run(['state', 'set', 'setup'], { env: awsEnvFor(server, { AWS_EC2_METADATA_SERVICE_ENDPOINT: closedUrl, AWS_ENDPOINT_URL_EC2: closedUrl }) });
     // Process start included; the lookup itself is bounded to 1 s (see test/sinks/ec2/stand-in.test.ts).
-    expect(Date.now() - started).toBeLessThan(4000);
+    expect(Date.now() - started).toBeLessThan(8000); // not a hang: a boot script goes on
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`error: no instance id: instance-id.txt is missing in ${n.nodeinfo} and the EC2 instance metadata service at ${closedUrl} is not reachable`);
     expect(result.stderr).toContain('not running on EC2?');

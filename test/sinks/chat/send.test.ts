@@ -39,7 +39,7 @@ describe('sendChatMessage pacing', () => {
     await sendChatMessage(destination, testMessage('n1', 'pager', new Date()), { homeDir: home });
     const started = Date.now();
     const result = await sendChatMessage(destination, testMessage('n1', 'pager', new Date()), { homeDir: home, deadline: Date.now() + 200 });
-    expect(Date.now() - started).toBeLessThan(150);
+    expect(Date.now() - started).toBeLessThan(600); // far below the 1 s pause it would otherwise wait
     expect(result.ok).toBe(false);
     expect(result.failure).toMatchObject({ retryAfterMs: expect.any(Number), message: expect.stringContaining('pacing posts') });
     expect(result.failure!.message).not.toContain('tokenEXAMPLE');

@@ -113,7 +113,7 @@ describe('IMDSv2', () => {
     await servers.pop()!.close();
     const started = Date.now();
     const error = (await readInstanceMetadata({ env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: closedUrl } }).catch((e: unknown) => e)) as Error;
-    expect(Date.now() - started).toBeLessThan(1500);
+    expect(Date.now() - started).toBeLessThan(2500); // refused at once; the margin is for a busy CI machine
     expect(error.message).toContain(`the EC2 instance metadata service at ${closedUrl} is not reachable`);
     expect(error.message).toContain('not running on EC2?');
   });
@@ -126,7 +126,7 @@ describe('IMDSv2', () => {
       const started = Date.now();
       const error = (await readInstanceMetadata({ env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: endpoint } }).catch((e: unknown) => e)) as Error;
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-      expect(Date.now() - started).toBeLessThan(2000);
+      expect(Date.now() - started).toBeLessThan(3000); // the 1 s bound, plus a busy machine's margin
       expect(error.message).toContain('(no answer within 1000 ms)');
     } finally {
       silent.close();

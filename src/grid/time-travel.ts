@@ -1,5 +1,5 @@
 import { NodegridError } from '../core/errors';
-import type { NodeHistory } from '../core/grid-view';
+import type { NodeHistory, NodeSummary } from '../core/grid-view';
 import { flattimeMinuteDir } from '../core/presence-doc';
 import { flattimeMinute, formatTss, parseTss } from '../core/time';
 import { git } from '../git/run';
@@ -34,14 +34,8 @@ export async function nodeHistory(location: GridLocation, id: string, current: P
   };
 }
 
-export interface NodeAt {
-  readonly id: string;
-  readonly deployment: string | null;
-  readonly nodepart: string | null;
-  readonly stacktype: string | null;
-  /** The state committed at or before the time; null when unknown. */
-  readonly state: string | null;
-  readonly statetss: string | null;
+/** A node as of a past minute: its state then (committed at or before the time; null when unknown). */
+export interface NodeAt extends Omit<NodeSummary, 'heartbeat' | 'health'> {
   /** Whether it beat in that flattime minute. */
   readonly beat: boolean;
 }

@@ -1,24 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeEvent } from '../../src/core/event';
+import { specStateEvent } from '../helpers/events';
 import { isHeartbeatDue } from '../../src/core/beat-cadence';
 import { currentDocumentPath, flattimeMinuteDir, formatPresenceDocument, heartbeatPath, parsePresencePath, presenceValueOf } from '../../src/core/presence-doc';
 
-function event(overrides: Partial<NodeEvent> = {}): NodeEvent {
-  return {
-    id: '3f1c0a7e-0000-4000-8000-000000000001',
-    seq: 2,
-    kind: 'state',
-    node: { id: 'i-4e7cb59a', deployment: 'fed1', nodepart: 'db1', stacktype: 'lad1', initgitrepo: 'repo2_petulant-cyril' },
-    from: 'setup',
-    state: 'initdone',
-    time: '2015-10-08T17:48:30.000Z',
-    statetss: '20151008-174830',
-    statelog: 'setup:20151008-174646;initdone:20151008-174830;',
-    severity: 'chatty',
-    color: 'green',
-    ...overrides,
-  };
-}
+const event = specStateEvent;
 
 /** The SPEC §5 example, as the original wrote it. */
 const SPEC_EXAMPLE = `{

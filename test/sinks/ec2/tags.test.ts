@@ -1,23 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeEvent } from '../../../src/core/event';
+import { specStateEvent } from '../../helpers/events';
 import { fitWithinTagLimit, isEc2InstanceId, tagsForEvent } from '../../../src/sinks/ec2/tags';
 
-function event(overrides: Partial<NodeEvent> = {}): NodeEvent {
-  return {
-    id: '3f1c0f8e-0000-4000-8000-000000000001',
-    seq: 2,
-    kind: 'state',
-    node: { id: 'i-4e7cb59a', deployment: 'fed1', nodepart: 'db1', stacktype: 'lad1' },
-    from: 'setup',
-    state: 'initdone',
-    time: '2015-10-08T17:48:30.000Z',
-    statetss: '20151008-174830',
-    statelog: 'setup:20151008-174646;initdone:20151008-174830;',
-    severity: 'chatty',
-    color: 'green',
-    ...overrides,
-  };
-}
+const event = specStateEvent;
 
 describe('EC2 tags for a state change', () => {
   it('makes the six add: tags, state first', () => {

@@ -123,12 +123,11 @@ function healthAnnouncement(node: NodeIdentity, from: Health | null, current: Gr
 
 function reason(node: GridNode, now: Date): string | undefined {
   const beat = node.heartbeat === null ? undefined : Date.parse(node.heartbeat);
-  // Whole flattime minutes, as beats are recorded: a beat in this minute is "0 min ago".
-  // A beat that carried its own time (sub-minute beats) is told in seconds.
-  const exact = beat !== undefined && beat % 60_000 !== 0;
+  // Recent beats are told in seconds (sub-minute beats carry their own time; a minute beat
+  // counts from the start of its flattime minute), older ones in whole flattime minutes.
   const seconds = beat === undefined ? 0 : Math.max(0, Math.round((now.getTime() - beat) / 1000));
   const minutes = beat === undefined ? 0 : Math.max(0, Math.floor(now.getTime() / 60_000) - Math.floor(beat / 60_000));
-  const ago = beat === undefined ? 'no heartbeat seen' : exact && seconds < 120 ? `last heartbeat ${seconds} s ago` : `last heartbeat ${minutes} min ago`;
+  const ago = beat === undefined ? 'no heartbeat seen' : seconds < 120 ? `last heartbeat ${seconds} s ago` : `last heartbeat ${minutes} min ago`;
   switch (node.health) {
     case 'stale':
     case 'alive':

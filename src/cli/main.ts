@@ -24,7 +24,8 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
       `
 Exit codes:
   0 ok   1 unexpected failure   2 bad input, illegal transition or bad config
-  3 problems found   4 delivery still pending   75 lock not acquired in time
+  3 problems found   4 delivery still pending
+  75 busy: a lock not acquired in time, or a branch that kept moving (try again later)
 
 Examples:
   $ nodegrid init --id i-4e7cb59a --deployment fed1 --nodepart db1 --stacktype lad1

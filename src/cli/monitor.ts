@@ -71,7 +71,7 @@ async function monitor(command: Command, options: MonitorOptions): Promise<void>
     const location = await locate(context, options);
     for (;;) {
       // A pass re-reads presence (and fetches a remote) so each pass sees the grid afresh.
-      const troubled = await onePass(context, environment, options, options.once ? location : undefined, (pass) => (lastPass = pass));
+      const troubled = await onePass(context, environment, options, options.once || location.readsAfresh ? location : undefined, (pass) => (lastPass = pass));
       if (options.once) {
         if (troubled > 0) throw new NodegridError('E_PROBLEMS_FOUND', `${troubled} node${troubled === 1 ? ' is' : 's are'} not alive or retired`);
         return;

@@ -13,6 +13,7 @@ import { SinkQueue } from '../outbox/queue';
 import { presenceRemotes, type PresenceRemote } from '../sinks/presence-git/remotes';
 import { deliveryBudgetMs, lockTimeoutMs, openContext, parseSeconds, type CliContext } from './context';
 import { reportPending, runDelivery } from './delivery';
+import { registerCompactCommand } from './presence-compact';
 import { ensureInstanceId } from './identity';
 import { updateNodeMetrics } from './node-metrics';
 
@@ -27,7 +28,8 @@ Examples:
   $ nodegrid presence push               # re-announce this node's current document
   $ nodegrid presence heartbeat          # write this minute's flattime beat
   $ nodegrid presence show               # what the presence repository says about this node
-  $ nodegrid presence show i-4e7cb59a --json`,
+  $ nodegrid presence show i-4e7cb59a --json
+  $ nodegrid presence compact --older-than 7d --dry-run`,
     );
 
   presence
@@ -83,6 +85,8 @@ Examples:
   $ nodegrid presence show i-4e7cb59a --json | jq -r .record.state`,
     )
     .action(async (id: string | undefined, options: ShowOptions, command: Command) => show(command, id, options));
+
+  registerCompactCommand(presence);
 }
 
 interface PushOptions {
@@ -112,6 +116,12 @@ function requireRemotes(context: CliContext): PresenceRemote[] {
   return remotes;
 }
 
+/** Somewhere to publish: a git remote, or a bucket (presence.backend s3). */
+function requirePresence(context: CliContext): void {
+  if (context.sinks.some((sink) => sink.name.startsWith('presence:'))) return;
+  requireRemotes(context);
+}
+
 function presencePending(context: CliContext): Record<string, number> {
   const pending: Record<string, number> = {};
   for (const sink of context.sinks) if (sink.name.startsWith('presence:')) pending[sink.name] = new SinkQueue(context.home.outboxDir, sink.name).pendingCount();
@@ -120,7 +130,7 @@ function presencePending(context: CliContext): Record<string, number> {
 
 async function pushDocument(command: Command, options: PushOptions): Promise<void> {
   const context = await openContext(command);
-  requireRemotes(context);
+  requirePresence(context);
   await ensureInstanceId(context);
   const event = await recordPlainEvent(context.recordContext({ lockTimeoutMs: lockTimeoutMs(options) }), { kind: 'announce', severity: 'quiet' });
   const reports = await runDelivery(context, deliveryBudgetMs(context, options), true);
@@ -137,7 +147,7 @@ async function pushDocument(command: Command, options: PushOptions): Promise<voi
 async function heartbeat(command: Command, options: HeartbeatOptions): Promise<void> {
   const context = await openContext(command);
   const { presence } = context.settings.config;
-  requireRemotes(context);
+  requirePresence(context);
   await ensureInstanceId(context);
   const lastFile = path.join(context.home.root, 'presence', 'last-heartbeat');
   const lastText = readTextIfExists(lastFile)?.trim();
@@ -165,6 +175,7 @@ async function heartbeat(command: Command, options: HeartbeatOptions): Promise<v
 
 async function show(command: Command, idArgument: string | undefined, options: ShowOptions): Promise<void> {
   const context = await openContext(command);
+  if (context.settings.config.presence.backend === 's3' && options.remote === undefined) return showFromBucket(context, idArgument);
   const remotes = requireRemotes(context);
   const remote = options.remote === undefined ? remotes[0]! : remotes.find((r) => r.name === options.remote || `presence:${r.name}` === options.remote);
   if (!remote) throw new NodegridError('E_BAD_INPUT', `no presence remote named ${JSON.stringify(options.remote!.slice(0, 64))}; configured: ${remotes.map((r) => r.name).join(', ')}`);
@@ -204,4 +215,33 @@ async function show(command: Command, idArgument: string | undefined, options: S
   if (problem) {
     throw new NodegridError('E_PROBLEMS_FOUND', `${problem} on ${where}`, { hint: 'publish it with: nodegrid presence push (on that node)' });
   }
+}
+
+/** `presence show` on a bucket: the same lines, read through the grid's S3 source. */
+async function showFromBucket(context: CliContext, idArgument: string | undefined): Promise<void> {
+  const id = idArgument === undefined ? await ensureInstanceId(context) : assertInstanceId(idArgument, 'the id to show');
+  const [{ locateGrid }, { latestBeats, minutesBetween }, { parsePresenceDocument }] = await Promise.all([
+    import('../grid/load'),
+    import('../grid/heartbeats'),
+    import('../grid/presence-reader'),
+  ]);
+  const location = await locateGrid({ presence: context.settings.config.presence, homeDir: context.home.root });
+  const file = currentDocumentPath(id);
+  const bytes = (await location.current.readMany([file])).get(file);
+  const parsed = bytes === undefined ? undefined : parsePresenceDocument(bytes.toString('utf8'), file, id);
+  const lastBeat = (await latestBeats(location.heartbeats, { hoursBack: 24, expectedIds: new Set([id]) })).get(id);
+  const record = parsed?.ok ? parsed.record : undefined;
+  const problem = bytes === undefined ? `no document for ${id} at ${file}` : parsed && !parsed.ok ? `${file} ${parsed.problem}` : undefined;
+  if (context.out.json) {
+    context.out.resultJson({ id, remote: location.description, branch: null, tip: null, file, record: record ?? null, lastBeat: lastBeat ?? null, problem: problem ?? null });
+  } else if (record) {
+    const since = record.statetss ? parseTss(record.statetss) : undefined;
+    context.out.result(`${nodeLabel({ ...record, id })} ${record.state ?? '(no state)'}${since ? ` since ${humanTime(since)}` : ''}`);
+    context.out.result(`  bucket:    ${location.description}`);
+    context.out.result(`  file:      ${file}`);
+    context.out.result(`  statelog:  ${record.statelog.map((e) => `${e.state} ${e.tss}`).join(', ') || '(empty)'}`);
+    const ago = lastBeat ? minutesBetween(lastBeat, flattimeMinute(new Date())) : undefined;
+    context.out.result(`  last beat: ${lastBeat ? `${lastBeat}${ago !== undefined ? ` (${ago} min ago)` : ''}` : 'none in the last 24 h'}`);
+  }
+  if (problem) throw new NodegridError('E_PROBLEMS_FOUND', `${problem} in ${location.description}`, { hint: 'publish it with: nodegrid presence push (on that node)' });
 }

@@ -111,7 +111,7 @@ function readerFor(context: CliContext, flags: GridSourceFlags, first: GridLocat
   return async () => {
     const where = location ?? (await locate(context, flags));
     location = undefined;
-    if (flags.presence !== undefined) location = where;
+    if (where.readsAfresh) location = where;
     const now = fixedNow ?? new Date();
     const grid = await loadGrid(where, { now, lookbackHours: context.settings.config.grid.beatLookbackHours, exactBeats: isSubMinute(context.settings.config.presence.heartbeat.everyMinutes) });
     if (!warned && grid.problems.length > 0) context.out.warn(`${grid.problems.length} unreadable presence document${grid.problems.length === 1 ? '' : 's'} skipped (listed on the page)`);

@@ -12,6 +12,8 @@ export const EXIT_CODES = {
   E_PROBLEMS_FOUND: 3,
   E_PENDING: 4,
   E_LOCKED: 75,
+  /** Temporary: others kept winning a race (the heartbeat branch moved under every compaction attempt). */
+  E_BUSY: 75,
 } as const;
 
 export type ErrorCode = keyof typeof EXIT_CODES;

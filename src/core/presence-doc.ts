@@ -1,7 +1,7 @@
 import type { NodeEvent } from './event';
 import { assertInstanceId, isValidInstanceId } from './ids';
 import { looksLikeSecret } from './secrets';
-import { flattimeDatePath } from './time';
+import { flattimeDatePath, formatTss } from './time';
 
 /**
  * The presence formats of SPEC §5, byte-compatible with the original (Python's
@@ -11,6 +11,8 @@ import { flattimeDatePath } from './time';
 export const PRESENCE_FILETYPE = 'nodepresence';
 export const CURRENT_DIR = 'it/presence/all';
 export const FLATTIME_DIR = 'it/presence/flattime';
+/** S3 backend only: one object per state change, since a bucket keeps no history of its own. */
+export const HISTORY_DIR = 'it/presence/history';
 
 export type PresenceValue = Record<string, string>;
 
@@ -22,6 +24,11 @@ export function currentDocumentPath(id: string): string {
 /** `it/presence/flattime/2015/10/08/21/201510082113/all/<id>.json` (UTC minute). */
 export function heartbeatPath(id: string, at: Date): string {
   return `${FLATTIME_DIR}/${flattimeDatePath(at)}/all/${assertInstanceId(id)}.json`;
+}
+
+/** `it/presence/history/<id>/000000000042.json`: zero-padded, so listing order is sequence order. */
+export function historyDocumentPath(id: string, seq: number): string {
+  return `${HISTORY_DIR}/${assertInstanceId(id)}/${String(seq).padStart(12, '0')}.json`;
 }
 
 /** The folder of one flattime minute ("201510082113"), or undefined for a malformed minute. */
@@ -74,6 +81,17 @@ export function presenceValueOf(event: NodeEvent): { value: PresenceValue; refus
   value.statelog = event.statelog;
   for (const [key, raw] of Object.entries(event.fields ?? {})) put(key, raw);
   return { value, refused };
+}
+
+/**
+ * A heartbeat's flattime document: the current document as of the beat. Beats
+ * closer than a minute share a flattime folder, so with `stamp` the document
+ * also carries "heartbeat": its own time; minute beats stay byte-identical to
+ * the current document, as in the original.
+ */
+export function beatDocument(event: NodeEvent, stamp: boolean): string {
+  const { value } = presenceValueOf(event);
+  return formatPresenceDocument(stamp ? { ...value, [BEAT_TIME_KEY]: formatTss(new Date(event.time)) } : value);
 }
 
 export function formatPresenceDocument(value: PresenceValue): string {

@@ -1,5 +1,5 @@
 import { BEAT_TIME_KEY, FLATTIME_DIR, flattimeMinuteDir, parsePresencePath } from '../core/presence-doc';
-import { parseTss } from '../core/time';
+import { flattimeMinute, parseTss } from '../core/time';
 import { parsePresenceDocument } from './presence-reader';
 import type { PresenceSource } from './presence-source';
 
@@ -25,10 +25,17 @@ export interface LatestBeatOptions {
   /** Look only at the hour folders from `now` back this many hours (cheap on a big repository). */
   readonly hoursBack?: number | undefined;
   readonly now?: Date | undefined;
+  /**
+   * The nodes whose beats matter (those with a document). An object store is
+   * scanned minute by minute, newest first, and the scan stops once all of
+   * these are found: a healthy grid of 5,000 costs a dozen list calls.
+   */
+  readonly expectedIds?: ReadonlySet<string> | undefined;
 }
 
 /** The latest minute each node beat in ("201510082113"), by id. */
 export async function latestBeats(source: PresenceSource, options: LatestBeatOptions = {}): Promise<Map<string, string>> {
+  if (source.listing === 'per-key' && options.hoursBack !== undefined) return latestBeatsNewestFirst(source, options.now ?? new Date(), options.hoursBack, options.expectedIds);
   const prefixes = options.hoursBack === undefined ? [FLATTIME_DIR] : hourFolders(options.now ?? new Date(), options.hoursBack);
   const latest = new Map<string, string>();
   for (const entry of await source.list(prefixes)) {
@@ -38,6 +45,51 @@ export async function latestBeats(source: PresenceSource, options: LatestBeatOpt
     if (known === undefined || parsed.minute > known) latest.set(parsed.id, parsed.minute);
   }
   return latest;
+}
+
+/**
+ * Newest first: the first minute an id is seen in is its latest beat. Each
+ * hour's minute folders are learnt with one delimiter listing, so hours
+ * without beats cost one call. A healthy grid is found within the first two
+ * minutes; a node silent for hours makes the scan go back to its last beat or
+ * to the lookback, a few list calls per minute (lower grid.beatLookbackHours
+ * on big grids in a bucket).
+ */
+async function latestBeatsNewestFirst(source: PresenceSource, now: Date, hoursBack: number, expected: ReadonlySet<string> | undefined): Promise<Map<string, string>> {
+  const latest = new Map<string, string>();
+  const nowMinute = flattimeMinute(now);
+  const oldestMinute = flattimeMinute(new Date(now.getTime() - hoursBack * 3_600_000));
+  let missing = expected === undefined ? Infinity : expected.size;
+  let round = 2;
+  for (const hour of hourFolders(now, hoursBack)) {
+    if (missing <= 0) break;
+    const minutes = (source.listFolders ? await source.listFolders(hour) : minutesOfHour(hour))
+      .filter((minute) => /^\d{12}$/.test(minute) && minute <= nowMinute && minute >= oldestMinute)
+      .sort()
+      .reverse();
+    for (let i = 0; i < minutes.length && missing > 0; i += round, round = 8) {
+      const listed = await source.list(minutes.slice(i, i + round).map((minute) => `${hour}/${minute}/all`));
+      // Within a round the newest minute wins; an id seen in an earlier (newer) round keeps that minute.
+      const seen = new Map<string, string>();
+      for (const entry of listed) {
+        const parsed = parsePresencePath(entry.path);
+        if (parsed?.kind !== 'beat' || entry.kind !== 'file' || latest.has(parsed.id)) continue;
+        const known = seen.get(parsed.id);
+        if (known === undefined || parsed.minute > known) seen.set(parsed.id, parsed.minute);
+      }
+      for (const [id, minute] of seen) {
+        latest.set(id, minute);
+        if (expected?.has(id)) missing--;
+      }
+    }
+  }
+  return latest;
+}
+
+/** The 60 minute names of an hour folder ("…/2015/10/08/21" -> "201510082100" …). */
+function minutesOfHour(hourFolder: string): string[] {
+  const stamp = hourFolder.split('/').slice(-4).join('');
+  return Array.from({ length: 60 }, (_, m) => `${stamp}${String(m).padStart(2, '0')}`);
 }
 
 /**

@@ -1,8 +1,8 @@
 import { currentDocumentPath } from '../core/presence-doc';
 import type { StateLogEntry } from '../core/statelog';
 import { git } from '../git/run';
-import { parsePresenceDocument, type PresenceRecord } from './presence-reader';
-import { catFileBatch } from './presence-source';
+import { loadPresence, parsePresenceDocument, type PresenceRecord } from './presence-reader';
+import { catFileBatch, gitSource } from './presence-source';
 
 /**
  * A node's past, from `git log` of its document: every version with its commit
@@ -18,6 +18,29 @@ export interface DocumentVersion {
   readonly record?: PresenceRecord | undefined;
   readonly deleted: boolean;
   readonly problem?: string | undefined;
+}
+
+/**
+ * Where the past is kept: a git branch, or (S3) history objects or bucket
+ * versions. `history` and `at` ask only these two questions.
+ */
+export interface HistorySource {
+  /** Every version of a node's current document, oldest first. */
+  versionsOf(id: string): Promise<DocumentVersion[]>;
+  /** The current documents as they were at `when`; `ref` names that point (a commit), null when the history starts later. */
+  documentsAt(when: Date): Promise<{ ref: string | null; records: readonly PresenceRecord[] }>;
+}
+
+export function gitHistory(gitDir: string, ref: string, secrets: readonly string[] = []): HistorySource {
+  return {
+    versionsOf: (id) => readDocumentHistory(gitDir, id, { ref }),
+    async documentsAt(when) {
+      const seconds = Math.floor(when.getTime() / 1000);
+      const commit = (await git(['rev-list', '-1', `--before=@${seconds}`, ref, '--'], { gitDir, timeoutMs: 60_000, secrets })).trim() || null;
+      if (!commit) return { ref: null, records: [] };
+      return { ref: commit, records: (await loadPresence(gitSource(gitDir, commit, { secrets }))).records };
+    },
+  };
 }
 
 export interface StateVisit extends StateLogEntry {

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { PresenceConfig } from '../config/sections/presence';
+import type { PresenceConfig, S3StoreConfig } from '../config/sections/presence';
 import { NodegridError } from '../core/errors';
 import { redactUrlCredentials } from '../core/secrets';
 import { lastWords, runGit } from '../git/run';
 import { ensureClone, withCloneLock } from '../sinks/presence-git/clone';
 import { labelForUrl, presenceRemotes } from '../sinks/presence-git/remotes';
 import { exactBeatTimes, latestBeats } from './heartbeats';
+import { gitHistory, type HistorySource } from './history';
 import { loadPresence, type FileProblem, type PresenceRecord } from './presence-reader';
 import { folderSource, gitSource, type PresenceSource } from './presence-source';
 
@@ -21,8 +22,13 @@ export interface GridLocation {
   readonly description: string;
   readonly current: PresenceSource;
   readonly heartbeats: PresenceSource;
-  /** Git history for `history` and `at`; undefined for a plain folder. */
-  readonly history?: { readonly gitDir: string; readonly ref: string; readonly secrets: readonly string[] } | undefined;
+  /**
+   * Every load reads the source afresh (a folder, a bucket), so a long-running
+   * reader keeps the location; a git remote must be located (fetched) again.
+   */
+  readonly readsAfresh?: boolean | undefined;
+  /** The past for `history` and `at`; undefined for a plain folder. */
+  readonly history?: HistorySource | undefined;
 }
 
 export interface LoadedGrid {
@@ -49,6 +55,23 @@ export interface GridSourceOptions {
 export async function locateGrid(options: GridSourceOptions): Promise<GridLocation> {
   if (options.presenceDir !== undefined && options.remoteUrl !== undefined) throw new NodegridError('E_BAD_INPUT', 'give --presence DIR or --remote URL, not both');
   if (options.presenceDir !== undefined) return folderLocation(options.presenceDir);
+  const { backend, s3 } = options.presence;
+  if (options.remoteUrl === undefined && backend === 's3' && s3) return s3Location(s3);
+  if (options.remoteUrl === undefined && backend === 'hybrid' && s3) {
+    // Documents and their history from git, liveness from the bucket.
+    const [git, bucket] = await Promise.all([gitLocation(options), s3Location(s3)]);
+    return { ...git, description: `${git.description}, beats in ${bucket.description}`, heartbeats: bucket.heartbeats };
+  }
+  return gitLocation(options);
+}
+
+async function s3Location(config: S3StoreConfig): Promise<GridLocation> {
+  const { openS3Presence } = await import('./s3-source');
+  const bucket = openS3Presence(config);
+  return { description: bucket.connection.where, current: bucket.source, heartbeats: bucket.source, history: bucket.history, readsAfresh: true };
+}
+
+function gitLocation(options: GridSourceOptions): Promise<GridLocation> {
   const url = options.remoteUrl ?? presenceRemotes(options.presence)[0]?.url;
   if (url === undefined) {
     throw new NodegridError('E_BAD_INPUT', 'no presence to read: give --presence DIR (the folder holding it/presence/) or --remote URL, or set presence.remote in the config', {
@@ -59,9 +82,13 @@ export async function locateGrid(options: GridSourceOptions): Promise<GridLocati
 }
 
 export async function loadGrid(location: GridLocation, options: { now: Date; lookbackHours: number; exactBeats?: boolean }): Promise<LoadedGrid> {
+  // An object store's beat scan stops once every node with a document is found, so it needs the documents first.
+  const perKey = location.heartbeats.listing === 'per-key';
+  const snapshotPromise = loadPresence(location.current);
+  const expectedIds = perKey ? new Set((await snapshotPromise).records.map((record) => record.id)) : undefined;
   const [snapshot, beats] = await Promise.all([
-    loadPresence(location.current),
-    latestBeats(location.heartbeats, { hoursBack: options.lookbackHours, now: options.now }),
+    snapshotPromise,
+    latestBeats(location.heartbeats, { hoursBack: options.lookbackHours, now: options.now, expectedIds }),
   ]);
   const beatTimes = options.exactBeats ? await exactBeatTimes(location.heartbeats, beats) : undefined;
   return { location, records: snapshot.records, problems: snapshot.problems, beats, beatTimes };
@@ -81,9 +108,9 @@ function folderLocation(dir: string): GridLocation {
   const source = folderSource(root);
   // A checkout's own repository answers history questions about the checked-out branch.
   const dotGit = path.join(root, '.git');
-  const history = fs.existsSync(dotGit) ? { gitDir: dotGit, ref: 'HEAD', secrets: [] } : undefined;
+  const history = fs.existsSync(dotGit) ? gitHistory(dotGit, 'HEAD') : undefined;
   // The folder source lists without a stat per file, so heartbeat folders are cheap to list.
-  return { description: root, current: source, heartbeats: source, history };
+  return { description: root, current: source, heartbeats: source, history, readsAfresh: true };
 }
 
 async function remoteLocation(url: string, options: GridSourceOptions): Promise<GridLocation> {
@@ -105,7 +132,7 @@ async function remoteLocation(url: string, options: GridSourceOptions): Promise<
     description: `${redactUrlCredentials(url)} (${branch})`,
     current: gitSource(gitDir, ref, { secrets: remote.secrets, timeoutMs }),
     heartbeats: gitSource(gitDir, `refs/remotes/origin/${beatBranch}`, { secrets: remote.secrets, timeoutMs }),
-    history: { gitDir, ref, secrets: remote.secrets },
+    history: gitHistory(gitDir, ref, remote.secrets),
   };
 }
 

@@ -20,6 +20,14 @@ export interface SourceEntry {
 export interface PresenceSource {
   /** For messages: the folder, or "repo (ref)". */
   readonly description: string;
+  /**
+   * What a listing costs. "per-key" (an object store: a request per 1,000 keys)
+   * makes the heartbeat scan list minute by minute, newest first, and stop once
+   * every node is found; "tree" (a folder, a git tree) lists whole hours at once.
+   */
+  readonly listing?: 'tree' | 'per-key' | undefined;
+  /** "per-key" sources: the names of the folders directly under a folder, without listing their files. */
+  listFolders?(folder: string): Promise<string[]>;
   /** Every entry under the given folder paths (recursive); a missing folder lists nothing. */
   list(prefixes: readonly string[]): Promise<SourceEntry[]>;
   /** The contents of regular files, by path; files that vanished are left out. */

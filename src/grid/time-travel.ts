@@ -2,12 +2,10 @@ import { NodegridError } from '../core/errors';
 import type { NodeHistory, NodeSummary } from '../core/grid-view';
 import { flattimeMinuteDir } from '../core/presence-doc';
 import { flattimeMinute, formatTss, parseTss } from '../core/time';
-import { git } from '../git/run';
 import { beatsInMinute } from './heartbeats';
-import { readDocumentHistory, statesThroughHistory } from './history';
+import { statesThroughHistory } from './history';
 import type { GridLocation } from './load';
-import { loadPresence, parsePresenceDocument, type PresenceRecord } from './presence-reader';
-import { gitSource } from './presence-source';
+import { parsePresenceDocument, type PresenceRecord } from './presence-reader';
 
 /**
  * The grid's past, answered from the presence repository alone: a node's
@@ -18,7 +16,7 @@ export type { NodeHistory, StateStep } from '../core/grid-view';
 
 export async function nodeHistory(location: GridLocation, id: string, current: PresenceRecord | undefined): Promise<NodeHistory> {
   if (location.history) {
-    const versions = await readDocumentHistory(location.history.gitDir, id, { ref: location.history.ref });
+    const versions = await location.history.versionsOf(id);
     const states = statesThroughHistory(versions).map((visit) => ({ state: visit.state, tss: visit.tss, commit: visit.commit, committedAt: visit.committedAt.toISOString() }));
     if (versions.length > 0) return { id, states, versions: versions.length, limits: [] };
   }
@@ -61,11 +59,10 @@ export async function gridAt(location: GridLocation, when: Date): Promise<GridAt
   let records: readonly PresenceRecord[] = [];
   let commit: string | null = null;
   if (location.history) {
-    const { gitDir, ref, secrets } = location.history;
-    const seconds = Math.floor(when.getTime() / 1000);
-    commit = (await git(['rev-list', '-1', `--before=@${seconds}`, ref, '--'], { gitDir, timeoutMs: 60_000, secrets })).trim() || null;
-    if (commit) records = (await loadPresence(gitSource(gitDir, commit, { secrets }))).records;
-    else limits.push(`no commit at or before ${when.toISOString()}: the repository's history starts later`);
+    const past = await location.history.documentsAt(when);
+    commit = past.ref;
+    records = past.records;
+    if (commit === null) limits.push(`nothing recorded at or before ${when.toISOString()}: the history starts later`);
   } else {
     const dir = flattimeMinuteDir(minute)!;
     const files = [...beating].map((id) => `${dir}/${id}.json`);

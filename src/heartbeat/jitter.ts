@@ -10,5 +10,21 @@ export function stableJitterMs(instanceId: string, jitterSeconds: number): numbe
     hash ^= instanceId.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
-  return Math.floor((hash / 0x100000000) * jitterSeconds * 1000);
+  return Math.floor((mix(hash) / 0x100000000) * jitterSeconds * 1000);
+}
+
+/**
+ * FNV-1a alone moves the top bits only slightly when just the last character
+ * changes, so ids such as node-001, node-002 … (or a simulated fleet) all got
+ * nearly the same delay. MurmurHash3's finaliser spreads every input bit over
+ * the whole word.
+ */
+function mix(hash: number): number {
+  let h = hash;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }

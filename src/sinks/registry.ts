@@ -3,6 +3,7 @@ import { chatSinkDescriptor } from './chat/index';
 import { ec2SinkDescriptor } from './ec2/index';
 import { execSinkDescriptor } from './exec/index';
 import { presenceSinkDescriptors } from './presence-git/index';
+import { presenceS3SinkDescriptors } from './presence-s3/index';
 import type { SinkDescriptor } from './sink';
 
 /**
@@ -18,6 +19,7 @@ export function buildSinkDescriptors(config: Config, environment: SinkEnvironmen
   return [
     ...config.sinks.exec.map(execSinkDescriptor),
     ...presenceSinkDescriptors(config.presence, environment.homeDir),
+    ...presenceS3SinkDescriptors(config.presence),
     ...config.chat.destinations.map((destination) => chatSinkDescriptor(destination, environment)),
     ...(config.ec2.enabled ? [ec2SinkDescriptor(config.ec2)] : []),
   ];

@@ -105,8 +105,12 @@ export interface GitServer {
   stop(): Promise<void>;
 }
 
-/** `git daemon` on 127.0.0.1 serving every repository under baseDir, pushes allowed. */
-export async function startGitDaemon(baseDir: string): Promise<GitServer> {
+/**
+ * `git daemon` on 127.0.0.1 serving every repository under baseDir, pushes allowed.
+ * `accessHook` runs before each fetch or push is served (git daemon --access-hook,
+ * arguments: service, repository path, …): a test can slip its own push in there.
+ */
+export async function startGitDaemon(baseDir: string, options: { accessHook?: string } = {}): Promise<GitServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   let log = '';
@@ -121,7 +125,7 @@ export async function startGitDaemon(baseDir: string): Promise<GitServer> {
     async start() {
       child = spawn(
         'git',
-        ['daemon', '--reuseaddr', '--listen=127.0.0.1', `--port=${port}`, '--export-all', '--enable=receive-pack', '--verbose', `--base-path=${baseDir}`, baseDir],
+        ['daemon', '--reuseaddr', '--listen=127.0.0.1', `--port=${port}`, '--export-all', '--enable=receive-pack', '--verbose', ...(options.accessHook ? [`--access-hook=${options.accessHook}`] : []), `--base-path=${baseDir}`, baseDir],
         { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), LC_ALL: 'C' } },
       );
       child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));

@@ -21,8 +21,45 @@ const namedRemote = z.strictObject({
   url: remoteUrl,
 });
 
+/** S3 bucket naming rules (3-63 of a-z 0-9 . -, starting and ending with a letter or digit). */
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** A key prefix: "/"-separated names, no "." or ".." component, no leading "/". */
+const KEY_PREFIX = /^(?:(?!\.{1,2}\/)[A-Za-z0-9._=+-]+\/)*$/;
+
+/**
+ * Presence in an S3-compatible store (AWS S3, MinIO, Ceph RGW, R2), for grids
+ * that outgrow one git remote. Same keys and documents as the git layout,
+ * under `prefix`. Credentials come from the AWS SDK's default chain, never from here.
+ */
+const s3Store = z.strictObject({
+  bucket: z.string().check(z.regex(BUCKET, 'an S3 bucket name (3-63 characters: a-z 0-9 . -)')),
+  /** Keys start with this ("grids/fed1/"); "" puts it/presence/ at the bucket's root. */
+  prefix: z._default(z.string().check(z.maxLength(200), z.regex(KEY_PREFIX, 'a key prefix ending in "/" such as "grids/fed1/" (or "")')), ''),
+  /** Default: AWS_REGION, then the AWS profile, then us-east-1. */
+  region: z.optional(z.string().check(z.regex(/^[a-z0-9-]{1,32}$/, 'an AWS region such as us-west-2'))),
+  /** Another S3-compatible store ("http://127.0.0.1:7480"); default AWS. */
+  endpoint: z.optional(z.string().check(z.regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'an http(s) URL such as https://s3.example.com'))),
+  /** Bucket in the path, not the host name; default true with an endpoint (MinIO, RGW), false on AWS. */
+  forcePathStyle: z.optional(z.boolean()),
+  /**
+   * Where `history` reads a node's past: "objects" writes it/presence/history/<id>/<seq>.json
+   * per state change (works everywhere); "versions" relies on bucket versioning.
+   */
+  history: z._default(z.enum(['objects', 'versions']), 'objects'),
+  /** If-Match / If-None-Match on writes, so a stale writer cannot overwrite a newer document. Turn off only for stores without them. */
+  conditionalWrites: z._default(z.boolean(), true),
+  /** Longest a single S3 request may take. */
+  timeoutSeconds: z._default(duration('s', { min: 1, max: 600 }), 20),
+});
+
 export const presenceSection = z._default(
   z.strictObject({
+    /**
+     * git: documents and beats in git. s3: both in the bucket of presence.s3.
+     * hybrid: documents and state changes in git, heartbeats in S3.
+     */
+    backend: z._default(z.enum(['git', 's3', 'hybrid']), 'git'),
+    s3: z.optional(s3Store),
     /** One git remote (URL or path): the sink "presence:origin". */
     remote: z.optional(remoteUrl),
     /** Several remotes, each its own sink queue: URLs (named after host and path) or {name, url}. */
@@ -50,8 +87,18 @@ export const presenceSection = z._default(
     pushBudgetSeconds: z._default(duration('s'), 60),
     /** Longest a single git fetch or push may take before it is killed. */
     gitTimeoutSeconds: z._default(duration('s'), 60),
-  }),
-  { branch: 'main', heartbeat: { everyMinutes: 1 }, fields: [], pushBudgetSeconds: 60, gitTimeoutSeconds: 60 },
+  }).check(
+    z.refine((presence) => presence.backend === 'git' || presence.s3 !== undefined, {
+      message: 'backend s3 and hybrid need presence.s3 (at least a bucket)',
+      path: ['s3'],
+    }),
+    z.refine((presence) => presence.backend !== 'hybrid' || presence.remote !== undefined || (presence.remotes?.length ?? 0) > 0, {
+      message: 'backend hybrid keeps state changes in git: set presence.remote too',
+      path: ['backend'],
+    }),
+  ),
+  { backend: 'git', branch: 'main', heartbeat: { everyMinutes: 1 }, fields: [], pushBudgetSeconds: 60, gitTimeoutSeconds: 60 },
 );
 
 export type PresenceConfig = z.infer<typeof presenceSection>;
+export type S3StoreConfig = z.infer<typeof s3Store>;

@@ -9,11 +9,14 @@ import { cloneDirFor, presenceRemotes } from './remotes';
  * Creating descriptors spawns nothing; git runs only inside deliver().
  */
 export function presenceSinkDescriptors(config: PresenceConfig, homeDir: string): SinkDescriptor[] {
+  if (config.backend === 's3') return [];
+  // hybrid: beats go to S3 (sinks/presence-s3), documents and state changes stay here.
+  const wantsBeats = config.backend === 'git';
   return presenceRemotes(config).map((remote) => ({
     name: `presence:${remote.name}`,
     // Enough for a long outage's heartbeats to be coalesced into a few commits.
     maxBatch: 200,
-    accepts: (event: NodeEvent) => event.kind === 'state' || event.kind === 'heartbeat' || event.kind === 'announce',
+    accepts: (event: NodeEvent) => event.kind === 'state' || event.kind === 'announce' || (wantsBeats && event.kind === 'heartbeat'),
     load: async () => {
       const { PresenceGitSink } = await import('./sink');
       return new PresenceGitSink(config, remote, cloneDirFor(homeDir, remote.name));

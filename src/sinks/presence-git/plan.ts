@@ -1,6 +1,6 @@
 import { nodeLabel, type NodeEvent } from '../../core/event';
-import { BEAT_TIME_KEY, currentDocumentPath, formatPresenceDocument, heartbeatPath, presenceValueOf } from '../../core/presence-doc';
-import { flattimeMinute, formatTss } from '../../core/time';
+import { beatDocument, currentDocumentPath, formatPresenceDocument, heartbeatPath, presenceValueOf } from '../../core/presence-doc';
+import { flattimeMinute } from '../../core/time';
 
 /**
  * Turns queued events into the commits that carry them, on one branch. Pure.
@@ -92,8 +92,7 @@ function heartbeatCommit(beats: readonly NodeEvent[], stamp: boolean): PlannedCo
   const minutes: string[] = [];
   for (const beat of beats) {
     const at = new Date(beat.time);
-    const { value } = presenceValueOf(beat);
-    files.set(heartbeatPath(beat.node.id, at), formatPresenceDocument(stamp ? { ...value, [BEAT_TIME_KEY]: formatTss(at) } : value));
+    files.set(heartbeatPath(beat.node.id, at), beatDocument(beat, stamp));
     minutes.push(flattimeMinute(at));
   }
   const id = beats[0]!.node.id;

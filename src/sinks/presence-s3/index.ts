@@ -1,0 +1,28 @@
+import type { PresenceConfig } from '../../config/sections/presence';
+import type { NodeEvent } from '../../core/event';
+import type { SinkDescriptor } from '../sink';
+
+/**
+ * The S3 presence sink, "presence:s3". With presence.backend s3 it carries
+ * documents, state changes and beats; with hybrid only the beats (state
+ * changes stay in git, where people read their history). The SDK is loaded
+ * only when there is something to deliver.
+ */
+export const S3_SINK_NAME = 'presence:s3';
+
+export function presenceS3SinkDescriptors(config: PresenceConfig): SinkDescriptor[] {
+  if (config.backend === 'git' || config.s3 === undefined) return [];
+  const beatsOnly = config.backend === 'hybrid';
+  return [
+    {
+      name: S3_SINK_NAME,
+      maxBatch: 200,
+      accepts: (event: NodeEvent) => event.kind === 'heartbeat' || (!beatsOnly && (event.kind === 'state' || event.kind === 'announce')),
+      load: async () => {
+        const { PresenceS3Sink } = await import('./sink');
+        return new PresenceS3Sink(config, S3_SINK_NAME);
+      },
+      secrets: config.s3.endpoint !== undefined && /\/\/[^/]*@/.test(config.s3.endpoint) ? [config.s3.endpoint] : [],
+    },
+  ];
+}

@@ -4,10 +4,10 @@
 // post-receive hook stamps when each commit became visible on the remote.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { median, percentile, table } from '../lib/measure.mjs';
+import { freePort, waitForPort } from '../../test/helpers/ports.mjs';
 
 export const name = 'presence';
 export const title = 'presence in git: 20 nodes x 5 changes at once, nodegrid vs the original pull;push;pull;push';
@@ -185,30 +185,4 @@ function readIf(file) {
   } catch {
     return '';
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port) {
-  for (let i = 0; i < 400; i++) {
-    const ok = await new Promise((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`git daemon did not start on port ${port}`);
 }

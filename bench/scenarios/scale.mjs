@@ -9,13 +9,13 @@
 //   SCALE_NODES=100,500 SCALE_MINUTES=2 SCALE_BACKENDS=git npm run bench -- scale
 import { execFileSync, fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { cephAvailable, startCephRgw } from '../../test/helpers/ceph-rgw.mjs';
 import { median, percentile, table } from '../lib/measure.mjs';
+import { freePort, waitForPort } from '../../test/helpers/ports.mjs';
 
 export const name = 'scale';
 export const title = 'thousands of nodes beating every minute: one git remote vs S3 (Ceph RGW), N = 100 … 5,000';
@@ -200,30 +200,4 @@ function formatBytes(bytes) {
   if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
   if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
   return `${(bytes / 1e3).toFixed(1)} KB`;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port) {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`git daemon did not listen on ${port}`);
 }

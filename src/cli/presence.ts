@@ -175,7 +175,7 @@ async function heartbeat(command: Command, options: HeartbeatOptions): Promise<v
 
 async function show(command: Command, idArgument: string | undefined, options: ShowOptions): Promise<void> {
   const context = await openContext(command);
-  if (context.settings.config.presence.backend === 's3' && options.remote === undefined) return showFromBucket(context, idArgument);
+  if (context.settings.config.presence.backend !== 'git' && options.remote === undefined) return showFromBucket(context, idArgument);
   const remotes = requireRemotes(context);
   const remote = options.remote === undefined ? remotes[0]! : remotes.find((r) => r.name === options.remote || `presence:${r.name}` === options.remote);
   if (!remote) throw new NodegridError('E_BAD_INPUT', `no presence remote named ${JSON.stringify(options.remote!.slice(0, 64))}; configured: ${remotes.map((r) => r.name).join(', ')}`);
@@ -217,7 +217,7 @@ async function show(command: Command, idArgument: string | undefined, options: S
   }
 }
 
-/** `presence show` on a bucket: the same lines, read through the grid's S3 source. */
+/** `presence show` when beats (hybrid) or everything (s3) are in a bucket: read through the grid's sources. */
 async function showFromBucket(context: CliContext, idArgument: string | undefined): Promise<void> {
   const id = idArgument === undefined ? await ensureInstanceId(context) : assertInstanceId(idArgument, 'the id to show');
   const [{ locateGrid }, { latestBeats, minutesBetween }, { parsePresenceDocument }] = await Promise.all([
@@ -237,7 +237,7 @@ async function showFromBucket(context: CliContext, idArgument: string | undefine
   } else if (record) {
     const since = record.statetss ? parseTss(record.statetss) : undefined;
     context.out.result(`${nodeLabel({ ...record, id })} ${record.state ?? '(no state)'}${since ? ` since ${humanTime(since)}` : ''}`);
-    context.out.result(`  bucket:    ${location.description}`);
+    context.out.result(`  presence:  ${location.description}`);
     context.out.result(`  file:      ${file}`);
     context.out.result(`  statelog:  ${record.statelog.map((e) => `${e.state} ${e.tss}`).join(', ') || '(empty)'}`);
     const ago = lastBeat ? minutesBetween(lastBeat, flattimeMinute(new Date())) : undefined;

@@ -39,7 +39,7 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'presence.s3': 'An S3-compatible bucket (AWS S3, MinIO, Ceph RGW, R2) with the same keys and documents as the git layout. Credentials come from the AWS SDK chain (environment, profile, instance role), never from this file.',
   'presence.s3.bucket': 'The bucket; it must exist.',
   'presence.s3.prefix': 'Keys start with this (`grids/fed1/`, ending in `/`); empty puts `it/presence/` at the bucket root.',
-  'presence.s3.region': 'Default: `AWS_REGION`, the AWS profile, then `us-east-1`.',
+  'presence.s3.region': 'Default: `AWS_REGION` (or `AWS_DEFAULT_REGION`), else `us-east-1`.',
   'presence.s3.endpoint': 'Another S3-compatible store (`http://127.0.0.1:7480`); default AWS.',
   'presence.s3.forcePathStyle': 'Bucket in the path rather than the host name; default true when an endpoint is set.',
   'presence.s3.history': '`objects`: each state change also writes `it/presence/history/<id>/<seq>.json` (any store). `versions`: read a node\'s past from bucket versioning instead.',

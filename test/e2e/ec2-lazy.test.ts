@@ -31,9 +31,9 @@ function loadTracer(): { env: Record<string, string>; loaded(): string[] } {
   };
 }
 
-function sdkFiles(): string[] {
+function sdkFiles(client = 'EC2Client'): string[] {
   const chunks = path.join(path.dirname(nodegridBin()), 'chunks');
-  return fs.readdirSync(chunks).filter((name) => fs.readFileSync(path.join(chunks, name), 'utf8').includes('EC2Client'));
+  return fs.readdirSync(chunks).filter((name) => fs.readFileSync(path.join(chunks, name), 'utf8').includes(client));
 }
 
 describe('the AWS SDK is loaded lazily, from its own chunk', () => {
@@ -42,6 +42,10 @@ describe('the AWS SDK is loaded lazily, from its own chunk', () => {
     expect(entry).not.toContain('EC2Client');
     expect(entry).not.toContain('CreateTagsCommand');
     expect(sdkFiles().length).toBeGreaterThan(0);
+    // The S3 presence backend's client too: only nodes and readers of a bucket load it.
+    expect(entry).not.toContain('S3Client');
+    expect(entry).not.toContain('PutObjectCommand');
+    expect(sdkFiles('S3Client').length).toBeGreaterThan(0);
   });
 
   it('does not load it for `state set` with EC2 disabled, and does when EC2 tags are written', async () => {
@@ -58,6 +62,8 @@ describe('the AWS SDK is loaded lazily, from its own chunk', () => {
     expect(off.loaded().some((url) => url.endsWith('/nodegrid.mjs'))).toBe(true);
     const sdk = sdkFiles();
     expect(off.loaded().filter((url) => sdk.some((name) => url.endsWith(`/chunks/${name}`)))).toEqual([]);
+    const s3 = sdkFiles('S3Client');
+    expect(off.loaded().filter((url) => s3.some((name) => url.endsWith(`/chunks/${name}`)))).toEqual([]);
 
     node.writeConfig({ ec2: { enabled: true } });
     const on = loadTracer();

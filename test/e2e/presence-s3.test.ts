@@ -157,5 +157,8 @@ describe('presence.backend hybrid', () => {
     const [only] = JSON.parse(nodesOut.stdout) as Array<{ id: string; state: string; health: string; heartbeat: string | null }>;
     expect(only).toMatchObject({ id: ID, state: 'setup', health: 'alive' });
     expect(only!.heartbeat).not.toBeNull();
+    const shown = await run(n, ['presence', 'show', '--json']);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id: ID, record: { state: 'setup' }, lastBeat: (JSON.parse(beat.stdout) as { minute: string }).minute });
   });
 });

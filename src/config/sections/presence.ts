@@ -35,7 +35,7 @@ const s3Store = z.strictObject({
   bucket: z.string().check(z.regex(BUCKET, 'an S3 bucket name (3-63 characters: a-z 0-9 . -)')),
   /** Keys start with this ("grids/fed1/"); "" puts it/presence/ at the bucket's root. */
   prefix: z._default(z.string().check(z.maxLength(200), z.regex(KEY_PREFIX, 'a key prefix ending in "/" such as "grids/fed1/" (or "")')), ''),
-  /** Default: AWS_REGION, then the AWS profile, then us-east-1. */
+  /** Default: AWS_REGION (or AWS_DEFAULT_REGION), else us-east-1. */
   region: z.optional(z.string().check(z.regex(/^[a-z0-9-]{1,32}$/, 'an AWS region such as us-west-2'))),
   /** Another S3-compatible store ("http://127.0.0.1:7480"); default AWS. */
   endpoint: z.optional(z.string().check(z.regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'an http(s) URL such as https://s3.example.com'))),

@@ -1,0 +1,2 @@
+export function freePort(): Promise<number>;
+export function waitForPort(port: number, timeoutMs?: number): Promise<void>;

@@ -29,7 +29,7 @@ const JITTER_SECONDS = 50;
 /** Git runs stop growing N once fewer than this share of beats land within the minute. */
 const GIVE_UP_BELOW = 0.5;
 
-export async function run({ root }) {
+export async function run({ root, bin }) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nodegrid-bench-scale-'));
   const worker = path.join(work, 'worker.mjs');
@@ -38,7 +38,7 @@ export async function run({ root }) {
   try {
     if (BACKENDS.includes('git')) {
       for (const n of SIZES) {
-        const result = await gitRun(work, worker, n);
+        const result = await gitRun(work, worker, n, bin);
         rows.push(row('git', n, result));
         console.log(table([rows[0], rows.at(-1)]));
         if (result.withinRatio < GIVE_UP_BELOW) {
@@ -71,10 +71,10 @@ export async function run({ root }) {
 
 function row(backend, n, r) {
   const s = (ms) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : '-');
-  return [backend, n, r.beats, `${(r.withinRatio * 100).toFixed(2)} %`, s(r.p50), s(r.p99), r.neverLanded, r.retries ?? '-', `${(r.clientCpu * 1000).toFixed(1)} ms`, `${(r.serverCpu * 1000).toFixed(1)} ms`, formatBytes(r.growthPerDay)];
+  return [backend, n, r.beats, `${(r.withinRatio * 100).toFixed(2)} %`, s(r.p50), s(r.p99), r.neverLanded, r.retries ?? '-', `${(r.clientCpu * 1000).toFixed(1)} ms`, `${(r.serverCpu * 1000).toFixed(1)} ms`, `${formatBytes(r.growthPerDay)}${r.growthPerDayCompacted === undefined ? '' : ` (${formatBytes(r.growthPerDayCompacted)} compacted)`}`];
 }
 
-async function gitRun(work, worker, n) {
+async function gitRun(work, worker, n, bin) {
   const base = fs.mkdtempSync(path.join(work, `git-${n}-`));
   execFileSync('git', ['init', '--quiet', '--bare', path.join(base, 'grid.git')]);
   const port = await freePort();
@@ -91,7 +91,15 @@ async function gitRun(work, worker, n) {
     // Bytes per beat over the whole run (warm-up included), scaled to a day of this grid.
     const perBeat = packed / result.allBeats;
     result.growthPerDay = perBeat * n * 1440;
-    console.log(`git ${n}: repository ${formatBytes(received)} as received, ${formatBytes(packed)} after gc, for ${result.allBeats} beats`);
+    // The same history after `presence compact` (all of it is one UTC day: one commit) and the server's gc.
+    const operator = path.join(base, 'operator');
+    fs.mkdirSync(operator);
+    fs.writeFileSync(path.join(operator, 'config.json'), JSON.stringify(config));
+    execFileSync(process.execPath, [bin, 'presence', 'compact', '--older-than', '1m', '--config', path.join(operator, 'config.json'), '--home', path.join(operator, 'home'), '--nodeinfo', path.join(operator, 'nodeinfo')], { stdio: 'ignore' });
+    execFileSync('git', ['--git-dir', repo, 'gc', '--quiet', '--prune=now'], { stdio: 'ignore' });
+    const compacted = dirBytes(repo);
+    result.growthPerDayCompacted = (compacted / result.allBeats) * n * 1440;
+    console.log(`git ${n}: repository ${formatBytes(received)} as received, ${formatBytes(packed)} after gc, ${formatBytes(compacted)} after presence compact and gc, for ${result.allBeats} beats`);
     return result;
   } finally {
     daemon.kill('SIGKILL');

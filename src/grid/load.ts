@@ -57,8 +57,8 @@ export async function locateGrid(options: GridSourceOptions): Promise<GridLocati
   if (options.presenceDir !== undefined) return folderLocation(options.presenceDir);
   const { backend, s3 } = options.presence;
   if (options.remoteUrl === undefined && backend === 's3' && s3) return s3Location(s3);
-  if (options.remoteUrl === undefined && backend === 'hybrid' && s3) {
-    // Documents and their history from git, liveness from the bucket.
+  if (backend === 'hybrid' && s3) {
+    // Documents and their history from git (--remote may name another clone of it), liveness from the bucket.
     const [git, bucket] = await Promise.all([gitLocation(options), s3Location(s3)]);
     return { ...git, description: `${git.description}, beats in ${bucket.description}`, heartbeats: bucket.heartbeats };
   }

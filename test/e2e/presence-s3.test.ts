@@ -160,5 +160,9 @@ describe('presence.backend hybrid', () => {
     const shown = await run(n, ['presence', 'show', '--json']);
     expect(shown.code, shown.stderr).toBe(0);
     expect(JSON.parse(shown.stdout)).toMatchObject({ id: ID, record: { state: 'setup' }, lastBeat: (JSON.parse(beat.stdout) as { minute: string }).minute });
+    // --remote names the git side only: beats still come from the bucket.
+    const viaRemote = await run(n, ['nodes', '--remote', daemon.url('hybrid.git'), '--json']);
+    expect(viaRemote.code, viaRemote.stderr).toBe(0);
+    expect(JSON.parse(viaRemote.stdout)).toEqual(JSON.parse(nodesOut.stdout));
   });
 });

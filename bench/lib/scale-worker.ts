@@ -52,6 +52,9 @@ async function setup(message: SetupMessage): Promise<void> {
     fs.writeFileSync(path.join(node.root, 'config.json'), JSON.stringify(message.config));
     const code = await main(['init', '--id', node.id, '--deployment', 'sim', '--nodepart', `p${node.id.length % 4}`, '--stacktype', 'bench', ...flags(node)]);
     if (code !== 0) throw new Error(`init of ${node.id} exited ${code}`);
+    // A document for readers, delivered now: nodes announce themselves over hours, not all in the first measured minute.
+    const state = await main(['state', 'set', 'setup', '--wait', '60', ...flags(node)]);
+    if (state !== 0) throw new Error(`state set of ${node.id} exited ${state}`);
   }
 }
 

@@ -53,7 +53,7 @@ export async function run({ root, bin }) {
         const rgw = await startCephRgw({ parent: work });
         try {
           for (const n of SIZES) {
-            const result = await s3Run(work, worker, rgw, n);
+            const result = await s3Run(work, worker, rgw, n, bin);
             rows.push(row('s3 (Ceph RGW)', n, result));
             console.log(table([rows[0], rows.at(-1)]));
           }
@@ -107,7 +107,7 @@ async function gitRun(work, worker, n, bin) {
   }
 }
 
-async function s3Run(work, worker, rgw, n) {
+async function s3Run(work, worker, rgw, n, bin) {
   const base = fs.mkdtempSync(path.join(work, `s3-${n}-`));
   const bucket = `scale-${n}-${Date.now()}`;
   const client = new S3Client({ endpoint: rgw.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: rgw.credentials, requestChecksumCalculation: 'WHEN_REQUIRED' });
@@ -128,6 +128,20 @@ async function s3Run(work, worker, rgw, n) {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     result.growthPerDay = (bytes / Math.max(1, objects)) * n * 1440;
+    // A reader of that bucket: `nodes --json` over all n documents and the newest-first beat scan.
+    const reader = path.join(base, 'reader');
+    fs.mkdirSync(reader);
+    fs.writeFileSync(path.join(reader, 'config.json'), JSON.stringify(config));
+    const readerArgs = [bin, 'nodes', '--json', '--config', path.join(reader, 'config.json'), '--home', path.join(reader, 'home'), '--nodeinfo', path.join(reader, 'nodeinfo')];
+    const times = [];
+    for (let i = 0; i < 3; i++) {
+      const started = Date.now();
+      const listed = JSON.parse(execFileSync(process.execPath, readerArgs, { env: { ...process.env, ...env }, maxBuffer: 256 * 1024 * 1024 }).toString());
+      times.push(Date.now() - started);
+      if (listed.length !== n) throw new Error(`nodes --json listed ${listed.length} of ${n} nodes`);
+    }
+    // The first run reads every document; later ones only what changed (the reader's ETag cache under $NODEGRID_HOME/grid/s3).
+    console.log(`  nodes --json on the bucket, ${n} nodes: ${times[0]} ms the first time, then ${times.slice(1).join(' and ')} ms`);
     return result;
   } finally {
     client.destroy();

@@ -56,18 +56,20 @@ export async function locateGrid(options: GridSourceOptions): Promise<GridLocati
   if (options.presenceDir !== undefined && options.remoteUrl !== undefined) throw new NodegridError('E_BAD_INPUT', 'give --presence DIR or --remote URL, not both');
   if (options.presenceDir !== undefined) return folderLocation(options.presenceDir);
   const { backend, s3 } = options.presence;
-  if (options.remoteUrl === undefined && backend === 's3' && s3) return s3Location(s3);
+  if (options.remoteUrl === undefined && backend === 's3' && s3) return s3Location(s3, options.homeDir);
   if (backend === 'hybrid' && s3) {
     // Documents and their history from git (--remote may name another clone of it), liveness from the bucket.
-    const [git, bucket] = await Promise.all([gitLocation(options), s3Location(s3)]);
+    const [git, bucket] = await Promise.all([gitLocation(options), s3Location(s3, options.homeDir)]);
     return { ...git, description: `${git.description}, beats in ${bucket.description}`, heartbeats: bucket.heartbeats };
   }
   return gitLocation(options);
 }
 
-async function s3Location(config: S3StoreConfig): Promise<GridLocation> {
+async function s3Location(config: S3StoreConfig, homeDir: string): Promise<GridLocation> {
   const { openS3Presence } = await import('./s3-source');
-  const bucket = openS3Presence(config);
+  // Beside the git readers' clones: what this observer already read, by ETag.
+  const cacheFile = path.join(homeDir, 'grid', 's3', `${labelForUrl(`${config.endpoint ?? 'aws'}/${config.bucket}/${config.prefix}`)}.json`);
+  const bucket = openS3Presence(config, { cacheFile });
   return { description: bucket.connection.where, current: bucket.source, heartbeats: bucket.source, history: bucket.history, readsAfresh: true };
 }
 

@@ -1,6 +1,9 @@
+import fs from 'node:fs';
+import nodePath from 'node:path';
 import type { S3StoreConfig } from '../config/sections/presence';
 import { CURRENT_DIR, currentDocumentPath, HISTORY_DIR } from '../core/presence-doc';
 import { isValidInstanceId } from '../core/ids';
+import { writeFileAtomic } from '../node/files';
 import { openS3, type S3Connection } from '../s3/client';
 import { getObject, listFolders, listObjects, listVersions, mapLimit, type ListedObject } from '../s3/objects';
 import type { DocumentVersion, HistorySource } from './history';
@@ -26,17 +29,28 @@ export interface S3Presence {
 const READ_CONCURRENCY = 32;
 const LIST_CONCURRENCY = 8;
 
-export function openS3Presence(config: S3StoreConfig): S3Presence {
+/**
+ * `cacheFile`: where the documents read are kept by ETag between runs (under
+ * $NODEGRID_HOME/grid/, as git readers keep their clone), so `nodes` on a
+ * grid of thousands fetches only the documents that changed since last time.
+ */
+export function openS3Presence(config: S3StoreConfig, options: { cacheFile?: string } = {}): S3Presence {
   const connection = openS3(config, { maxAttempts: 4 });
-  const source = s3Source(connection);
+  const source = s3Source(connection, options.cacheFile);
   const history = config.history === 'versions' ? versionHistory(connection) : objectHistory(connection);
   return { source, history, connection };
 }
 
-export function s3Source(s3: S3Connection): PresenceSource {
-  /** ETags from the latest listing, and the bytes read for each ETag. */
-  const listedEtags = new Map<string, string>();
-  const cache = new Map<string, { etag: string; body: Buffer }>();
+export function s3Source(s3: S3Connection, cacheFile?: string): PresenceSource {
+  /**
+   * Current documents only (beats are read once, for sub-minute times): the
+   * ETags of the latest listing of it/presence/all, and the text read for
+   * each. Both follow each listing, so a node that left is forgotten and a
+   * reader running for weeks holds one entry per node.
+   */
+  let listedEtags = new Map<string, string>();
+  const cache = cacheFile === undefined ? new Map<string, CachedDocument>() : readCache(cacheFile);
+  let cacheChanged = false;
   return {
     description: s3.where,
     listing: 'per-key',
@@ -44,12 +58,18 @@ export function s3Source(s3: S3Connection): PresenceSource {
     async list(prefixes) {
       const pages = await mapLimit(prefixes, LIST_CONCURRENCY, (prefix) => listObjects(s3, prefix));
       const out: SourceEntry[] = [];
-      for (const objects of pages) {
-        for (const object of objects) {
-          listedEtags.set(object.path, object.etag);
-          out.push({ path: object.path, kind: 'file', size: object.size });
+      pages.forEach((objects, index) => {
+        if (prefixes[index] === CURRENT_DIR) {
+          listedEtags = new Map(objects.map((object) => [object.path, object.etag]));
+          for (const path of cache.keys()) {
+            if (!listedEtags.has(path)) {
+              cache.delete(path);
+              cacheChanged = true;
+            }
+          }
         }
-      }
+        for (const object of objects) out.push({ path: object.path, kind: 'file', size: object.size });
+      });
       return out;
     },
     async readMany(paths) {
@@ -58,19 +78,54 @@ export function s3Source(s3: S3Connection): PresenceSource {
         const listed = listedEtags.get(path);
         const cached = cache.get(path);
         if (cached && listed !== undefined && cached.etag === listed) {
-          out.set(path, cached.body);
+          out.set(path, Buffer.from(cached.text, 'utf8'));
           return;
         }
         // One byte past the limit: an oversized document is seen as such without reading all of it.
         const object = await getObject(s3, path, { maxBytes: MAX_DOCUMENT_BYTES });
         if (!object) return;
         out.set(path, object.body);
-        // Only documents are worth keeping (beats are read once, for sub-minute times).
-        if (path.startsWith(`${CURRENT_DIR}/`)) cache.set(path, { etag: object.etag, body: object.body });
+        if (listed !== undefined && object.body.length <= MAX_DOCUMENT_BYTES) {
+          cache.set(path, { etag: object.etag, text: object.body.toString('utf8') });
+          cacheChanged = true;
+        }
       });
+      if (cacheFile !== undefined && cacheChanged) {
+        writeCache(cacheFile, cache);
+        cacheChanged = false;
+      }
       return out;
     },
   };
+}
+
+interface CachedDocument {
+  readonly etag: string;
+  readonly text: string;
+}
+
+/** The reader's own file; anything unexpected in it is dropped and fetched again. */
+function readCache(file: string): Map<string, CachedDocument> {
+  const cache = new Map<string, CachedDocument>();
+  try {
+    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { documents?: Record<string, unknown> };
+    for (const [path, entry] of Object.entries(data.documents ?? {})) {
+      const { etag, text } = (entry ?? {}) as Partial<CachedDocument>;
+      if (path.startsWith(`${CURRENT_DIR}/`) && typeof etag === 'string' && typeof text === 'string') cache.set(path, { etag, text });
+    }
+  } catch {
+    /* no cache yet, or an unreadable one: start empty */
+  }
+  return cache;
+}
+
+function writeCache(file: string, cache: ReadonlyMap<string, CachedDocument>): void {
+  try {
+    fs.mkdirSync(nodePath.dirname(file), { recursive: true });
+    writeFileAtomic(file, JSON.stringify({ documents: Object.fromEntries(cache) }));
+  } catch {
+    /* a cache that cannot be written costs the next run some reads, nothing else */
+  }
 }
 
 /** History objects it/presence/history/<id>/<seq>.json, written by the S3 sink with each state change. */

@@ -175,7 +175,7 @@ async function heartbeat(command: Command, options: HeartbeatOptions): Promise<v
 
 async function show(command: Command, idArgument: string | undefined, options: ShowOptions): Promise<void> {
   const context = await openContext(command);
-  if (context.settings.config.presence.backend !== 'git' && options.remote === undefined) return showFromBucket(context, idArgument);
+  if (context.settings.config.presence.backend !== 'git' && options.remote === undefined) return reportShown(context, await findInBucket(context, idArgument));
   const remotes = requireRemotes(context);
   const remote = options.remote === undefined ? remotes[0]! : remotes.find((r) => r.name === options.remote || `presence:${r.name}` === options.remote);
   if (!remote) throw new NodegridError('E_BAD_INPUT', `no presence remote named ${JSON.stringify(options.remote!.slice(0, 64))}; configured: ${remotes.map((r) => r.name).join(', ')}`);
@@ -184,22 +184,51 @@ async function show(command: Command, idArgument: string | undefined, options: S
   const { fetchPresence } = await import('../sinks/presence-git/snapshot');
   const fetched = await fetchPresence(context.settings.config.presence, remote, context.home.root, budgetMs);
   // The reader and git plumbing load only for `show`: push and heartbeat share the entry with `state set`.
-  const [{ latestBeats, minutesBetween }, { parsePresenceDocument }, { gitSource }] = await Promise.all([
-    import('../grid/heartbeats'),
-    import('../grid/presence-reader'),
-    import('../grid/presence-source'),
-  ]);
+  const [{ latestBeats }, { gitSource }] = await Promise.all([import('../grid/heartbeats'), import('../grid/presence-source')]);
   const file = currentDocumentPath(id);
-  const where = `${remote.shownUrl} (${fetched.main.branch}${fetched.main.tip ? ` @ ${fetched.main.tip.slice(0, 12)}` : ', no such branch yet'})`;
   const bytes = fetched.main.ref ? (await gitSource(fetched.gitDir, fetched.main.ref, { secrets: remote.secrets }).readMany([file])).get(file) : undefined;
-  const parsed = bytes === undefined ? undefined : parsePresenceDocument(bytes.toString('utf8'), file, id);
   const beats = fetched.heartbeat.ref ? await latestBeats(gitSource(fetched.gitDir, fetched.heartbeat.ref, { secrets: remote.secrets }), { hoursBack: 24 }) : new Map<string, string>();
-  const lastBeat = beats.get(id);
+  return reportShown(context, {
+    id,
+    file,
+    bytes,
+    lastBeat: beats.get(id),
+    where: `${remote.shownUrl} (${fetched.main.branch}${fetched.main.tip ? ` @ ${fetched.main.tip.slice(0, 12)}` : ', no such branch yet'})`,
+    json: { remote: remote.shownUrl, branch: fetched.main.branch, tip: fetched.main.tip ?? null },
+  });
+}
+
+/** What `presence show` found, wherever presence is kept. */
+interface FoundPresence {
+  readonly id: string;
+  readonly file: string;
+  readonly bytes: Buffer | undefined;
+  readonly lastBeat: string | undefined;
+  /** For people: the remote and branch, or the bucket. */
+  readonly where: string;
+  readonly json: { readonly remote: string; readonly branch: string | null; readonly tip: string | null };
+}
+
+/** When beats (hybrid) or everything (s3) are in a bucket: read through the grid's own sources. */
+async function findInBucket(context: CliContext, idArgument: string | undefined): Promise<FoundPresence> {
+  const id = idArgument === undefined ? await ensureInstanceId(context) : assertInstanceId(idArgument, 'the id to show');
+  const [{ locateGrid }, { latestBeats }] = await Promise.all([import('../grid/load'), import('../grid/heartbeats')]);
+  const location = await locateGrid({ presence: context.settings.config.presence, homeDir: context.home.root });
+  const file = currentDocumentPath(id);
+  const bytes = (await location.current.readMany([file])).get(file);
+  const lastBeat = (await latestBeats(location.heartbeats, { hoursBack: 24, expectedIds: new Set([id]) })).get(id);
+  return { id, file, bytes, lastBeat, where: location.description, json: { remote: location.description, branch: null, tip: null } };
+}
+
+async function reportShown(context: CliContext, found: FoundPresence): Promise<void> {
+  const { id, file, bytes, lastBeat, where } = found;
+  const [{ minutesBetween }, { parsePresenceDocument }] = await Promise.all([import('../grid/heartbeats'), import('../grid/presence-reader')]);
+  const parsed = bytes === undefined ? undefined : parsePresenceDocument(bytes.toString('utf8'), file, id);
   const record = parsed?.ok ? parsed.record : undefined;
   const problem = bytes === undefined ? `no document for ${id} at ${file}` : parsed && !parsed.ok ? `${file} ${parsed.problem}` : undefined;
 
   if (context.out.json) {
-    context.out.resultJson({ id, remote: remote.shownUrl, branch: fetched.main.branch, tip: fetched.main.tip ?? null, file, record: record ?? null, lastBeat: lastBeat ?? null, problem: problem ?? null });
+    context.out.resultJson({ id, ...found.json, file, record: record ?? null, lastBeat: lastBeat ?? null, problem: problem ?? null });
   } else if (record) {
     const since = record.statetss ? parseTss(record.statetss) : undefined;
     context.out.result(`${nodeLabel({ ...record, id })} ${record.state ?? '(no state)'}${since ? ` since ${humanTime(since)}` : ''}`);
@@ -215,33 +244,4 @@ async function show(command: Command, idArgument: string | undefined, options: S
   if (problem) {
     throw new NodegridError('E_PROBLEMS_FOUND', `${problem} on ${where}`, { hint: 'publish it with: nodegrid presence push (on that node)' });
   }
-}
-
-/** `presence show` when beats (hybrid) or everything (s3) are in a bucket: read through the grid's sources. */
-async function showFromBucket(context: CliContext, idArgument: string | undefined): Promise<void> {
-  const id = idArgument === undefined ? await ensureInstanceId(context) : assertInstanceId(idArgument, 'the id to show');
-  const [{ locateGrid }, { latestBeats, minutesBetween }, { parsePresenceDocument }] = await Promise.all([
-    import('../grid/load'),
-    import('../grid/heartbeats'),
-    import('../grid/presence-reader'),
-  ]);
-  const location = await locateGrid({ presence: context.settings.config.presence, homeDir: context.home.root });
-  const file = currentDocumentPath(id);
-  const bytes = (await location.current.readMany([file])).get(file);
-  const parsed = bytes === undefined ? undefined : parsePresenceDocument(bytes.toString('utf8'), file, id);
-  const lastBeat = (await latestBeats(location.heartbeats, { hoursBack: 24, expectedIds: new Set([id]) })).get(id);
-  const record = parsed?.ok ? parsed.record : undefined;
-  const problem = bytes === undefined ? `no document for ${id} at ${file}` : parsed && !parsed.ok ? `${file} ${parsed.problem}` : undefined;
-  if (context.out.json) {
-    context.out.resultJson({ id, remote: location.description, branch: null, tip: null, file, record: record ?? null, lastBeat: lastBeat ?? null, problem: problem ?? null });
-  } else if (record) {
-    const since = record.statetss ? parseTss(record.statetss) : undefined;
-    context.out.result(`${nodeLabel({ ...record, id })} ${record.state ?? '(no state)'}${since ? ` since ${humanTime(since)}` : ''}`);
-    context.out.result(`  presence:  ${location.description}`);
-    context.out.result(`  file:      ${file}`);
-    context.out.result(`  statelog:  ${record.statelog.map((e) => `${e.state} ${e.tss}`).join(', ') || '(empty)'}`);
-    const ago = lastBeat ? minutesBetween(lastBeat, flattimeMinute(new Date())) : undefined;
-    context.out.result(`  last beat: ${lastBeat ? `${lastBeat}${ago !== undefined ? ` (${ago} min ago)` : ''}` : 'none in the last 24 h'}`);
-  }
-  if (problem) throw new NodegridError('E_PROBLEMS_FOUND', `${problem} in ${location.description}`, { hint: 'publish it with: nodegrid presence push (on that node)' });
 }

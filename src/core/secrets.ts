@@ -27,6 +27,27 @@ export function redactUrlCredentials(text: string): string {
 }
 
 /**
+ * For a URL with credentials: the URL, its user:password and the password (git
+ * may print any of them, percent-decoded or not). A URL without credentials is
+ * no secret: messages must be able to name it.
+ */
+export function urlCredentialSecrets(url: string): string[] {
+  const match = /^([a-z][a-z0-9+.-]*):\/\/([^/@]+)@/i.exec(url);
+  if (!match) return [];
+  const [, scheme, userinfo] = match as unknown as [string, string, string];
+  // "ssh://git@host/x" names a user, not a secret; "https://TOKEN@host/x" is a token.
+  if (!userinfo.includes(':') && !/^https?$/i.test(scheme)) return [];
+  const password = userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : userinfo;
+  const secrets = [url, userinfo, password];
+  try {
+    secrets.push(decodeURIComponent(password));
+  } catch {
+    /* not percent-encoded */
+  }
+  return [...new Set(secrets.filter((secret) => secret !== ''))];
+}
+
+/**
  * Redacts credentials in URLs and every token-shaped substring, plus any
  * known secret values (config tokens, webhook URLs) given by the caller.
  */

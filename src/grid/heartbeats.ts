@@ -35,7 +35,7 @@ export interface LatestBeatOptions {
 
 /** The latest minute each node beat in ("201510082113"), by id. */
 export async function latestBeats(source: PresenceSource, options: LatestBeatOptions = {}): Promise<Map<string, string>> {
-  if (source.listing === 'per-key' && options.hoursBack !== undefined) return latestBeatsNewestFirst(source, options.now ?? new Date(), options.hoursBack, options.expectedIds);
+  if (source.listFolders && options.hoursBack !== undefined) return latestBeatsNewestFirst(source, source.listFolders.bind(source), options.now ?? new Date(), options.hoursBack, options.expectedIds);
   const prefixes = options.hoursBack === undefined ? [FLATTIME_DIR] : hourFolders(options.now ?? new Date(), options.hoursBack);
   const latest = new Map<string, string>();
   for (const entry of await source.list(prefixes)) {
@@ -55,7 +55,13 @@ export async function latestBeats(source: PresenceSource, options: LatestBeatOpt
  * to the lookback, a few list calls per minute (lower grid.beatLookbackHours
  * on big grids in a bucket).
  */
-async function latestBeatsNewestFirst(source: PresenceSource, now: Date, hoursBack: number, expected: ReadonlySet<string> | undefined): Promise<Map<string, string>> {
+async function latestBeatsNewestFirst(
+  source: PresenceSource,
+  listFolders: (folder: string) => Promise<string[]>,
+  now: Date,
+  hoursBack: number,
+  expected: ReadonlySet<string> | undefined,
+): Promise<Map<string, string>> {
   const latest = new Map<string, string>();
   const nowMinute = flattimeMinute(now);
   const oldestMinute = flattimeMinute(new Date(now.getTime() - hoursBack * 3_600_000));
@@ -63,7 +69,7 @@ async function latestBeatsNewestFirst(source: PresenceSource, now: Date, hoursBa
   let round = 2;
   for (const hour of hourFolders(now, hoursBack)) {
     if (missing <= 0) break;
-    const minutes = (source.listFolders ? await source.listFolders(hour) : minutesOfHour(hour))
+    const minutes = (await listFolders(hour))
       .filter((minute) => /^\d{12}$/.test(minute) && minute <= nowMinute && minute >= oldestMinute)
       .sort()
       .reverse();
@@ -84,12 +90,6 @@ async function latestBeatsNewestFirst(source: PresenceSource, now: Date, hoursBa
     }
   }
   return latest;
-}
-
-/** The 60 minute names of an hour folder ("…/2015/10/08/21" -> "201510082100" …). */
-function minutesOfHour(hourFolder: string): string[] {
-  const stamp = hourFolder.split('/').slice(-4).join('');
-  return Array.from({ length: 60 }, (_, m) => `${stamp}${String(m).padStart(2, '0')}`);
 }
 
 /**

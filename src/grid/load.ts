@@ -85,7 +85,7 @@ function gitLocation(options: GridSourceOptions): Promise<GridLocation> {
 
 export async function loadGrid(location: GridLocation, options: { now: Date; lookbackHours: number; exactBeats?: boolean }): Promise<LoadedGrid> {
   // An object store's beat scan stops once every node with a document is found, so it needs the documents first.
-  const perKey = location.heartbeats.listing === 'per-key';
+  const perKey = location.heartbeats.listFolders !== undefined;
   const snapshotPromise = loadPresence(location.current);
   const expectedIds = perKey ? new Set((await snapshotPromise).records.map((record) => record.id)) : undefined;
   const [snapshot, beats] = await Promise.all([

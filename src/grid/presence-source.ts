@@ -21,12 +21,11 @@ export interface PresenceSource {
   /** For messages: the folder, or "repo (ref)". */
   readonly description: string;
   /**
-   * What a listing costs. "per-key" (an object store: a request per 1,000 keys)
-   * makes the heartbeat scan list minute by minute, newest first, and stop once
-   * every node is found; "tree" (a folder, a git tree) lists whole hours at once.
+   * Only where listing costs a request per 1,000 keys (an object store): the
+   * names of the folders directly under a folder, without their files. Its
+   * presence makes the heartbeat scan go minute by minute, newest first, and
+   * stop once every node is found; a folder or git tree lists whole hours at once.
    */
-  readonly listing?: 'tree' | 'per-key' | undefined;
-  /** "per-key" sources: the names of the folders directly under a folder, without listing their files. */
   listFolders?(folder: string): Promise<string[]>;
   /** Every entry under the given folder paths (recursive); a missing folder lists nothing. */
   list(prefixes: readonly string[]): Promise<SourceEntry[]>;

@@ -53,7 +53,6 @@ export function s3Source(s3: S3Connection, cacheFile?: string): PresenceSource {
   let cacheChanged = false;
   return {
     description: s3.where,
-    listing: 'per-key',
     listFolders: (folder) => listFolders(s3, folder),
     async list(prefixes) {
       const pages = await mapLimit(prefixes, LIST_CONCURRENCY, (prefix) => listObjects(s3, prefix));

@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { S3StoreConfig } from '../config/sections/presence';
-import { redactUrlCredentials } from '../core/secrets';
+import { redactUrlCredentials, urlCredentialSecrets } from '../core/secrets';
 
 /**
  * The one place an S3 client is built. This module imports the SDK statically,
@@ -46,6 +46,6 @@ export function openS3(config: S3StoreConfig, options: { maxAttempts?: number } 
     prefix: config.prefix,
     where: `s3://${config.bucket}/${config.prefix}${shownEndpoint ? ` at ${shownEndpoint}` : ''}`,
     timeoutMs,
-    secrets: config.endpoint && shownEndpoint !== config.endpoint ? [config.endpoint] : [],
+    secrets: config.endpoint ? urlCredentialSecrets(config.endpoint) : [],
   };
 }

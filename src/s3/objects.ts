@@ -30,7 +30,6 @@ export interface ListedObject {
   readonly etag: string;
   readonly lastModified: Date;
   readonly versionId?: string | undefined;
-  readonly isLatest?: boolean | undefined;
 }
 
 export class S3Failure extends Error {
@@ -169,7 +168,6 @@ export async function listVersions(s3: S3Connection, keyPrefix: string, options:
         etag: item.ETag ?? '',
         lastModified: item.LastModified ?? new Date(0),
         versionId: item.VersionId,
-        isLatest: item.IsLatest,
       });
     }
     const more = page.IsTruncated === true;

@@ -98,6 +98,15 @@ describe('the same grid on git and on S3', () => {
     expect(s3.code, s3.stderr).toBe(0);
     const strip = (text: string): unknown => ({ ...(JSON.parse(text) as Record<string, unknown>), commit: null });
     expect(strip(s3.stdout)).toEqual(strip(git.stdout));
+    // A moment after everything was written: the documents come from the history (a git commit, S3 history objects).
+    const [gitLater, s3Later] = await both(['at', new Date(Date.now() + 1000).toISOString(), '--json']);
+    expect(gitLater.code, gitLater.stderr).toBe(0);
+    expect(s3Later.code, s3Later.stderr).toBe(0);
+    expect(strip(s3Later.stdout)).toEqual(strip(gitLater.stdout));
+    const later = JSON.parse(gitLater.stdout) as { nodes: Array<{ state: string | null }>; commit: string | null };
+    expect(later.commit).not.toBeNull();
+    expect(later.nodes).toHaveLength(39);
+    expect(later.nodes.every((n) => n.state !== null)).toBe(true);
   });
 
   it('history of a node: the same states', async () => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { PresenceConfig } from '../../config/sections/presence';
-import { redactUrlCredentials } from '../../core/secrets';
+import { redactUrlCredentials, urlCredentialSecrets } from '../../core/secrets';
 
 /**
  * The presence remotes the config asks for, each with a stable, readable sink
@@ -34,7 +34,7 @@ export function presenceRemotes(config: PresenceConfig): PresenceRemote[] {
     let unique = name;
     for (let n = 2; taken.has(unique); n++) unique = `${name.slice(0, 60)}-${n}`;
     taken.add(unique);
-    return { name: unique, url, shownUrl: redactUrlCredentials(url), secrets: secretsOf(url) };
+    return { name: unique, url, shownUrl: redactUrlCredentials(url), secrets: urlCredentialSecrets(url) };
   });
 }
 
@@ -52,25 +52,4 @@ export function labelForUrl(url: string): string {
     .slice(-64)
     .replace(/^[-.]+/, '');
   return label === '' ? 'remote' : label;
-}
-
-/**
- * For a URL with credentials: the URL, its user:password and the password (git
- * may print any of them, percent-decoded or not). A URL without credentials is
- * no secret: messages must be able to name it.
- */
-function secretsOf(url: string): string[] {
-  const match = /^([a-z][a-z0-9+.-]*):\/\/([^/@]+)@/i.exec(url);
-  if (!match) return [];
-  const [, scheme, userinfo] = match as unknown as [string, string, string];
-  // "ssh://git@host/x" names a user, not a secret; "https://TOKEN@host/x" is a token.
-  if (!userinfo.includes(':') && !/^https?$/i.test(scheme)) return [];
-  const password = userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : userinfo;
-  const secrets = [url, userinfo, password];
-  try {
-    secrets.push(decodeURIComponent(password));
-  } catch {
-    /* not percent-encoded */
-  }
-  return [...new Set(secrets.filter((secret) => secret !== ''))];
 }

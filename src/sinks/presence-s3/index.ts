@@ -1,5 +1,6 @@
 import type { PresenceConfig } from '../../config/sections/presence';
 import type { NodeEvent } from '../../core/event';
+import { urlCredentialSecrets } from '../../core/secrets';
 import type { SinkDescriptor } from '../sink';
 
 /**
@@ -22,7 +23,7 @@ export function presenceS3SinkDescriptors(config: PresenceConfig): SinkDescripto
         const { PresenceS3Sink } = await import('./sink');
         return new PresenceS3Sink(config, S3_SINK_NAME);
       },
-      secrets: config.s3.endpoint !== undefined && /\/\/[^/]*@/.test(config.s3.endpoint) ? [config.s3.endpoint] : [],
+      secrets: config.s3.endpoint ? urlCredentialSecrets(config.s3.endpoint) : [],
     },
   ];
 }

@@ -34,19 +34,27 @@ export async function run({ bin }) {
     const url = (repo) => `git://127.0.0.1:${port}/${repo}`;
 
     const alone = await nodegridRun(root, bin, url, 'alone.git', 4, STATES, { oneAtATime: true });
-    const ours = await nodegridRun(root, bin, url, 'ours.git', NODES, STATES);
+    const gitsPerDelivery = await gitProcessesPerDelivery(root, bin, url, 'count.git');
+    // The same 100 processes at the same concurrency with no remote sink: what starting Node costs by itself.
+    const floor = await nodegridRun(root, bin, url, 'floor.git', NODES, STATES, { noRemote: true });
+    const ours = await nodegridRun(root, bin, url, 'ours.git', NODES, STATES, { flushAtEnd: true });
     const original = await originalRun(root, url, 'original.git');
+    const small = await nodegridRun(root, bin, url, 'small.git', 10, STATES.slice(0, 3), { flushAtEnd: true });
 
     const rows = [
-      ['approach', 'lost changes', 'stale final docs', 'merge commits', 'wall time'],
-      ['nodegrid', ours.lost, ours.stale, ours.merges, `${(ours.wallMs / 1000).toFixed(1)} s`],
-      ['original pull;push;pull;push', original.lost, original.stale, original.merges, `${(original.wallMs / 1000).toFixed(1)} s`],
+      ['approach', 'lost changes', 'stale final docs', 'merge commits', 'wall time', 'ratio'],
+      ['nodegrid', ours.lost, ours.stale, ours.merges, `${(ours.wallMs / 1000).toFixed(1)} s`, `${(ours.wallMs / original.wallMs).toFixed(2)}x`],
+      ['original pull;push;pull;push', original.lost, original.stale, original.merges, `${(original.wallMs / 1000).toFixed(1)} s`, '1.00x'],
+      ['floor: nodegrid, no remote sink', '-', '-', '-', `${(floor.wallMs / 1000).toFixed(1)} s`, `${(floor.wallMs / original.wallMs).toFixed(2)}x`],
     ];
     console.log(table(rows));
     console.log(`\nstate set -> visible on the remote (nodegrid):`);
     console.log(`  one node alone:      p50 ${fmt(median(alone.latencies))} (${alone.latencies.length} changes)`);
     console.log(`  20 x 5 contention:   p50 ${fmt(median(ours.latencies))}, p99 ${fmt(percentile(ours.latencies, 99))} (${ours.latencies.length} of ${NODES * STATES.length} changes)`);
-    console.log(`  push retries under contention: ${ours.retries} (rejected because another node pushed first)`);
+    console.log(`  push retries under contention: ${ours.retries} (rejected because another node pushed first); ${ours.flushFailures} final flushes failed`);
+    console.log(`  longest state set under contention: ${fmt(ours.longestMs)} (wait budget ${WAIT_SECONDS} s)`);
+    console.log(`\n10 nodes x 3 changes at once, each ending with outbox flush: ${small.flushFailures} flush failures, ${small.lost} lost, ${small.stale} stale final documents, ${(small.wallMs / 1000).toFixed(1)} s, longest state set ${fmt(small.longestMs)}`);
+    console.log(`git processes started per delivery (one node, one state change, counted through a PATH shim): ${gitsPerDelivery}`);
   } finally {
     try {
       process.kill(-daemon.pid, 'SIGTERM');
@@ -101,31 +109,59 @@ function runProcess(command, args, env, cwd) {
   });
 }
 
-async function nodegridRun(root, bin, url, repo, count, states, { oneAtATime = false } = {}) {
+// The default wait budget of `state set` (outbox.waitSeconds): what an init script waits at most.
+const WAIT_SECONDS = 10;
+
+async function nodegridRun(root, bin, url, repo, count, states, { oneAtATime = false, noRemote = false, flushAtEnd = false } = {}) {
   const { dir: bare, stamps } = bareRepoWithStamps(root, repo);
   const nodes = Array.from({ length: count }, (_, i) => makeNode(root, repo, i));
   const config = path.join(root, `${repo}.config.json`);
-  fs.writeFileSync(config, JSON.stringify({ presence: { remote: url(repo), pushBudgetSeconds: 300 }, outbox: { waitSeconds: 300 } }));
+  fs.writeFileSync(config, JSON.stringify(noRemote ? {} : { presence: { remote: url(repo) }, outbox: { waitSeconds: WAIT_SECONDS } }));
   const started = new Map();
+  let longestMs = 0;
+  let flushFailures = 0;
   const t0 = Date.now();
   const one = async (node) => {
-      const env = { PATH: process.env.PATH, HOME: node.dir, NODEGRID_CONFIG: config, NODEGRID_HOME: path.join(node.dir, 'home'), NODEGRID_NODEINFO: node.nodeinfo };
-      let from = 'none';
-      for (const state of states) {
-        started.set(`${node.label}: ${from} -> ${state}`, Date.now());
-        const result = await runProcess(process.execPath, [bin, 'state', 'set', state], env);
-        if (result.code !== 0) throw new Error(`${node.id}: state set ${state} exited ${result.code}: ${result.stderr}`);
-        from = state;
-      }
+    const env = { PATH: process.env.PATH, HOME: node.dir, NODEGRID_CONFIG: config, NODEGRID_HOME: path.join(node.dir, 'home'), NODEGRID_NODEINFO: node.nodeinfo };
+    let from = 'none';
+    for (const state of states) {
+      const at = Date.now();
+      started.set(`${node.label}: ${from} -> ${state}`, at);
+      const result = await runProcess(process.execPath, [bin, 'state', 'set', state], env);
+      longestMs = Math.max(longestMs, Date.now() - at);
+      if (result.code !== 0) throw new Error(`${node.id}: state set ${state} exited ${result.code}: ${result.stderr}`);
+      from = state;
+    }
+    if (flushAtEnd && (await runProcess(process.execPath, [bin, 'outbox', 'flush'], env)).code !== 0) flushFailures++;
   };
   if (oneAtATime) for (const node of nodes) await one(node);
   else await Promise.all(nodes.map(one));
   const wallMs = Date.now() - t0;
+  if (noRemote) return { wallMs };
   const seen = readStamps(stamps);
   const latencies = [...started].filter(([subject]) => seen.has(subject)).map(([subject, at]) => seen.get(subject) - at);
   const retries = nodes.reduce((sum, node) => sum + (readIf(path.join(node.dir, 'home/log/nodegrid.log')).match(/push rejected because the branch moved/g) ?? []).length, 0);
   const docOf = (node) => JSON.parse(fs.readFileSync(path.join(node.nodeinfo, 'state.txt'), 'utf8').trim() ? `{"state":"${fs.readFileSync(path.join(node.nodeinfo, 'state.txt'), 'utf8').trim()}"}` : '{}');
-  return { wallMs, latencies, retries, ...outcome(bare, nodes, states, started, (node) => docOf(node).state) };
+  return { wallMs, latencies, retries, longestMs, flushFailures, ...outcome(bare, nodes, states, started, (node) => docOf(node).state) };
+}
+
+/** Git processes one `state set` starts to deliver its change, counted by a `git` first on PATH that logs and hands over. */
+async function gitProcessesPerDelivery(root, bin, url, repo) {
+  bareRepoWithStamps(root, repo);
+  const node = makeNode(root, repo, 0);
+  const shim = path.join(root, 'git-shim');
+  fs.mkdirSync(shim, { recursive: true });
+  const log = path.join(shim, 'calls');
+  const realGit = execFileSync('sh', ['-c', 'command -v git']).toString().trim();
+  fs.writeFileSync(path.join(shim, 'git'), `#!/bin/sh\necho x >> ${JSON.stringify(log)}\nexec ${JSON.stringify(realGit)} "$@"\n`, { mode: 0o755 });
+  const config = path.join(root, `${repo}.config.json`);
+  fs.writeFileSync(config, JSON.stringify({ presence: { remote: url(repo) } }));
+  const env = { PATH: `${shim}:${process.env.PATH}`, HOME: node.dir, NODEGRID_CONFIG: config, NODEGRID_HOME: path.join(node.dir, 'home'), NODEGRID_NODEINFO: node.nodeinfo };
+  // The first change makes the clone; count the second, an ordinary delivery.
+  await runProcess(process.execPath, [bin, 'state', 'set', 'setup'], env);
+  fs.rmSync(log, { force: true });
+  await runProcess(process.execPath, [bin, 'state', 'set', 'initdone'], env);
+  return readIf(log).split('\n').filter(Boolean).length;
 }
 
 /** The original: commit locally, then "git pull; git push; git pull; git push", failures ignored. */

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { redactSecrets } from '../core/secrets';
 
 /**
@@ -66,16 +66,29 @@ export function gitEnvironment(extra: Readonly<Record<string, string>> = {}, fro
 
 const OUTPUT_LIMIT = 64 * 1024 * 1024;
 
-export function runGit(args: readonly string[], options: GitOptions): Promise<GitResult> {
-  const argv = [
+/** git's own argv before the command: the settings every nodegrid git runs with. */
+function gitArgv(args: readonly string[], gitDir: string | undefined): string[] {
+  return [
     // Keep the user's config for remotes (credential helpers, url.insteadOf) but not
     // their hooks, signing or pagers: presence commits are made by plumbing only.
     '-c', 'core.hooksPath=/dev/null',
     '-c', 'advice.pushUpdateRejected=false',
     '-c', 'gc.autoDetach=false',
-    ...(options.gitDir ? ['--git-dir', options.gitDir] : []),
+    ...(gitDir ? ['--git-dir', gitDir] : []),
     ...args,
   ];
+}
+
+/**
+ * A long-lived git (cat-file --batch) with the same settings and environment
+ * as runGit, in its own process group; the caller ends it with stopGit().
+ */
+export function spawnGit(args: readonly string[], options: Pick<GitOptions, 'gitDir' | 'env'>): ChildProcessWithoutNullStreams {
+  return spawn('git', gitArgv(args, options.gitDir), { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: gitEnvironment(options.env) });
+}
+
+export function runGit(args: readonly string[], options: GitOptions): Promise<GitResult> {
+  const argv = gitArgv(args, options.gitDir);
   const redact = (text: string): string => redactSecrets(text, options.secrets ?? []);
   const what = `git ${args.find((arg) => !arg.startsWith('-')) ?? ''}`.trim();
   return new Promise((resolve, reject) => {
@@ -102,9 +115,11 @@ export function runGit(args: readonly string[], options: GitOptions): Promise<Gi
       /* git may exit before reading its input */
     });
     let timedOut = false;
+    let closed = false;
     const kill = (): void => {
+      if (timedOut) return;
       timedOut = true;
-      killGroup(child.pid);
+      stopGit(child, () => closed);
     };
     const timer = setTimeout(kill, Math.max(1, options.timeoutMs));
     options.signal?.addEventListener('abort', kill, { once: true });
@@ -117,6 +132,7 @@ export function runGit(args: readonly string[], options: GitOptions): Promise<Gi
       reject(new GitError(`could not run git (is it installed and on PATH?): ${redact(error.message)}`, null, '', false));
     });
     child.on('close', (code) => {
+      closed = true;
       finish();
       const err = redact(Buffer.concat(stderr).toString('utf8'));
       if (timedOut) {
@@ -140,20 +156,56 @@ export async function git(args: readonly string[], options: GitOptions): Promise
   return result.stdout;
 }
 
-/** git's most telling lines: "fatal:"/"error:"/"remote:" lines, else the last one. */
+const TELLING = /^(fatal|error|remote|ssh):/;
+/** The lines that say why a connection failed, whatever prefix git or ssh gave them. */
+const REASON = /errno=|permission denied|host key verification failed|could not resolve|connection (refused|timed out|reset|closed)/i;
+
+/**
+ * git's most telling lines: "fatal:"/"error:"/"remote:"/"ssh:" lines and the
+ * reasons beside them, else the last line. A telling line ending in ":" goes on
+ * on the next line ("fatal: unable to connect to 127.0.0.1:" is followed by
+ * "127.0.0.1[0: 127.0.0.1]: errno=Connection refused"), which is joined to it.
+ */
 export function lastWords(stderr: string): string {
   const lines = stderr
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('hint:'));
-  const telling = lines.filter((line) => /^(fatal|error|remote):/.test(line));
+  const telling: string[] = [];
+  let continues = false;
+  for (const line of lines) {
+    if (continues && !TELLING.test(line)) telling[telling.length - 1] += ` ${line}`;
+    else if (TELLING.test(line) || REASON.test(line)) telling.push(line);
+    else {
+      continues = false;
+      continue;
+    }
+    continues = TELLING.test(line) && line.endsWith(':');
+  }
   return (telling.length > 0 ? telling : lines.slice(-1)).join('; ').slice(0, 600);
 }
 
-function killGroup(pid: number | undefined): void {
+/** How long git gets after SIGTERM to remove its lock files and exit before SIGKILL. */
+export const TERM_GRACE_MS = 1500;
+
+/**
+ * Ends a git and its helpers (ssh, git-remote-https, index-pack) by process
+ * group: SIGTERM first, because git removes its lock files on SIGTERM (a
+ * SIGKILLed fetch leaves shallow.lock behind), then SIGKILL after a grace.
+ */
+export function stopGit(child: { readonly pid?: number | undefined }, hasExited: () => boolean = () => false): void {
+  const pid = child.pid;
   if (pid === undefined) return;
+  signalGroup(pid, 'SIGTERM');
+  const timer = setTimeout(() => {
+    if (!hasExited()) signalGroup(pid, 'SIGKILL');
+  }, TERM_GRACE_MS);
+  timer.unref();
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-pid, 'SIGKILL');
+    process.kill(-pid, signal);
   } catch {
     /* already gone */
   }

@@ -1,13 +1,16 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { runGitIn, gitIn, type FetchedTip, type Repo } from './clone';
+import type { ObjectReader } from '../../git/object-reader';
+import { commitTree, EMPTY_TREE, formatCommit, isTreeEntry, makeObject, parseTree, writeLooseObject, type GitObject } from '../../git/objects';
+import { setFiles, type TreeReader } from '../../git/tree-edit';
 import type { PlannedRun } from './plan';
 
 /**
- * Builds the planned commits on top of the remote's tip with plumbing only
- * (a temporary index, write-tree, commit-tree): no working tree, no merge, no
- * rebase. A node only ever writes its own files, so "re-applying our change on
- * the new tip" is exactly rebuilding these commits there, and history stays linear.
+ * Builds the planned commits on top of the remote's tip, in-process: blobs,
+ * the trees on the way to the node's own files, and commits are computed here
+ * and written as loose objects; only reading the tip's trees goes through git
+ * (one cat-file for the whole delivery). No index, no merge, no rebase. A node
+ * only ever writes its own files, so "re-applying our change on the new tip"
+ * is exactly rebuilding these commits there, and history stays linear; every
+ * entry the node did not write is carried along untouched.
  */
 export interface Author {
   readonly name: string;
@@ -18,74 +21,103 @@ export interface BuiltCommits {
   /** The new head to push, or undefined when the tip already has everything. */
   readonly head: string | undefined;
   readonly made: number;
+  /** Entries of the tip that had to give way to the node's own paths (named once in the log). */
+  readonly replaced: readonly string[];
 }
-
-/** Git's well-known empty tree: the parent tree of a first commit. */
-const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 export interface BuildOptions {
   readonly author: Author;
-  /** Blob ids by content, kept across attempts of one delivery. */
-  readonly blobs: Map<string, string>;
   /**
    * Look for a redelivered state change. Only the first attempt needs to: after a
    * lost race the tip moved because of other nodes, never because of our file.
    */
   readonly checkRedelivery: boolean;
+  /** Seconds since the epoch for the commits (a parameter, so tests can pin it). */
+  readonly time?: number | undefined;
 }
 
-export async function buildCommits(repo: Repo, tip: FetchedTip | undefined, run: PlannedRun, options: BuildOptions): Promise<BuiltCommits> {
-  const { author, blobs } = options;
-  const indexFile = path.join(repo.gitDir, `nodegrid-index-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
-  const env = { GIT_INDEX_FILE: indexFile };
-  const commitEnv = {
-    ...env,
-    GIT_AUTHOR_NAME: author.name,
-    GIT_AUTHOR_EMAIL: author.email,
-    GIT_COMMITTER_NAME: author.name,
-    GIT_COMMITTER_EMAIL: author.email,
-  };
-  try {
-    await gitIn(repo, tip ? ['read-tree', tip.tree] : ['read-tree', '--empty'], { env });
-    let parent = tip?.commit;
-    let parentTree = tip?.tree ?? EMPTY_TREE;
-    let made = 0;
-    for (const commit of run.commits) {
-      // A redelivered state change (pushed, then killed before the outbox heard) is already there.
-      if (options.checkRedelivery && made === 0 && commit.statelog !== undefined && (await documentCarries(repo, env, commit.files[0]!.path, commit.statelog))) continue;
-      const lines: string[] = [];
-      for (const file of commit.files) lines.push(`100644 ${await blobFor(repo, file.content, blobs)}\t${file.path}`);
-      await gitIn(repo, ['update-index', '--add', '--index-info'], { env, input: `${lines.join('\n')}\n` });
-      const tree = (await gitIn(repo, ['write-tree'], { env })).trim();
-      if (tree === parentTree) continue;
-      const args = ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'];
-      parent = (await gitIn(repo, args, { env: commitEnv, input: `${commit.message}\n` })).trim();
-      parentTree = tree;
-      made++;
-    }
-    return { head: made > 0 ? parent : undefined, made };
-  } finally {
-    fs.rmSync(indexFile, { force: true });
-    fs.rmSync(`${indexFile}.lock`, { force: true });
+export interface Tip {
+  readonly commit: string;
+  readonly tree: string;
+}
+
+/** Our own document is small; anything bigger at its path is someone else's doing. */
+const OWN_DOCUMENT_LIMIT = 64 * 1024;
+
+export async function buildCommits(gitDir: string, reader: ObjectReader, tip: Tip | undefined, run: PlannedRun, options: BuildOptions): Promise<BuiltCommits> {
+  // Trees made by an earlier commit of this run are not written yet: they are read from here.
+  const madeTrees = new Map<string, Buffer>();
+  const trees = treeReader(reader, madeTrees);
+  const author = safeSignature(options.author);
+  const time = options.time ?? Date.now() / 1000;
+  const toWrite: GitObject[] = [];
+  const replaced = new Set<string>();
+  let parent = tip?.commit;
+  let parentTree = tip?.tree ?? EMPTY_TREE;
+  let made = 0;
+  for (const commit of run.commits) {
+    // A redelivered state change (pushed, then killed before the outbox heard) is already there.
+    if (options.checkRedelivery && made === 0 && commit.statelog !== undefined && (await documentCarries(reader, parentTree, commit.files[0]!.path, commit.statelog))) continue;
+    const blobs = commit.files.map((file) => makeObject('blob', file.content));
+    toWrite.push(...blobs);
+    const edited = await setFiles(trees, parentTree === EMPTY_TREE ? undefined : parentTree, commit.files.map((file, i) => ({ path: file.path, blob: blobs[i]!.sha })));
+    for (const note of edited.replaced) replaced.add(note);
+    if (edited.sha === parentTree) continue;
+    toWrite.push(...edited.objects);
+    const object = makeObject('commit', formatCommit({ tree: edited.sha, parent, author, time, message: commit.message }));
+    toWrite.push(object);
+    for (const tree of edited.objects) madeTrees.set(tree.sha, tree.body);
+    parent = object.sha;
+    parentTree = edited.sha;
+    made++;
   }
+  for (const object of toWrite) writeLooseObject(gitDir, object);
+  return { head: made > 0 ? parent : undefined, made, replaced: [...replaced] };
 }
 
-/** Whether the document at `file` (in the index) already has this statelog or a newer one that extends it. */
-async function documentCarries(repo: Repo, env: Record<string, string>, file: string, statelog: string): Promise<boolean> {
-  const result = await runGitIn(repo, ['cat-file', 'blob', `:${file}`], { env });
-  if (result.code !== 0) return false;
+function treeReader(reader: ObjectReader, madeTrees: ReadonlyMap<string, Buffer>): TreeReader {
+  return {
+    async readTree(sha) {
+      const made = madeTrees.get(sha);
+      if (made) return made;
+      const object = await reader.read(sha);
+      return object?.type === 'tree' ? object.body : undefined;
+    },
+  };
+}
+
+/** The tip's commit and tree, read through cat-file. */
+export async function readTip(reader: ObjectReader, commit: string): Promise<Tip | undefined> {
+  const object = await reader.read(commit);
+  if (object?.type !== 'commit' || !object.body) return undefined;
+  const tree = commitTree(object.body);
+  return tree ? { commit: object.sha, tree } : undefined;
+}
+
+/** Whether the document at `file` already has this statelog or a newer one that extends it. */
+async function documentCarries(reader: ObjectReader, rootTree: string, file: string, statelog: string): Promise<boolean> {
+  if (statelog === '' || rootTree === EMPTY_TREE) return false;
+  let sha = rootTree;
+  const parts = file.split('/');
+  for (const [i, part] of parts.entries()) {
+    const tree = await reader.read(sha);
+    if (tree?.type !== 'tree' || !tree.body) return false;
+    const entry = parseTree(tree.body).find((candidate) => candidate.name.toString('utf8') === part);
+    if (!entry || isTreeEntry(entry) !== i < parts.length - 1) return false;
+    sha = entry.sha;
+  }
+  const blob = await reader.read(sha, OWN_DOCUMENT_LIMIT);
+  if (blob?.type !== 'blob' || !blob.body) return false;
   try {
-    const remote = (JSON.parse(result.stdout) as { value?: { statelog?: unknown } }).value?.statelog;
-    return typeof remote === 'string' && statelog !== '' && remote.startsWith(statelog);
+    const remote = (JSON.parse(blob.body.toString('utf8')) as { value?: { statelog?: unknown } }).value?.statelog;
+    return typeof remote === 'string' && remote.startsWith(statelog);
   } catch {
     return false;
   }
 }
 
-async function blobFor(repo: Repo, content: string, blobs: Map<string, string>): Promise<string> {
-  const known = blobs.get(content);
-  if (known) return known;
-  const sha = (await gitIn(repo, ['hash-object', '-w', '--stdin'], { input: content })).trim();
-  blobs.set(content, sha);
-  return sha;
+/** git refuses "<", ">" and newlines in a name or an email: they would break the commit header. */
+function safeSignature(author: Author): Author {
+  const clean = (text: string, fallback: string): string => text.replace(/[<>\n\r\0]/g, '').trim() || fallback;
+  return { name: clean(author.name, 'nodegrid'), email: clean(author.email, 'nodegrid') };
 }

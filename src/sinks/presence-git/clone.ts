@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { git, runGit, type GitOptions, type GitResult } from '../../git/run';
+import { readRef } from '../../git/refs';
+import { git, lastWords, runGit, type GitOptions, type GitResult } from '../../git/run';
 import { acquireLock } from '../../node/lock';
+import { looksLikeDamagedClone, removeStaleLocks, stopStrayGits } from './clone-health';
 import { classifyGitFailure, RemoteError } from './failures';
 import type { PresenceRemote } from './remotes';
 
@@ -61,14 +63,37 @@ export async function ensureClone(gitDir: string, timeoutMs: number): Promise<bo
   return true;
 }
 
-/** One user of a clone at a time: the sink's delivery or `presence show`. */
-export async function withCloneLock<T>(gitDir: string, timeoutMs: number, body: () => Promise<T>): Promise<T> {
+/** What the clone's hygiene did on the way in, for the log. */
+export interface CloneRepairs {
+  /** Lock and temporary files a killed git left, removed. */
+  readonly removed: readonly string[];
+  /** Git processes of an earlier holder (killed with SIGKILL) that were still running, stopped. */
+  readonly stopped: readonly number[];
+}
+
+/**
+ * One user of a clone at a time: the sink's delivery, `presence show`, the
+ * readers. Whoever holds the lock owns everything in the clone, so on the way
+ * in it stops an earlier holder's stray gits and removes the locks a killed
+ * git left: a clone never stays muted by a stale shallow.lock.
+ */
+export async function withCloneLock<T>(gitDir: string, timeoutMs: number, body: (repairs: CloneRepairs) => Promise<T>): Promise<T> {
   const lock = await acquireLock(`${gitDir}.lock`, { timeoutMs, what: `the presence clone ${path.basename(gitDir)}` });
   try {
-    return await body();
+    const stopped = fs.existsSync(gitDir) ? stopStrayGits(gitDir) : [];
+    const removed = removeStaleLocks(gitDir);
+    return await body({ removed, stopped });
   } finally {
     await lock.release();
   }
+}
+
+/** "removed stale shallow.lock, refs/remotes/origin/main.lock (left by a killed git)" or undefined. */
+export function describeRepairs(gitDir: string, repairs: CloneRepairs): string | undefined {
+  const parts: string[] = [];
+  if (repairs.stopped.length > 0) parts.push(`stopped ${repairs.stopped.length} git process${repairs.stopped.length === 1 ? '' : 'es'} an earlier run left behind`);
+  if (repairs.removed.length > 0) parts.push(`removed ${repairs.removed.map((file) => path.relative(gitDir, file)).join(', ')} (left by a killed git)`);
+  return parts.length > 0 ? `${parts.join('; ')} in ${gitDir}` : undefined;
 }
 
 export function trackingRef(branch: string): string {
@@ -76,16 +101,11 @@ export function trackingRef(branch: string): string {
 }
 
 /**
- * The remote's tip of `branch`, fetched shallow (a node needs the tip, not the
- * grid's history), or undefined when the remote has no such branch yet (an
- * empty repository): the first push creates it.
+ * Fetches the remote's tip of `branch` into its tracking ref, shallow (a node
+ * needs the tip, not the grid's history), and returns it; undefined when the
+ * remote has no such branch yet (an empty repository): the first push creates it.
  */
-export interface FetchedTip {
-  readonly commit: string;
-  readonly tree: string;
-}
-
-export async function fetchBranch(repo: Repo, branch: string): Promise<FetchedTip | undefined> {
+export async function fetchBranch(repo: Repo, branch: string): Promise<string | undefined> {
   const ref = trackingRef(branch);
   const result = await runGitIn(repo, ['fetch', '--depth=1', '--no-tags', '--no-write-fetch-head', '--quiet', '--', repo.remote.url, `+refs/heads/${branch}:${ref}`]);
   if (result.code !== 0) {
@@ -93,8 +113,26 @@ export async function fetchBranch(repo: Repo, branch: string): Promise<FetchedTi
       await runGitIn(repo, ['update-ref', '-d', ref]);
       return undefined;
     }
+    if (looksLikeDamagedClone(result.stderr)) throw new DamagedCloneError(repo.gitDir, lastWords(result.stderr));
     throw new RemoteError(classifyGitFailure('fetch from', repo.remote.shownUrl, result.stderr));
   }
-  const [commit, tree] = (await gitIn(repo, ['rev-parse', `${ref}^{commit}`, `${ref}^{tree}`])).trim().split('\n');
-  return { commit: commit!, tree: tree! };
+  const tip = readRef(repo.gitDir, ref);
+  if (tip === undefined) throw new DamagedCloneError(repo.gitDir, `the fetch left no ${ref}`);
+  return tip;
+}
+
+/** The tip as last fetched or pushed, without asking the remote. */
+export function knownTip(repo: Repo, branch: string): string | undefined {
+  return readRef(repo.gitDir, trackingRef(branch));
+}
+
+/** The clone itself cannot be used (corrupt objects, a broken shallow file): it is set aside and made again. */
+export class DamagedCloneError extends Error {
+  constructor(
+    readonly gitDir: string,
+    readonly reason: string,
+  ) {
+    super(`the presence clone ${gitDir} is damaged: ${reason}`);
+    this.name = 'DamagedCloneError';
+  }
 }

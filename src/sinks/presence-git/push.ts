@@ -1,15 +1,23 @@
+import { ObjectReader } from '../../git/object-reader';
+import { writeRef } from '../../git/refs';
+import { lastWords } from '../../git/run';
 import { sleep } from '../../node/lock';
-import { buildCommits, type Author } from './build';
-import { fetchBranch, runGitIn, type Repo } from './clone';
+import { buildCommits, readTip, type Author, type Tip } from './build';
+import { looksLikeDamagedClone } from './clone-health';
+import { DamagedCloneError, fetchBranch, runGitIn, trackingRef, type Repo } from './clone';
 import { classifyPush, RemoteError, type RemoteFailure } from './failures';
 import type { PlannedRun } from './plan';
 
 /**
- * Commit, push; when someone else pushed first, fetch the new tip, rebuild our
- * commits on it and push again, with randomised exponential backoff, until it
- * lands or the budget runs out. This replaces the original's
- * "git pull; git push; git pull; git push", which made merge commits and lost
- * updates when many nodes wrote at once.
+ * Fetch the tip, build our commits on it, push; when someone else pushed
+ * first, fetch the new tip, rebuild on it and push again, with randomised
+ * exponential backoff, until it lands or the budget runs out. This replaces
+ * the original's "git pull; git push; git pull; git push", which made merge
+ * commits and lost updates when many nodes wrote at once.
+ *
+ * An attempt is two git processes (fetch, push) plus one cat-file for the
+ * whole delivery: everything between them is computed in-process, so the
+ * window in which another node can move the branch under us stays short.
  */
 export interface PushOptions {
   /** Epoch ms after which no new attempt starts (push budget and delivery deadline). */
@@ -26,37 +34,58 @@ export type PushOutcome =
   | { readonly ok: false; readonly failure: RemoteFailure; readonly attempts: number };
 
 // Wide enough that twenty nodes retrying together spread out instead of colliding again.
-const FIRST_DELAY_MS = 100;
-const MAX_DELAY_MS = 4000;
+const FIRST_DELAY_MS = 50;
+const MAX_DELAY_MS = 2000;
 
 export async function pushWithRetry(repo: Repo, run: PlannedRun, options: PushOptions): Promise<PushOutcome> {
   const random = options.random ?? Math.random;
-  const blobs = new Map<string, string>();
-  for (let attempt = 1; ; attempt++) {
-    let lost: RemoteFailure;
-    try {
-      const tip = await fetchBranch(repo, run.branch);
-      const built = await buildCommits(repo, tip, run, { author: options.author, blobs, checkRedelivery: attempt === 1 });
-      if (built.head === undefined) return { ok: true, commits: 0, attempts: attempt, head: tip?.commit };
-      const result = await runGitIn(repo, ['push', '--porcelain', '--quiet', '--', repo.remote.url, `${built.head}:refs/heads/${run.branch}`]);
-      const status = classifyPush(result.code, result.stdout, result.stderr, repo.remote.shownUrl, run.branch);
-      if (status.kind === 'ok') return { ok: true, commits: built.made, attempts: attempt, head: built.head };
-      if (status.kind !== 'stale') return { ok: false, failure: status, attempts: attempt };
-      lost = status;
-    } catch (error) {
-      if (error instanceof RemoteError) return { ok: false, failure: error.failure, attempts: attempt };
-      throw error;
+  const reader = new ObjectReader(repo.gitDir);
+  const named = new Set<string>();
+  try {
+    for (let attempt = 1; ; attempt++) {
+      let lost: RemoteFailure;
+      try {
+        const tipSha = await fetchBranch(repo, run.branch);
+        const tip = tipSha === undefined ? undefined : await tipOf(reader, repo, tipSha);
+        const built = await buildCommits(repo.gitDir, reader, tip, run, { author: options.author, checkRedelivery: attempt === 1 });
+        for (const note of built.replaced) {
+          if (!named.has(note)) options.log(`${options.label}: ${note} at ${tip?.commit.slice(0, 12) ?? 'the first commit'}: the tip held something else at this node's own path`);
+          named.add(note);
+        }
+        if (built.head === undefined) return { ok: true, commits: 0, attempts: attempt, head: tip?.commit };
+        const result = await runGitIn(repo, ['push', '--porcelain', '--quiet', '--', repo.remote.url, `${built.head}:refs/heads/${run.branch}`]);
+        if (result.code !== 0 && looksLikeDamagedClone(result.stderr)) throw new DamagedCloneError(repo.gitDir, lastWords(result.stderr));
+        const status = classifyPush(result.code, result.stdout, result.stderr, repo.remote.shownUrl, run.branch);
+        if (status.kind === 'ok') {
+          // The next delivery's redelivery check and `presence show` start from what we know is there.
+          writeRef(repo.gitDir, trackingRef(run.branch), built.head);
+          return { ok: true, commits: built.made, attempts: attempt, head: built.head };
+        }
+        if (status.kind !== 'stale') return { ok: false, failure: status, attempts: attempt };
+        lost = status;
+      } catch (error) {
+        if (error instanceof RemoteError) return { ok: false, failure: error.failure, attempts: attempt };
+        throw error;
+      }
+      // Full jitter: nodes that collided once should not collide again in step.
+      const delay = Math.round(random() * Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** (attempt - 1)));
+      if (Date.now() + delay >= options.budgetEnd) {
+        return {
+          ok: false,
+          attempts: attempt,
+          failure: { kind: 'transient', message: `${lost.message}; still losing the race after ${attempt} attempts, left queued for a later delivery` },
+        };
+      }
+      options.log(`${options.label}: push rejected because the branch moved (${lost.message.replace(/^.*rejected: /, '')}); retry ${attempt + 1} in ${delay} ms`);
+      await sleep(delay);
     }
-    // Full jitter: nodes that collided once should not collide again in step.
-    const delay = Math.round(random() * Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** (attempt - 1)));
-    if (Date.now() + delay >= options.budgetEnd) {
-      return {
-        ok: false,
-        attempts: attempt,
-        failure: { kind: 'transient', message: `${lost.message}; still losing the race after ${attempt} attempts, left queued for a later delivery` },
-      };
-    }
-    options.log(`${options.label}: push rejected because the branch moved (${lost.message.replace(/^.*rejected: /, '')}); retry ${attempt + 1} in ${delay} ms`);
-    await sleep(delay);
+  } finally {
+    reader.close();
   }
+}
+
+async function tipOf(reader: ObjectReader, repo: Repo, sha: string): Promise<Tip> {
+  const tip = await readTip(reader, sha);
+  if (!tip) throw new DamagedCloneError(repo.gitDir, `the fetched tip ${sha} cannot be read`);
+  return tip;
 }

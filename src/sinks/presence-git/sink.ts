@@ -3,7 +3,8 @@ import { errorMessage } from '../../core/errors';
 import type { NodeEvent } from '../../core/event';
 import { GitError } from '../../git/run';
 import type { DeliveryContext, DeliveryOutcome, Sink } from '../sink';
-import { ensureClone, withCloneLock, type Repo } from './clone';
+import { DamagedCloneError, describeRepairs, ensureClone, withCloneLock, type Repo } from './clone';
+import { setCloneAside } from './clone-health';
 import { isSubMinute } from '../../core/beat-cadence';
 import { planRun } from './plan';
 import { pushWithRetry } from './push';
@@ -34,14 +35,27 @@ export class PresenceGitSink implements Sink {
     const repo: Repo = { gitDir: this.gitDir, remote: this.remote, deadline: context.deadline, commandTimeoutMs, signal: context.signal };
     const id = events[0]!.node.id;
     try {
-      const outcome = await withCloneLock(this.gitDir, Math.max(0, context.deadline - Date.now()), async () => {
+      const outcome = await withCloneLock(this.gitDir, Math.max(0, context.deadline - Date.now()), async (repairs) => {
+        const repaired = describeRepairs(this.gitDir, repairs);
+        if (repaired) context.log(`${this.label}: ${repaired}`);
+        const push = (): ReturnType<typeof pushWithRetry> =>
+          pushWithRetry(repo, run, {
+            budgetEnd: Math.min(started + this.config.pushBudgetSeconds * 1000, context.deadline),
+            author: this.config.author ?? { name: 'nodegrid', email: `nodegrid@${id}` },
+            log: context.log,
+            label: this.label,
+          });
         if (await ensureClone(this.gitDir, commandTimeoutMs)) context.log(`${this.label}: created the presence clone ${this.gitDir}`);
-        return pushWithRetry(repo, run, {
-          budgetEnd: Math.min(started + this.config.pushBudgetSeconds * 1000, context.deadline),
-          author: this.config.author ?? { name: 'nodegrid', email: `nodegrid@${id}` },
-          log: context.log,
-          label: this.label,
-        });
+        try {
+          return await push();
+        } catch (error) {
+          if (!(error instanceof DamagedCloneError)) throw error;
+          // A clone git cannot read never stays broken: set it aside, make a new one, try again.
+          const aside = setCloneAside(this.gitDir);
+          context.log(`${this.label}: ${error.message}; moved it to ${aside} and made a new clone`);
+          await ensureClone(this.gitDir, commandTimeoutMs);
+          return push();
+        }
       });
       const took = Date.now() - started;
       if (outcome.ok) {

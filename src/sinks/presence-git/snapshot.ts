@@ -1,8 +1,10 @@
 import type { PresenceConfig } from '../../config/sections/presence';
 import { NodegridError } from '../../core/errors';
 import { ensureClone, fetchBranch, trackingRef, withCloneLock, type Repo } from './clone';
+import { GitError } from '../../git/run';
 import { RemoteError } from './failures';
 import { cloneDirFor, type PresenceRemote } from './remotes';
+import { remoteTimedOut } from './unreachable';
 
 /**
  * Brings the sink's clone up to date with the remote's branches, for readers on
@@ -31,7 +33,7 @@ export async function fetchPresence(config: PresenceConfig, remote: PresenceRemo
     return await withCloneLock(gitDir, budgetMs, async () => {
       await ensureClone(gitDir, config.gitTimeoutSeconds * 1000);
       const fetchOne = async (branch: string): Promise<FetchedBranch> => {
-        const tip = (await fetchBranch(repo, branch))?.commit;
+        const tip = await fetchBranch(repo, branch);
         return { branch, tip, ref: tip === undefined ? undefined : trackingRef(branch) };
       };
       const main = await fetchOne(config.branch);
@@ -40,7 +42,11 @@ export async function fetchPresence(config: PresenceConfig, remote: PresenceRemo
       return { gitDir, remote, main, heartbeat };
     });
   } catch (error) {
-    if (error instanceof RemoteError) throw new NodegridError('E_UNEXPECTED', error.message, { hint: 'check presence.remote and the network; nodegrid outbox shows what is waiting' });
+    // Refused, unknown host, authentication failed, hung: one exit code for scripts, the URL and git's reason for people.
+    if (error instanceof RemoteError) throw new NodegridError('E_UNREACHABLE', error.message, { hint: 'check presence.remote and the network; nodegrid outbox shows what is waiting' });
+    if (error instanceof GitError && error.timedOut) {
+      throw remoteTimedOut(remote.shownUrl, Math.min(budgetMs, config.gitTimeoutSeconds * 1000), error.stderr, '--wait (default 30 s) and presence.gitTimeoutSeconds set');
+    }
     throw error;
   }
 }

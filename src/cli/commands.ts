@@ -33,6 +33,7 @@ const COMMANDS: ReadonlyArray<readonly [string, Loader]> = [
   ['chat', now(registerChatCommands)],
   ['tick', now(registerTickCommands)],
   ['install', now(registerInstallCommand)],
+  ['doctor', async () => (await import('./doctor')).registerDoctorCommand],
   ['nodes', async () => (await import('./nodes')).registerNodesCommand],
   ['find', async () => (await import('./find')).registerFindCommand],
   ['history', async () => (await import('./history')).registerHistoryCommand],

@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { loadSettings, pickSetting, type Settings } from '../config/load';
 import { NodegridError } from '../core/errors';
+import { createRedactor, type Redactor } from '../core/secrets';
 import { collectFields } from '../node/fields';
 import { homeLayout, type HomeLayout } from '../node/home';
+import { collectKnownSecrets } from '../node/known-secrets';
 import { openNodeLog, type NodeLog } from '../node/log';
 import type { RecordContext } from '../node/record';
 import { buildSinkDescriptors } from '../sinks/registry';
 import type { SinkDescriptor } from '../sinks/sink';
-import { createOutput, type Output } from './output';
+import { createOutput, redactEverythingPrinted, type Output } from './output';
 
 /**
  * What every command needs, resolved once from flags, environment and config
@@ -19,8 +21,14 @@ export interface CliContext {
   readonly home: HomeLayout;
   readonly log: NodeLog;
   readonly sinks: readonly SinkDescriptor[];
-  /** Every secret string from config: stripped from anything printed or logged. */
+  /**
+   * Every secret value this node knows (config, nodeinfo files outside the
+   * allow-list, secret-named environment variables): stripped from anything
+   * printed, stored or published.
+   */
   readonly secrets: readonly string[];
+  /** The one redactor, built from `secrets`: what the log, the outbox and every printed line go through. */
+  readonly redact: Redactor;
   recordContext(options?: { lockTimeoutMs?: number }): RecordContext;
 }
 
@@ -52,8 +60,15 @@ export async function openContext(command: Command): Promise<CliContext> {
   const settings = await loadSettings(global);
   const home = homeLayout(settings.homeDir.path);
   const sinks = buildSinkDescriptors(settings.config, { homeDir: settings.homeDir.path });
-  const secrets = [...new Set(sinks.flatMap((sink) => sink.secrets))];
-  const log = openNodeLog(home.logFile, secrets);
+  const secrets = collectKnownSecrets({
+    nodeinfoDir: settings.nodeinfoDir.path,
+    env: process.env,
+    configSecrets: sinks.flatMap((sink) => sink.secrets),
+    published: [...settings.lifecycle.states.keys()],
+  });
+  const redact = createRedactor(secrets);
+  redactEverythingPrinted(redact);
+  const log = openNodeLog(home.logFile, redact);
   return {
     settings,
     out,
@@ -61,6 +76,7 @@ export async function openContext(command: Command): Promise<CliContext> {
     log,
     sinks,
     secrets,
+    redact,
     recordContext: (recordOptions = {}) => ({
       nodeinfoDir: settings.nodeinfoDir.path,
       home,

@@ -2,12 +2,12 @@ import { deliverPending, type SinkReport } from '../outbox/deliver';
 import type { CliContext } from './context';
 
 /** Delivers the outbox with the config's retry policy within a time budget. */
-export async function runDelivery(context: CliContext, budgetMs: number, ignoreBackoff: boolean): Promise<SinkReport[]> {
+export async function runDelivery(context: CliContext, budgetMs: number, ignoreBackoff: boolean, descriptors = context.sinks): Promise<SinkReport[]> {
   const { outbox } = context.settings.config;
   return deliverPending({
     outboxDir: context.home.outboxDir,
     locksDir: context.home.locksDir,
-    descriptors: context.sinks,
+    descriptors,
     budgetMs,
     ignoreBackoff,
     policy: {

@@ -1,9 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { errorMessage, exitCodeFor, NodegridError, EXIT_CODES } from '../core/errors';
-import { redactSecrets } from '../core/secrets';
 import { COMMIT, VERSION } from '../core/version';
 import { commandLoaders } from './commands';
-import { createOutput } from './output';
+import { createOutput, redactForPrinting } from './output';
 
 /**
  * The nodegrid command line. Each command lives in its own file under cli/
@@ -24,7 +23,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
       `
 Exit codes:
   0 ok   1 unexpected failure   2 bad input, illegal transition or bad config
-  3 problems found   4 delivery still pending
+  3 problems found   4 delivery still pending   5 delivery stuck (tick)
   75 busy: a lock not acquired in time, or a branch that kept moving (try again later)
 
 Examples:
@@ -35,7 +34,8 @@ Examples:
   $ nodegrid outbox flush`,
     );
   program.exitOverride();
-  program.configureOutput({ outputError: (text, write) => write(text) });
+  // commander's own errors may quote an argument (an option's value can be a secret).
+  program.configureOutput({ outputError: (text, write) => write(redactForPrinting(text)) });
 
   // Only the invoked command's module is loaded (each is its own chunk): a node runs
   // `state set` or `tick` every minute and should not pay for `serve` or `audit`.
@@ -61,13 +61,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       return EXIT_CODES.E_BAD_INPUT;
     }
+    // Every line goes through the process's redactor: the command's context gave it the node's secrets.
     const out = createOutput({ json: false, noColor: argv.includes('--no-color') });
     if (error instanceof NodegridError) {
-      out.error(redactSecrets(error.message));
+      out.error(error.message);
       if (error.hint) out.info(`  ${error.hint}`);
     } else {
-      out.error(`unexpected failure: ${redactSecrets(errorMessage(error))}`);
-      if (debug && error instanceof Error && error.stack) out.info(redactSecrets(error.stack));
+      out.error(`unexpected failure: ${errorMessage(error)}`);
+      if (debug && error instanceof Error && error.stack) out.info(error.stack);
       else out.info('  run again with --debug for details');
     }
     return exitCodeFor(error);

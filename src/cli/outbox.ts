@@ -2,9 +2,14 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { NodegridError } from '../core/errors';
 import { describeEvent, type NodeEvent } from '../core/event';
+import { nodeEventSchema } from '../core/event-schema';
+import { parseJsonWith } from '../core/parse-json';
 import { redactSecrets } from '../core/secrets';
 import { readTextIfExists } from '../node/files';
+import { isUnreadableEvent } from '../outbox/deliver';
 import { existingQueueNames, SinkQueue } from '../outbox/queue';
+import { describeStuck, formatAge, isStuck, readQueueHealth, type QueueHealth } from '../outbox/status';
+import type { SinkDescriptor } from '../sinks/sink';
 import { openContext, parseSeconds, type CliContext } from './context';
 import { reportPending, runDelivery } from './delivery';
 import { updateNodeMetrics } from './node-metrics';
@@ -21,7 +26,11 @@ Examples:
   $ nodegrid outbox
   $ nodegrid outbox --json | jq '.[] | select(.pending > 0)'
   $ nodegrid outbox flush
-  $ nodegrid outbox drop exec:old-hook --yes`,
+  $ nodegrid outbox retry chat:ops
+  $ nodegrid outbox drop exec:old-hook --yes
+
+Stuck sinks (undelivered for longer than outbox.stuckAfterSeconds) and events set
+aside (a chat, EC2 or exec destination kept refusing them) are listed first.`,
     )
     .action(async (_options: unknown, command: Command) => listOutbox(command));
 
@@ -38,6 +47,25 @@ Examples:
   $ nodegrid outbox flush --wait 5 || echo "still pending"`,
     )
     .action(async (options: { wait?: string; json?: boolean }, command: Command) => flushOutbox(command, options));
+
+  outbox
+    .command('retry')
+    .description('put events set aside (refused too often, in failed/) back in the queue, in order, and deliver like flush; exit 4 when something remains')
+    .argument('[sink]', 'only this sink (e.g. chat:ops); default: every queue')
+    .option('--wait <seconds>', 'time budget for the delivery (default 60)')
+    .option('--json', 'print what was put back and the delivery report as JSON')
+    .addHelpText(
+      'after',
+      `
+Events keep their sequence-numbered files, so they go out in their original
+order. Presence sinks never set events aside (they retry until delivered), but
+this also puts back a failed/ folder an older nodegrid left.
+
+Examples:
+  $ nodegrid outbox retry                 # every sink
+  $ nodegrid outbox retry chat:ops        # after fixing the webhook URL in the config`,
+    )
+    .action(async (sink: string | undefined, options: { wait?: string; json?: boolean }, command: Command) => retryQueues(command, sink, options));
 
   outbox
     .command('drop')
@@ -57,51 +85,81 @@ interface QueueListing {
   sink: string;
   configured: boolean;
   pending: number;
-  failed: number;
+  /** Refused too often by a non-presence destination; sent again only by `outbox retry`. */
+  setAside: number;
   oldestAgeSeconds: number | null;
+  /** Undelivered for longer than outbox.stuckAfterSeconds. */
+  stuck: boolean;
   attempts: number;
   lastError: string | null;
   nextAttemptAt: string | null;
   events: Array<{ seq: number; kind: string; summary: string; time: string }>;
-  failedEvents: Array<{ seq: number; kind: string; summary: string }>;
+  setAsideEvents: Array<{ seq: number; kind: string; summary: string }>;
 }
 
 function queueNames(context: CliContext): string[] {
   return [...new Set([...context.sinks.map((sink) => sink.name), ...existingQueueNames(context.home.outboxDir)])].sort();
 }
 
+/** A set-aside event, through the same schema as the queue's; undefined when it is not one. */
 function readEvent(file: string): NodeEvent | undefined {
-  try {
-    return JSON.parse(readTextIfExists(file) ?? '') as NodeEvent;
-  } catch {
-    return undefined;
-  }
+  const parsed = parseJsonWith(nodeEventSchema, readTextIfExists(file) ?? '');
+  return parsed.ok ? parsed.value : undefined;
 }
 
 export function listQueues(context: CliContext, now = Date.now()): QueueListing[] {
   const configured = new Set(context.sinks.map((sink) => sink.name));
+  const stuckAfter = context.settings.config.outbox.stuckAfterSeconds;
   return queueNames(context).map((name) => {
     const queue = new SinkQueue(context.home.outboxDir, name);
     const status = queue.readStatus();
     const events = queue.peek(Number.MAX_SAFE_INTEGER).map(({ event }) => ({ seq: event.seq, kind: event.kind, summary: describeEvent(event), time: event.time }));
-    const failedEvents = queue.failedFiles().flatMap((file) => {
+    const setAsideEvents = queue.failedFiles().flatMap((file) => {
       const event = readEvent(path.join(queue.failedDir, file));
       return event ? [{ seq: event.seq, kind: event.kind, summary: describeEvent(event) }] : [];
     });
     const oldest = events[0] ? Date.parse(events[0].time) : undefined;
+    const oldestAgeSeconds = oldest === undefined || Number.isNaN(oldest) ? (events.length > 0 ? 0 : null) : Math.max(0, Math.round((now - oldest) / 1000));
     return {
       sink: name,
       configured: configured.has(name),
       pending: events.length,
-      failed: failedEvents.length,
-      oldestAgeSeconds: oldest === undefined ? null : Math.max(0, Math.round((now - oldest) / 1000)),
+      setAside: queue.failedFiles().length,
+      oldestAgeSeconds,
+      stuck: oldestAgeSeconds !== null && oldestAgeSeconds > stuckAfter,
       attempts: status.attempts,
       lastError: status.lastError ? redactSecrets(status.lastError, context.secrets) : null,
       nextAttemptAt: status.nextAttemptAt ?? null,
       events,
-      failedEvents,
+      setAsideEvents,
     };
   });
+}
+
+/** Queues undelivered for longer than outbox.stuckAfterSeconds, from a cheap read (no event parsed but the oldest). */
+export function stuckQueues(context: CliContext, now = new Date()): QueueHealth[] {
+  const stuckAfter = context.settings.config.outbox.stuckAfterSeconds;
+  return queueNames(context)
+    .map((name) => readQueueHealth(context.home.outboxDir, name))
+    .filter((health) => isStuck(health, now, stuckAfter));
+}
+
+/** "delivery stuck: presence:origin: 3 pending, oldest 14 min ago, …; last error: …", redacted. */
+export function stuckLine(context: CliContext, health: QueueHealth, now = new Date()): string {
+  const lastError = health.lastError ? redactSecrets(health.lastError, context.secrets) : undefined;
+  return `delivery stuck: ${describeStuck(health, now, context.settings.config.outbox.stuckAfterSeconds, lastError)}`;
+}
+
+/** Queues holding set-aside events, for `state` and `doctor`. */
+export function setAsideQueues(context: CliContext): QueueHealth[] {
+  return queueNames(context)
+    .map((name) => readQueueHealth(context.home.outboxDir, name))
+    .filter((health) => health.setAside > 0);
+}
+
+export function setAsideLine(health: Pick<QueueHealth, 'sink' | 'setAside'>): string {
+  const n = health.setAside;
+  return `${health.sink}: ${n} event${n === 1 ? '' : 's'} set aside after the destination kept refusing ${n === 1 ? 'it' : 'them'}; fix the destination, then: nodegrid outbox retry ${health.sink}`;
 }
 
 /** Pending events per sink, for `state --json`. */
@@ -122,35 +180,73 @@ async function listOutbox(command: Command): Promise<void> {
     context.out.result('no sinks configured and nothing queued');
     return;
   }
+  const now = new Date();
+  for (const queue of listing.filter((q) => q.stuck)) {
+    context.out.result(context.out.paint('red', stuckLine(context, readQueueHealth(context.home.outboxDir, queue.sink), now)));
+  }
+  for (const queue of listing.filter((q) => q.setAside > 0)) context.out.result(context.out.paint('red', `set aside: ${setAsideLine(queue)}`));
   for (const queue of listing) {
-    const state = queue.pending === 0 ? context.out.paint('green', 'delivered') : context.out.paint('yellow', `${queue.pending} pending`);
+    const state = queue.pending === 0 ? context.out.paint('green', 'delivered') : context.out.paint(queue.stuck ? 'red' : 'yellow', `${queue.pending} pending`);
     const extra = [
       queue.configured ? '' : 'not configured any more',
-      queue.oldestAgeSeconds !== null ? `oldest ${formatAge(queue.oldestAgeSeconds)}` : '',
+      queue.oldestAgeSeconds !== null ? `oldest ${formatAge(queue.oldestAgeSeconds)} ago` : '',
+      queue.stuck ? context.out.paint('red', 'STUCK') : '',
       queue.attempts > 0 ? `${queue.attempts} failed attempt${queue.attempts === 1 ? '' : 's'}` : '',
-      queue.failed > 0 ? context.out.paint('red', `${queue.failed} given up`) : '',
+      queue.setAside > 0 ? context.out.paint('red', `${queue.setAside} set aside`) : '',
     ].filter(Boolean);
     context.out.result(`${queue.sink}: ${state}${extra.length ? ` (${extra.join(', ')})` : ''}`);
-    if (queue.lastError && queue.pending + queue.failed > 0) context.out.result(`  last error: ${queue.lastError}`);
+    if (queue.lastError && queue.pending + queue.setAside > 0) context.out.result(`  last error: ${queue.lastError}`);
     for (const event of queue.events) context.out.result(`  #${event.seq} ${event.summary}`);
-    for (const event of queue.failedEvents) context.out.result(`  ${context.out.paint('red', 'gave up')} #${event.seq} ${event.summary}`);
+    for (const event of queue.setAsideEvents) context.out.result(`  ${context.out.paint('red', 'set aside')} #${event.seq} ${event.summary}`);
   }
 }
 
 async function flushOutbox(command: Command, options: { wait?: string; json?: boolean }): Promise<void> {
   const context = await openContext(command);
+  await deliverAndReport(context, context.sinks, (parseSeconds(options.wait, '--wait') ?? 60) * 1000, {});
+}
+
+async function retryQueues(command: Command, sink: string | undefined, options: { wait?: string; json?: boolean }): Promise<void> {
+  const context = await openContext(command);
   const budgetMs = (parseSeconds(options.wait, '--wait') ?? 60) * 1000;
-  const reports = await runDelivery(context, budgetMs, true);
+  if (sink !== undefined) requireQueue(context, sink);
+  const names = sink === undefined ? queueNames(context) : [sink];
+  const putBack: Record<string, number> = {};
+  for (const name of names) {
+    const queue = new SinkQueue(context.home.outboxDir, name);
+    const moved = queue.putBackFailed(isUnreadableEvent);
+    const unreadable = queue.failedFiles().length;
+    if (unreadable > 0) context.out.warn(`${name}: ${unreadable} file${unreadable === 1 ? '' : 's'} in ${queue.failedDir} ${unreadable === 1 ? 'is' : 'are'} not a readable event and stay${unreadable === 1 ? 's' : ''} there (look at ${unreadable === 1 ? 'it' : 'them'}, then delete)`);
+    if (moved.length === 0) continue;
+    putBack[name] = moved.length;
+    // A fresh count: the destination gets maxPermanentFailures tries again before anything is set aside.
+    queue.writeStatus({ ...queue.readStatus(), attempts: 0, permanentFailures: 0, nextAttemptAt: undefined });
+    context.log.write(`outbox retry by an operator: ${moved.length} set-aside event${moved.length === 1 ? '' : 's'} of ${name} put back in the queue: ${moved.join(', ')}`);
+  }
+  const total = Object.values(putBack).reduce((sum, n) => sum + n, 0);
+  if (!context.out.json) {
+    const which = Object.entries(putBack).map(([name, n]) => `${name} ${n}`).join(', ');
+    context.out.result(total === 0 ? 'nothing was set aside' : `put back ${total} set-aside event${total === 1 ? '' : 's'} (${which})`);
+  }
+  const descriptors = context.sinks.filter((descriptor) => names.includes(descriptor.name));
+  await deliverAndReport(context, descriptors, budgetMs, { putBack });
+}
+
+/** Delivers now, ignoring retry timers, prints the report, and fails with E_PENDING when anything is left. */
+async function deliverAndReport(context: CliContext, descriptors: readonly SinkDescriptor[], budgetMs: number, extraJson: Record<string, unknown>): Promise<void> {
+  const reports = await runDelivery(context, budgetMs, true, descriptors);
   await updateNodeMetrics(context);
   const unconfigured = existingQueueNames(context.home.outboxDir).filter(
     (name) => !context.sinks.some((sink) => sink.name === name) && new SinkQueue(context.home.outboxDir, name).pendingCount() > 0,
   );
   const remaining = reports.reduce((sum, report) => sum + report.pending, 0);
-  if (context.out.json) context.out.resultJson({ sinks: reports, unconfigured });
+  const setAside = reports.filter((report) => report.setAside > 0);
+  if (context.out.json) context.out.resultJson({ ...extraJson, sinks: reports, unconfigured });
   else {
     const delivered = reports.reduce((sum, report) => sum + report.delivered, 0);
     context.out.result(`delivered ${delivered} event${delivered === 1 ? '' : 's'}; ${remaining} pending`);
     reportPending(context, reports);
+    for (const report of setAside) context.out.warn(setAsideLine(report));
     for (const name of unconfigured) context.out.warn(`queue ${name} has events but is not configured any more: nodegrid outbox drop ${name} --yes`);
   }
   if (remaining > 0 || unconfigured.length > 0) {
@@ -158,19 +254,17 @@ async function flushOutbox(command: Command, options: { wait?: string; json?: bo
   }
 }
 
-async function dropQueue(command: Command, sink: string, options: { yes?: boolean }): Promise<void> {
-  const context = await openContext(command);
+function requireQueue(context: CliContext, sink: string): void {
   if (!queueNames(context).includes(sink)) {
     throw new NodegridError('E_BAD_INPUT', `no outbox queue named ${JSON.stringify(sink.slice(0, 80))}; queues: ${queueNames(context).join(', ') || 'none'}`);
   }
+}
+
+async function dropQueue(command: Command, sink: string, options: { yes?: boolean }): Promise<void> {
+  const context = await openContext(command);
+  requireQueue(context, sink);
   if (!options.yes) throw new NodegridError('E_BAD_INPUT', `dropping ${sink} deletes its queued events for good; add --yes to confirm`);
   const dropped = new SinkQueue(context.home.outboxDir, sink).removeAll();
   context.log.write(`outbox queue ${sink} dropped by an operator (${dropped} events)`);
   context.out.result(`dropped ${sink} (${dropped} event${dropped === 1 ? '' : 's'})`);
-}
-
-function formatAge(seconds: number): string {
-  if (seconds < 120) return `${seconds} s ago`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} min ago`;
-  return `${Math.round(seconds / 3600)} h ago`;
 }

@@ -1,4 +1,5 @@
 import type { Env } from '../config/paths';
+import { createRedactor, environmentSecrets, type Redactor } from '../core/secrets';
 
 /**
  * Where results and messages go: results to stdout (JSON with --json), messages
@@ -17,6 +18,24 @@ export interface Output {
   paint(style: Style, text: string): string;
 }
 
+/**
+ * Everything this process prints passes through one redactor. Until the
+ * context has gathered the node's secrets (config, nodeinfo) it knows the
+ * environment's; a failure while loading config is printed through that.
+ * One per process, not per Output: main's error handler prints with an
+ * Output of its own, after the command's context has gone.
+ */
+let redactPrinted: Redactor = createRedactor(environmentSecrets(process.env));
+
+export function redactEverythingPrinted(redactor: Redactor): void {
+  redactPrinted = redactor;
+}
+
+/** For text printed without an Output (commander's own error lines). */
+export function redactForPrinting(text: string): string {
+  return redactPrinted(text);
+}
+
 export function shouldUseColor(stream: NodeJS.WriteStream, env: Env, disabled: boolean): boolean {
   return !disabled && stream.isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb';
 }
@@ -29,11 +48,11 @@ export function createOutput(options: { json: boolean; noColor: boolean; env?: E
   const paintErr = paintWith(errColor);
   return {
     json: options.json,
-    result: (text) => process.stdout.write(`${text}\n`),
-    resultJson: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
-    info: (text) => process.stderr.write(`${text}\n`),
-    warn: (text) => process.stderr.write(`${paintErr('yellow', 'warning:')} ${text}\n`),
-    error: (text) => process.stderr.write(`${paintErr('red', 'error:')} ${text}\n`),
+    result: (text) => process.stdout.write(`${redactPrinted(text)}\n`),
+    resultJson: (value) => process.stdout.write(`${redactPrinted(JSON.stringify(value, null, 2))}\n`),
+    info: (text) => process.stderr.write(`${redactPrinted(text)}\n`),
+    warn: (text) => process.stderr.write(`${paintErr('yellow', 'warning:')} ${redactPrinted(text)}\n`),
+    error: (text) => process.stderr.write(`${paintErr('red', 'error:')} ${redactPrinted(text)}\n`),
     paint: paintWith(outColor),
   };
 }

@@ -7,6 +7,7 @@ import { nodeLabel } from '../core/event';
 import { assertInstanceId } from '../core/ids';
 import { currentDocumentPath } from '../core/presence-doc';
 import { flattimeMinute, humanTime, parseTss } from '../core/time';
+import type { ParsedDocument } from '../grid/presence-reader';
 import { readTextIfExists, writeFileAtomic } from '../node/files';
 import { recordPlainEvent } from '../node/record';
 import { SinkQueue } from '../outbox/queue';
@@ -184,14 +185,14 @@ async function show(command: Command, idArgument: string | undefined, options: S
   const { fetchPresence } = await import('../sinks/presence-git/snapshot');
   const fetched = await fetchPresence(context.settings.config.presence, remote, context.home.root, budgetMs);
   // The reader and git plumbing load only for `show`: push and heartbeat share the entry with `state set`.
-  const [{ latestBeats }, { gitSource }] = await Promise.all([import('../grid/heartbeats'), import('../grid/presence-source')]);
+  const [{ latestBeats }, { gitSource }, { loadOneDocument }] = await Promise.all([import('../grid/heartbeats'), import('../grid/presence-source'), import('../grid/presence-reader')]);
   const file = currentDocumentPath(id);
-  const bytes = fetched.main.ref ? (await gitSource(fetched.gitDir, fetched.main.ref, { secrets: remote.secrets }).readMany([file])).get(file) : undefined;
+  const document = fetched.main.ref ? await loadOneDocument(gitSource(fetched.gitDir, fetched.main.ref, { secrets: remote.secrets }), id) : undefined;
   const beats = fetched.heartbeat.ref ? await latestBeats(gitSource(fetched.gitDir, fetched.heartbeat.ref, { secrets: remote.secrets }), { hoursBack: 24 }) : new Map<string, string>();
   return reportShown(context, {
     id,
     file,
-    bytes,
+    document,
     lastBeat: beats.get(id),
     where: `${remote.shownUrl} (${fetched.main.branch}${fetched.main.tip ? ` @ ${fetched.main.tip.slice(0, 12)}` : ', no such branch yet'})`,
     json: { remote: remote.shownUrl, branch: fetched.main.branch, tip: fetched.main.tip ?? null },
@@ -202,7 +203,8 @@ async function show(command: Command, idArgument: string | undefined, options: S
 interface FoundPresence {
   readonly id: string;
   readonly file: string;
-  readonly bytes: Buffer | undefined;
+  /** Read and checked like every document the grid readers see; undefined when there is none. */
+  readonly document: ParsedDocument | undefined;
   readonly lastBeat: string | undefined;
   /** For people: the remote and branch, or the bucket. */
   readonly where: string;
@@ -212,20 +214,19 @@ interface FoundPresence {
 /** When beats (hybrid) or everything (s3) are in a bucket: read through the grid's own sources. */
 async function findInBucket(context: CliContext, idArgument: string | undefined): Promise<FoundPresence> {
   const id = idArgument === undefined ? await ensureInstanceId(context) : assertInstanceId(idArgument, 'the id to show');
-  const [{ locateGrid }, { latestBeats }] = await Promise.all([import('../grid/load'), import('../grid/heartbeats')]);
+  const [{ locateGrid }, { latestBeats }, { loadOneDocument }] = await Promise.all([import('../grid/load'), import('../grid/heartbeats'), import('../grid/presence-reader')]);
   const location = await locateGrid({ presence: context.settings.config.presence, homeDir: context.home.root });
   const file = currentDocumentPath(id);
-  const bytes = (await location.current.readMany([file])).get(file);
+  const document = await loadOneDocument(location.current, id);
   const lastBeat = (await latestBeats(location.heartbeats, { hoursBack: 24, expectedIds: new Set([id]) })).get(id);
-  return { id, file, bytes, lastBeat, where: location.description, json: { remote: location.description, branch: null, tip: null } };
+  return { id, file, document, lastBeat, where: location.description, json: { remote: location.description, branch: null, tip: null } };
 }
 
 async function reportShown(context: CliContext, found: FoundPresence): Promise<void> {
-  const { id, file, bytes, lastBeat, where } = found;
-  const [{ minutesBetween }, { parsePresenceDocument }] = await Promise.all([import('../grid/heartbeats'), import('../grid/presence-reader')]);
-  const parsed = bytes === undefined ? undefined : parsePresenceDocument(bytes.toString('utf8'), file, id);
-  const record = parsed?.ok ? parsed.record : undefined;
-  const problem = bytes === undefined ? `no document for ${id} at ${file}` : parsed && !parsed.ok ? `${file} ${parsed.problem}` : undefined;
+  const { id, file, document, lastBeat, where } = found;
+  const { minutesBetween } = await import('../grid/heartbeats');
+  const record = document?.ok ? document.record : undefined;
+  const problem = document === undefined ? `no document for ${id} at ${file}` : !document.ok ? `${file} ${document.problem}` : undefined;
 
   if (context.out.json) {
     context.out.resultJson({ id, ...found.json, file, record: record ?? null, lastBeat: lastBeat ?? null, problem: problem ?? null });

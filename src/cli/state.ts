@@ -5,7 +5,9 @@ import { isValidStateName, stateDefinition } from '../core/lifecycle';
 import { parseTss, humanTime } from '../core/time';
 import { readNodeRecord } from '../node/nodeinfo';
 import { recordStateChange, recoverInterruptedChange } from '../node/record';
-import { pendingSummary } from './outbox';
+import { redactSecrets } from '../core/secrets';
+import { oldestPendingSeconds } from '../outbox/status';
+import { pendingSummary, setAsideLine, setAsideQueues, stuckLine, stuckQueues } from './outbox';
 import { deliveryBudgetMs, lockTimeoutMs, openContext } from './context';
 import { reportPending, runDelivery } from './delivery';
 import { ensureInstanceId } from './identity';
@@ -111,8 +113,16 @@ async function setState(target: string, options: SetOptions, command: Command): 
 
 async function showState(command: Command): Promise<void> {
   const context = await openContext(command);
-  await recoverInterruptedChange(context.recordContext());
+  await recoverInterruptedChange(context.recordContext(), (message) => context.out.warn(message));
   const record = readNodeRecord(context.settings.nodeinfoDir.path);
+  // Stuck delivery first: a node whose presence does not move looks dead to the grid.
+  const now = new Date();
+  const stuck = stuckQueues(context, now);
+  const setAside = setAsideQueues(context);
+  if (!context.out.json) {
+    for (const health of stuck) context.out.warn(stuckLine(context, health, now));
+    for (const health of setAside) context.out.warn(setAsideLine(health));
+  }
   for (const problem of record.problems) context.out.warn(problem);
   const id = record.identity;
   if (context.out.json) {
@@ -127,6 +137,8 @@ async function showState(command: Command): Promise<void> {
       since: record.statetss ? (parseTss(record.statetss)?.toISOString() ?? null) : null,
       statelog: record.statelog,
       pending: pendingSummary(context),
+      stuck: stuck.map((health) => ({ sink: health.sink, pending: health.pending, oldestAgeSeconds: oldestPendingSeconds(health, now) ?? 0, lastError: health.lastError ? redactSecrets(health.lastError, context.secrets) : null })),
+      setAside: Object.fromEntries(setAside.map((health) => [health.sink, health.setAside])),
     });
     return;
   }

@@ -7,11 +7,13 @@ import type { NodeEvent, NodeIdentity } from '../core/event';
 import type { TickEnvironment, TickResult } from '../heartbeat/tick';
 import { sleep } from '../node/lock';
 import { readNodeRecord, requireIdentity } from '../node/nodeinfo';
+import type { QueueHealth } from '../outbox/status';
 import { recordPlainEvent, recordStateChange } from '../node/record';
 import { openContext, type CliContext } from './context';
 import { runDelivery } from './delivery';
 import { ensureInstanceId } from './identity';
 import { updateNodeMetrics } from './node-metrics';
+import { stuckLine, stuckQueues } from './outbox';
 
 export function registerTickCommands(program: Command): void {
   program
@@ -24,7 +26,9 @@ export function registerTickCommands(program: Command): void {
       'after',
       `
 Exit 0 when the beat went well (also when another tick's work is still running),
-3 when this beat's work failed.
+3 when this beat's work failed, 5 when a sink has had undelivered events for
+longer than outbox.stuckAfterSeconds (default 10 min; logged on every beat). The
+beat is recorded and delivery tried before either.
 
 Examples:
   $ nodegrid tick
@@ -37,7 +41,13 @@ Examples:
       const result = await runTick(await tickEnvironment(context, options));
       await updateNodeMetrics(context, tickTiming(result));
       printTick(context, result);
+      const stuck = reportStuckDelivery(context);
       if (result.workOk === false) throw new NodegridError('E_PROBLEMS_FOUND', 'the work failed this beat (see the log)');
+      if (stuck.length > 0) {
+        throw new NodegridError('E_DELIVERY_STUCK', `delivery stuck for ${stuck.map((health) => health.sink).join(', ')}: this node's changes are not reaching ${stuck.length === 1 ? 'it' : 'them'}`, {
+          hint: 'see: nodegrid doctor; nodegrid outbox',
+        });
+      }
     });
 
   program
@@ -68,6 +78,7 @@ Examples:
         const result = await runTick(await tickEnvironment(context, { ...options, now: true }));
         await updateNodeMetrics(context, tickTiming(result));
         if (!context.out.json) printTick(context, result);
+        reportStuckDelivery(context);
         const wait = Math.max(0, context.settings.config.heartbeat.intervalSeconds * 1000 - (Date.now() - started));
         await Promise.race([sleep(wait), new Promise<void>((resolve) => (wake = resolve))]);
       }
@@ -114,6 +125,18 @@ async function tickEnvironment(context: CliContext, options: TickOptions): Promi
     deliver: (budgetMs) => runDelivery(context, budgetMs, false),
     skipJitter: options.now ?? false,
   };
+}
+
+/** Every beat, one CRITICAL log line (and a warning) per sink stuck past outbox.stuckAfterSeconds. */
+function reportStuckDelivery(context: CliContext): QueueHealth[] {
+  const now = new Date();
+  const stuck = stuckQueues(context, now);
+  for (const health of stuck) {
+    const line = stuckLine(context, health, now);
+    context.log.write(`CRITICAL: ${line}`);
+    if (!context.out.json) context.out.warn(line);
+  }
+  return stuck;
 }
 
 /** For the metrics textfile: when the beat ended and how long it worked (its jitter sleep is not work). */

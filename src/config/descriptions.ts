@@ -25,7 +25,8 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'outbox.maxPerSink': 'Events kept per sink queue; heartbeats are dropped first when over.',
   'outbox.backoffSeconds': 'First retry delay; doubles per failure up to `maxBackoffSeconds`, with jitter.',
   'outbox.maxBackoffSeconds': 'Longest delay between two retries of one sink.',
-  'outbox.maxPermanentFailures': 'Tries of an event a destination refuses outright (4xx) before it is marked failed.',
+  'outbox.maxPermanentFailures': 'Refusals in a row (4xx, a deleted webhook) before a chat, EC2 or exec sink sets the event aside in its queue\'s `failed/` folder, loudly (a CRITICAL log line, `nodegrid outbox`, `nodegrid doctor`, the `nodegrid_outbox_set_aside` metric), until `nodegrid outbox retry`. Presence sinks (git, S3) never set a state change aside: they retry with backoff up to `maxBackoffSeconds` until it is delivered or an operator runs `outbox drop`.',
+  'outbox.stuckAfterSeconds': 'A sink whose oldest undelivered event is older than this is *stuck*: `tick` logs it on every beat and exits 5, `state`, `outbox` and `doctor` show it first.',
 
   sinks: 'Your own destinations for events, beside presence, chat and EC2.',
   'sinks.exec': 'Commands that receive each event.',
@@ -45,7 +46,7 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'presence.s3.history': '`objects`: each state change also writes `it/presence/history/<id>/<seq>.json` (any store). `versions`: read a node\'s past from bucket versioning instead.',
   'presence.s3.conditionalWrites': 'If-Match/If-None-Match on writes, so a stale writer never overwrites a newer document. Turn off only for a store without them.',
   'presence.s3.timeoutSeconds': 'Longest a single S3 request may take.',
-  'presence.remote': 'One git remote (URL, `git@host:path`, or a local path): the sink `presence:origin`.',
+  'presence.remote': 'One git remote: `git@host:path` (ssh, scp-like), `ssh://`, `git://`, `http(s)://`, `file://` or an absolute path (relative paths and `transport::` helpers are refused): the sink `presence:origin`.',
   'presence.remotes': 'Several remotes, each its own sink queue: URLs (named after host and path) or `{name, url}`.',
   'presence.remotes[].name': 'The sink is called `presence:<name>` (its queue folder, `nodegrid outbox`).',
   'presence.remotes[].url': 'The git remote.',
@@ -58,7 +59,7 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'presence.author.name': 'Commit author name.',
   'presence.author.email': 'Commit author email.',
   'presence.pushBudgetSeconds': 'How long one delivery may keep retrying a rejected push before it is left to the outbox.',
-  'presence.gitTimeoutSeconds': 'Longest a single git fetch or push may take before it is killed.',
+  'presence.gitTimeoutSeconds': 'Longest a single git fetch or push may take before it is killed. Also bounds what a reader (`nodes --remote`, `find`, `at`, `history`, `serve`, `presence show` within its `--wait`) waits for a remote that does not answer; it then exits 69 naming the remote.',
 
   chat: 'Chat rooms and webhooks that are told about state changes.',
   'chat.destinations': 'One entry per room or endpoint; each has its own outbox queue (`chat:<name>`).',

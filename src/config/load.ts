@@ -62,16 +62,66 @@ export async function loadSettings(flags: GlobalFlags, env: Env = process.env, u
   };
 }
 
-/** A missing default config means defaults; a config the user named must exist. */
+/** Far above any real config (the example is 3 KB); a bigger file is a mistake or an attack, refused before it is read. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * A missing default config means defaults; a config the user named must exist.
+ * Only a regular file of at most MAX_CONFIG_BYTES is read: /dev/zero would fill
+ * memory and a FIFO would wait for a writer forever.
+ */
 function readConfigText(configPath: string, named: boolean): string | undefined {
+  let fd: number;
   try {
-    return fs.readFileSync(configPath, 'utf8');
+    const kind = fileKind(fs.statSync(configPath));
+    if (kind !== undefined) throw notRegular(configPath, kind);
+    // O_NONBLOCK: if a FIFO is swapped in after the check, opening it does not wait for a writer.
+    fd = fs.openSync(configPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (error) {
+    if (error instanceof NodegridError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !named) return undefined;
     if (code === 'ENOENT') throw new NodegridError('E_CONFIG', `config file ${configPath} does not exist`, { hint: 'check --config / NODEGRID_CONFIG' });
     throw new NodegridError('E_CONFIG', `config file ${configPath} cannot be read: ${errorMessage(error)}`);
   }
+  try {
+    const stat = fs.fstatSync(fd);
+    const kind = fileKind(stat);
+    if (kind !== undefined) throw notRegular(configPath, kind);
+    if (stat.size > MAX_CONFIG_BYTES) throw tooLarge(configPath, stat.size);
+    // Read one byte past the bound, so a file that grows after the check is still refused.
+    const buffer = Buffer.allocUnsafe(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = fs.readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_CONFIG_BYTES) throw tooLarge(configPath, length);
+    return buffer.toString('utf8', 0, length);
+  } catch (error) {
+    if (error instanceof NodegridError) throw error;
+    throw new NodegridError('E_CONFIG', `config file ${configPath} cannot be read: ${errorMessage(error)}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** undefined for a regular file, else what it is. */
+function fileKind(stat: fs.Stats): string | undefined {
+  if (stat.isFile()) return undefined;
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+function notRegular(configPath: string, kind: string): NodegridError {
+  return new NodegridError('E_CONFIG', `config file ${configPath} is ${kind}, not a regular file; refusing to read it`, { hint: 'point --config / NODEGRID_CONFIG at a YAML or JSON file' });
+}
+
+function tooLarge(configPath: string, size: number): NodegridError {
+  return new NodegridError('E_CONFIG', `config file ${configPath} is ${size > MAX_CONFIG_BYTES + 1 ? `${(size / 1024 / 1024).toFixed(1)} MiB` : 'over 1 MiB'}; a config may be at most 1 MiB`, {
+    hint: 'check that --config / NODEGRID_CONFIG names the config file',
+  });
 }
 
 /** YAML or JSON, chosen by content. YAML's parser is loaded only when needed (it is a separate chunk). */
@@ -122,7 +172,11 @@ function formatIssue(issue: z.core.$ZodIssue): string {
     case 'invalid_type':
       return `${where}: expected ${issue.expected}`;
     case 'invalid_format':
-      return `${where}: expected ${issue.format === 'url' ? 'an http(s) URL' : issue.format}`;
+      if (issue.format === 'url') return `${where}: expected an http(s) URL`;
+      // Every pattern in the schema says in words what it wants ("a branch name"): "expected regex" would help nobody.
+      // ("a sink name is 1-64 characters …" reads "expected a sink name: 1-64 characters …").
+      if (issue.format === 'regex' && !issue.message.startsWith('Invalid')) return `${where}: expected ${issue.message.replace(/^(an? [a-z ]+?) is /, '$1: ')}`;
+      return `${where}: expected ${issue.format}`;
     default:
       return `${where}: ${issue.message}`;
   }

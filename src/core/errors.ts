@@ -11,6 +11,12 @@ export const EXIT_CODES = {
   E_NO_IDENTITY: 2,
   E_PROBLEMS_FOUND: 3,
   E_PENDING: 4,
+  /** A sink has had undelivered events for longer than outbox.stuckAfterSeconds (tick, after the beat is recorded). */
+  E_DELIVERY_STUCK: 5,
+  /** A remote could not be read: connection refused, no answer within the timeout, unknown host, authentication failed. */
+  E_UNREACHABLE: 69,
+  /** No space left, over quota, or a read-only file system where nodegrid had to write. */
+  E_NO_SPACE: 74,
   E_LOCKED: 75,
   /** Temporary: others kept winning a race (the heartbeat branch moved under every compaction attempt). */
   E_BUSY: 75,

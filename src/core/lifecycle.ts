@@ -26,8 +26,12 @@ export interface Lifecycle {
 }
 
 export const WEDGED = 'wedged';
-/** Older presence documents and nodeinfo folders say "done" for "initdone". */
-const LEGACY_ALIASES: Record<string, string> = { done: 'initdone' };
+/**
+ * Older presence documents and nodeinfo folders say "done" for "initdone". A
+ * Map, not an object literal: a state read from another node ("toString",
+ * "__proto__") must never find Object.prototype's members.
+ */
+const LEGACY_ALIASES: ReadonlyMap<string, string> = new Map([['done', 'initdone']]);
 
 const STATE_NAME = /^[A-Za-z0-9_-]{1,32}$/;
 
@@ -80,7 +84,7 @@ export function buildLifecycle(extension: LifecycleExtension = {}): { lifecycle:
   const problems: string[] = [];
   const states = new Map<string, StateDefinition>(DEFAULT_STATES.map((s) => [s.name, s]));
   for (const [name, def] of Object.entries(extension.states ?? {})) {
-    if (!isValidStateName(name) || name in LEGACY_ALIASES) {
+    if (!isValidStateName(name) || LEGACY_ALIASES.has(name)) {
       problems.push(`lifecycle.states.${name}: a state name is 1-32 characters from A-Z a-z 0-9 _ - (and not a legacy alias)`);
       continue;
     }
@@ -117,7 +121,7 @@ export const DEFAULT_LIFECYCLE = buildLifecycle().lifecycle;
 /** Reads a state as stored by this or an older version ("done" means initdone). */
 export function normalizeState(raw: string): string {
   const trimmed = raw.trim();
-  return LEGACY_ALIASES[trimmed] ?? trimmed;
+  return LEGACY_ALIASES.get(trimmed) ?? trimmed;
 }
 
 export function stateDefinition(lifecycle: Lifecycle, state: string): StateDefinition {

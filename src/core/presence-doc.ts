@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import type { NodeEvent } from './event';
 import { assertInstanceId, isValidInstanceId } from './ids';
 import { looksLikeSecret } from './secrets';
@@ -15,6 +16,43 @@ export const FLATTIME_DIR = 'it/presence/flattime';
 export const HISTORY_DIR = 'it/presence/history';
 
 export type PresenceValue = Record<string, string>;
+
+/**
+ * The one size bound of a presence document, for writers and every reader
+ * (folder, git, bucket, `presence show`): a node's document is a few hundred
+ * bytes, so anything this large is a mistake or an attack and is refused
+ * without being read whole.
+ */
+export const MAX_DOCUMENT_BYTES = 64 * 1024;
+
+/** A named key: text, as the original wrote it; null or "" read as absent. */
+const optionalText = z.optional(z.nullable(z.string()));
+
+/**
+ * What a reader accepts as a presence document. The named keys are text; any
+ * other key under "value" is an extra field (hostname, labels …) that the
+ * reader keeps only if it is a plain value. Older documents stay readable: no
+ * "filetype", missing optional keys, an extra "a": "a". A "__proto__" key is
+ * dropped by the parse, never merged into the result's prototype.
+ */
+export const presenceDocumentSchema = z.object({
+  filetype: z.optional(z.literal(PRESENCE_FILETYPE)),
+  value: z.catchall(
+    z.object({
+      'instance-id': z.string().check(z.refine(isValidInstanceId, 'not a valid instance id')),
+      deployment: optionalText,
+      nodepart: optionalText,
+      stacktype: optionalText,
+      initgitrepo: optionalText,
+      state: optionalText,
+      statetss: optionalText,
+      statelog: optionalText,
+    }),
+    z.unknown(),
+  ),
+});
+
+export type PresenceDocument = z.infer<typeof presenceDocumentSchema>;
 
 /** `it/presence/all/<id>.json`; the id is validated before it becomes a path. */
 export function currentDocumentPath(id: string): string {

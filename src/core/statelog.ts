@@ -1,5 +1,5 @@
 import { isTss } from './time';
-import { normalizeState } from './lifecycle';
+import { isValidStateName, normalizeState } from './lifecycle';
 
 /**
  * The statelog, byte-compatible with the original: "setup:20151008-174646;initdone:20151008-174830;"
@@ -18,7 +18,11 @@ export function formatStateLog(entries: readonly StateLogEntry[]): string {
   return entries.map(formatStateLogEntry).join('');
 }
 
-/** Parses leniently (whitespace, a missing final ";"); malformed pieces are reported, not fatal. */
+/**
+ * Parses leniently (whitespace, a missing final ";"); malformed pieces (a bad
+ * time, a state that is not a state name: markup, control characters) are
+ * reported, not fatal.
+ */
 export function parseStateLog(text: string): { entries: StateLogEntry[]; malformed: string[] } {
   const entries: StateLogEntry[] = [];
   const malformed: string[] = [];
@@ -28,7 +32,7 @@ export function parseStateLog(text: string): { entries: StateLogEntry[]; malform
     const colon = trimmed.lastIndexOf(':');
     const state = colon > 0 ? normalizeState(trimmed.slice(0, colon)) : '';
     const tss = colon > 0 ? trimmed.slice(colon + 1) : '';
-    if (state === '' || !isTss(tss)) malformed.push(trimmed);
+    if (!isValidStateName(state) || !isTss(tss)) malformed.push(trimmed);
     else entries.push({ state, tss });
   }
   return { entries, malformed };

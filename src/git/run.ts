@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { redactSecrets } from '../core/secrets';
+import { plainAuthFailure } from './credentials';
 
 /**
  * Runs the system git (it brings the user's ssh keys, credential helpers and
@@ -169,7 +170,7 @@ const REASON = /errno=|permission denied|host key verification failed|could not 
 export function lastWords(stderr: string): string {
   const lines = stderr
     .split('\n')
-    .map((line) => line.trim())
+    .map((line) => plainAuthFailure(line.trim()))
     .filter((line) => line !== '' && !line.startsWith('hint:'));
   const telling: string[] = [];
   let continues = false;

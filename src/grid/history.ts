@@ -1,8 +1,8 @@
-import { currentDocumentPath } from '../core/presence-doc';
+import { currentDocumentPath, MAX_DOCUMENT_BYTES } from '../core/presence-doc';
 import type { StateLogEntry } from '../core/statelog';
 import { git } from '../git/run';
 import { loadPresence, parsePresenceDocument, type PresenceRecord } from './presence-reader';
-import { catFileBatch, gitSource } from './presence-source';
+import { catFileBatch, gitSource, objectSizes } from './presence-source';
 
 /**
  * A node's past, from `git log` of its document: every version with its commit
@@ -68,10 +68,17 @@ export async function readDocumentHistory(gitDir: string, id: string, options: H
       return { commit, committedAt: new Date(Number(time) * 1000), subject };
     })
     .reverse();
-  const contents = await catFileBatch(gitDir, commits.map((c) => `${c.commit}:${file}`), commits.map((c) => c.commit), { timeoutMs });
+  // Sizes first: a version over the bound is named as such and never read whole.
+  const specOf = (c: { commit: string }): string => `${c.commit}:${file}`;
+  const sizes = await objectSizes(gitDir, commits.map(specOf), { timeoutMs });
+  const readable = commits.filter((c) => (sizes.get(specOf(c))?.size ?? Infinity) <= MAX_DOCUMENT_BYTES);
+  const contents = await catFileBatch(gitDir, readable.map(specOf), readable.map((c) => c.commit), { timeoutMs });
   return commits.map((c): DocumentVersion => {
+    const size = sizes.get(specOf(c))?.size;
+    if (size === undefined) return { ...c, deleted: true };
+    if (size > MAX_DOCUMENT_BYTES) return { ...c, deleted: false, problem: `larger than ${MAX_DOCUMENT_BYTES / 1024} KB (${size} bytes)` };
     const bytes = contents.get(c.commit);
-    if (bytes === undefined) return { ...c, deleted: true };
+    if (bytes === undefined) return { ...c, deleted: false, problem: 'is not a regular file' };
     const parsed = parsePresenceDocument(bytes.toString('utf8'), file, id);
     return parsed.ok ? { ...c, record: parsed.record, deleted: false } : { ...c, deleted: false, problem: parsed.problem };
   });

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { PresenceConfig, S3StoreConfig } from '../config/sections/presence';
 import { NodegridError } from '../core/errors';
-import { redactUrlCredentials } from '../core/secrets';
-import { lastWords, runGit } from '../git/run';
+import { GitError, lastWords, runGit, type GitResult } from '../git/run';
 import { ensureClone, withCloneLock } from '../sinks/presence-git/clone';
-import { labelForUrl, presenceRemotes } from '../sinks/presence-git/remotes';
+import { labelForUrl, presenceRemote, presenceRemotes, type PresenceRemote } from '../sinks/presence-git/remotes';
+import { remoteTimedOut, remoteUnreachable } from '../sinks/presence-git/unreachable';
 import { exactBeatTimes, latestBeats } from './heartbeats';
 import { gitHistory, type HistorySource } from './history';
 import { loadPresence, type FileProblem, type PresenceRecord } from './presence-reader';
@@ -74,13 +74,13 @@ async function s3Location(config: S3StoreConfig, homeDir: string): Promise<GridL
 }
 
 function gitLocation(options: GridSourceOptions): Promise<GridLocation> {
-  const url = options.remoteUrl ?? presenceRemotes(options.presence)[0]?.url;
-  if (url === undefined) {
+  const remote = options.remoteUrl !== undefined ? presenceRemote('origin', options.remoteUrl) : presenceRemotes(options.presence)[0];
+  if (remote === undefined) {
     throw new NodegridError('E_BAD_INPUT', 'no presence to read: give --presence DIR (the folder holding it/presence/) or --remote URL, or set presence.remote in the config', {
       hint: 'e.g. nodegrid nodes --remote git@github.com:acme/grid-presence.git',
     });
   }
-  return remoteLocation(url, options);
+  return remoteLocation(remote, options);
 }
 
 export async function loadGrid(location: GridLocation, options: { now: Date; lookbackHours: number; exactBeats?: boolean }): Promise<LoadedGrid> {
@@ -115,37 +115,55 @@ function folderLocation(dir: string): GridLocation {
   return { description: root, current: source, heartbeats: source, history, readsAfresh: true };
 }
 
-async function remoteLocation(url: string, options: GridSourceOptions): Promise<GridLocation> {
-  const remote = presenceRemotes({ ...options.presence, remote: url, remotes: undefined })[0]!;
-  const gitDir = path.join(options.homeDir, 'grid', 'clones', `${labelForUrl(url)}.git`);
+async function remoteLocation(remote: PresenceRemote, options: GridSourceOptions): Promise<GridLocation> {
+  const gitDir = path.join(options.homeDir, 'grid', 'clones', `${labelForUrl(remote.url)}.git`);
   const timeoutMs = options.timeoutMs ?? options.presence.gitTimeoutSeconds * 1000;
-  const gitOptions = { gitDir, timeoutMs, secrets: remote.secrets };
+  // One budget for every fetch of this read, so a hung remote costs the reader the timeout once.
+  const fetching: Fetching = { gitDir, url: remote.url, env: remote.gitEnv, shownUrl: remote.shownUrl, secrets: remote.secrets, deadline: Date.now() + timeoutMs, timeoutMs };
   const branch = options.presence.branch;
   const beatBranch = options.presence.heartbeat.branch ?? branch;
   await withCloneLock(gitDir, timeoutMs, async () => {
     await ensureClone(gitDir, timeoutMs);
     // The whole history of the main branch (history and `at` need it); heartbeats
     // on their own branch only at the tip, where every flattime file still is.
-    await fetchInto(gitDir, url, branch, false, gitOptions, remote.shownUrl);
-    if (beatBranch !== branch) await fetchInto(gitDir, url, beatBranch, true, gitOptions, remote.shownUrl);
+    await fetchInto(fetching, branch, false);
+    if (beatBranch !== branch) await fetchInto(fetching, beatBranch, true);
   });
   const ref = `refs/remotes/origin/${branch}`;
   return {
-    description: `${redactUrlCredentials(url)} (${branch})`,
+    description: `${remote.shownUrl} (${branch})`,
     current: gitSource(gitDir, ref, { secrets: remote.secrets, timeoutMs }),
     heartbeats: gitSource(gitDir, `refs/remotes/origin/${beatBranch}`, { secrets: remote.secrets, timeoutMs }),
     history: gitHistory(gitDir, ref, remote.secrets),
   };
 }
 
-async function fetchInto(gitDir: string, url: string, branch: string, shallow: boolean, options: { gitDir: string; timeoutMs: number; secrets: readonly string[] }, shownUrl: string): Promise<void> {
+interface Fetching {
+  readonly gitDir: string;
+  /** Handed to git only, without credentials; messages use shownUrl. */
+  readonly url: string;
+  /** The credentials, for git's environment (git/credentials.ts). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly shownUrl: string;
+  readonly secrets: readonly string[];
+  /** Epoch ms: the read's fetches together end by then. */
+  readonly deadline: number;
+  readonly timeoutMs: number;
+}
+
+async function fetchInto(fetching: Fetching, branch: string, shallow: boolean): Promise<void> {
+  const { gitDir, url, env, shownUrl, secrets } = fetching;
   const args = ['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', ...(shallow ? ['--depth=1'] : []), '--', url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`];
-  const result = await runGit(args, options);
+  let result: GitResult;
+  try {
+    result = await runGit(args, { gitDir, env, secrets, timeoutMs: Math.max(1, fetching.deadline - Date.now()) });
+  } catch (error) {
+    if (error instanceof GitError && error.timedOut) throw remoteTimedOut(shownUrl, fetching.timeoutMs, error.stderr);
+    throw error;
+  }
   if (result.code === 0) return;
   if (/couldn't find remote ref/i.test(result.stderr)) {
     throw new NodegridError('E_BAD_INPUT', `${shownUrl} has no branch ${branch}: no node has published presence there yet`, { hint: 'check presence.branch, or publish with: nodegrid presence push' });
   }
-  throw new NodegridError('E_UNEXPECTED', `cannot fetch presence from ${shownUrl} (branch ${branch}): ${lastWords(result.stderr) || 'git gave no reason'}`, {
-    hint: 'check the URL, this machine\'s credentials for it, and the network',
-  });
+  throw remoteUnreachable(shownUrl, `${lastWords(result.stderr) || 'git gave no reason'}`);
 }

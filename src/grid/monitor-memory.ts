@@ -1,8 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import * as z from 'zod/mini';
+import { nodeIdentitySchema } from '../core/event-schema';
+import { HEALTHS } from '../core/health';
+import { COLORS } from '../core/lifecycle';
+import { parseJsonWith } from '../core/parse-json';
 import { readTextIfExists, writeFileAtomic } from '../node/files';
 import type { GridChange } from '../sinks/chat/digest';
-import type { MonitorMemory } from './monitor';
+import type { MonitorMemory, RememberedNode } from './monitor';
 
 /**
  * What the monitor announced, kept between passes (and between `--once` runs
@@ -11,8 +16,38 @@ import type { MonitorMemory } from './monitor';
  */
 export interface StoredMemory extends MonitorMemory {
   /** Chatty changes not yet posted, per `via: monitor` destination. */
-  readonly pendingDigests?: Readonly<Record<string, readonly GridChange[]>> | undefined;
+  readonly pendingDigests?: ReadonlyMap<string, readonly GridChange[]> | undefined;
 }
+
+const rememberedNodeSchema: z.ZodMiniType<RememberedNode> = z.object({
+  health: z.enum(HEALTHS),
+  state: z.nullable(z.string()),
+  deployment: z.optional(z.string()),
+  nodepart: z.optional(z.string()),
+  stacktype: z.optional(z.string()),
+});
+
+const gridChangeSchema: z.ZodMiniType<GridChange> = z.object({
+  node: nodeIdentitySchema,
+  from: z.nullable(z.string()),
+  state: z.string(),
+  color: z.enum(COLORS),
+});
+
+/**
+ * memory.json. Keyed lists are stored as [key, value] pairs: node ids come
+ * from other nodes, and an id such as "__proto__" must survive the round trip
+ * (as an object key it would be dropped). Files of earlier versions, with
+ * objects there, are still read.
+ */
+const pairs = <T>(value: z.ZodMiniType<T>) => z.union([z.array(z.tuple([z.string(), value])), z.record(z.string(), value)]);
+
+const storedMemorySchema = z.object({
+  passAt: z.string(),
+  nodes: pairs(rememberedNodeSchema),
+  massSilence: z.optional(z.object({ since: z.string(), ids: z.array(z.string()), baseline: z.number() })),
+  pendingDigests: z.optional(pairs(z.array(gridChangeSchema))),
+});
 
 export function monitorLayout(homeDir: string) {
   const root = path.join(homeDir, 'monitor');
@@ -32,19 +67,23 @@ export type MonitorLayout = ReturnType<typeof monitorLayout>;
 export function readMemory(file: string, warn: (message: string) => void): StoredMemory | undefined {
   const text = readTextIfExists(file);
   if (text === undefined) return undefined;
-  try {
-    const data = JSON.parse(text) as StoredMemory;
-    if (typeof data.nodes === 'object' && data.nodes !== null) return data;
-  } catch {
-    /* handled below */
+  const parsed = parseJsonWith(storedMemorySchema, text);
+  if (parsed.ok) {
+    const { nodes, pendingDigests, ...rest } = parsed.value;
+    return { ...rest, nodes: toMap(nodes), ...(pendingDigests ? { pendingDigests: toMap(pendingDigests) } : {}) };
   }
   const aside = `${file}.corrupt-${Date.now()}`;
   fs.renameSync(file, aside);
-  warn(`the monitor's memory ${file} was unreadable; kept as ${aside} and starting afresh (current problems will be announced again)`);
+  warn(`the monitor's memory ${file}: ${parsed.problem}; kept as ${aside} and starting afresh (current problems will be announced again)`);
   return undefined;
 }
 
 export function writeMemory(file: string, memory: StoredMemory): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  writeFileAtomic(file, `${JSON.stringify(memory)}\n`);
+  const stored = { ...memory, nodes: [...memory.nodes], ...(memory.pendingDigests ? { pendingDigests: [...memory.pendingDigests] } : {}) };
+  writeFileAtomic(file, `${JSON.stringify(stored)}\n`);
+}
+
+function toMap<T>(stored: Array<[string, T]> | Record<string, T>): Map<string, T> {
+  return new Map(Array.isArray(stored) ? stored : Object.entries(stored));
 }

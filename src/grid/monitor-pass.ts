@@ -58,22 +58,22 @@ export async function runMonitorPass(env: MonitorEnvironment, nodes: readonly Gr
   );
   for (const a of plan.announcements) env.log.write(`monitor: ${a.node.id}: ${a.message}${a.note ? ` (${a.note})` : ''}`, now);
 
-  const pending: Record<string, readonly GridChange[]> = {};
+  const pending = new Map<string, readonly GridChange[]>();
   for (const destination of env.digestDestinations) {
-    const waiting = previous?.pendingDigests?.[destination.name] ?? [];
+    const waiting = previous?.pendingDigests?.get(destination.name) ?? [];
     const fresh = plan.stateChanges.filter((change) => wantsChange(destination, change));
-    pending[destination.name] = [...waiting, ...fresh].slice(-MAX_PENDING_CHANGES);
+    pending.set(destination.name, [...waiting, ...fresh].slice(-MAX_PENDING_CHANGES));
   }
   const memory: StoredMemory = { ...plan.memory, pendingDigests: pending };
   writeMemory(env.layout.memoryFile, memory);
 
   const digests: Array<{ destination: string; changes: number; posted: boolean }> = [];
   for (const destination of env.digestDestinations) {
-    const changes = pending[destination.name] ?? [];
+    const changes = pending.get(destination.name) ?? [];
     if (changes.length === 0) continue;
     const posted = await env.postDigest(destination, changes, now).catch(() => false);
     digests.push({ destination: destination.name, changes: changes.length, posted });
-    if (posted) pending[destination.name] = [];
+    if (posted) pending.set(destination.name, []);
     else env.log.write(`monitor: digest of ${changes.length} changes for chat:${destination.name} not taken; kept for the next pass`);
   }
   if (digests.some((d) => d.posted)) writeMemory(env.layout.memoryFile, { ...memory, pendingDigests: pending });

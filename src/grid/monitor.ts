@@ -26,7 +26,8 @@ export interface RememberedNode {
 
 export interface MonitorMemory {
   readonly passAt: string;
-  readonly nodes: Readonly<Record<string, RememberedNode>>;
+  /** By node id: a Map, since ids come from other nodes ("constructor" is a valid one). */
+  readonly nodes: ReadonlyMap<string, RememberedNode>;
   /** Set while a mass silence holds: the silent nodes not announced one by one, and how many were alive before. */
   readonly massSilence?: { readonly since: string; readonly ids: readonly string[]; readonly baseline: number } | undefined;
 }
@@ -63,7 +64,7 @@ export const MASS_SILENCE_MIN_NODES = 3;
 export const MONITOR_IDENTITY: NodeIdentity = { id: 'grid', deployment: 'all', nodepart: 'monitor' };
 
 export function planPass(previous: MonitorMemory | undefined, nodes: readonly GridNode[], now: Date, options: PassOptions): PassPlan {
-  const before = previous?.nodes ?? {};
+  const before: ReadonlyMap<string, RememberedNode> = previous?.nodes ?? new Map();
   const announcements: Announcement[] = [];
   const stateChanges: GridChange[] = [];
   const current = new Map(nodes.map((node) => [node.id, node]));
@@ -71,8 +72,8 @@ export function planPass(previous: MonitorMemory | undefined, nodes: readonly Gr
   // Nodes held back by an ongoing mass silence, and nodes newly silent in this pass.
   let held = new Set(previous?.massSilence?.ids ?? []);
   for (const id of held) if (current.get(id)?.health !== 'stale') held.delete(id);
-  const wasAlive = Object.values(before).filter((n) => n.health === 'alive').length;
-  const newlySilent = nodes.filter((n) => before[n.id]?.health === 'alive' && n.health === 'stale' && !held.has(n.id)).map((n) => n.id);
+  const wasAlive = [...before.values()].filter((n) => n.health === 'alive').length;
+  const newlySilent = nodes.filter((n) => before.get(n.id)?.health === 'alive' && n.health === 'stale' && !held.has(n.id)).map((n) => n.id);
 
   let massSilence = previous?.massSilence;
   if (massSilence === undefined && newlySilent.length >= MASS_SILENCE_MIN_NODES && newlySilent.length / Math.max(1, wasAlive) > options.massSilenceRatio) {
@@ -88,12 +89,12 @@ export function planPass(previous: MonitorMemory | undefined, nodes: readonly Gr
     massSilence = { ...massSilence, ids: [...held] };
   }
 
-  const remembered: Record<string, RememberedNode> = {};
+  const remembered = new Map<string, RememberedNode>();
   for (const node of nodes) {
-    const prior = before[node.id];
+    const prior = before.get(node.id);
     const identity: NodeIdentity = { id: node.id, deployment: node.deployment ?? undefined, nodepart: node.nodepart ?? undefined, stacktype: node.stacktype ?? undefined };
     const heldBack = held.has(node.id);
-    remembered[node.id] = { health: heldBack ? (prior?.health ?? 'alive') : node.health, state: node.state, deployment: identity.deployment, nodepart: identity.nodepart, stacktype: identity.stacktype };
+    remembered.set(node.id, { health: heldBack ? (prior?.health ?? 'alive') : node.health, state: node.state, deployment: identity.deployment, nodepart: identity.nodepart, stacktype: identity.stacktype });
     if (!heldBack && prior?.health !== node.health && (prior !== undefined || TROUBLED_HEALTHS.has(node.health))) {
       announcements.push(healthAnnouncement(identity, prior?.health ?? null, node, now));
     }

@@ -1,9 +1,10 @@
-import { isValidDnaName, isValidInstanceId } from '../core/ids';
-import { normalizeState } from '../core/lifecycle';
-import { CURRENT_DIR, PRESENCE_FILETYPE, parsePresencePath } from '../core/presence-doc';
+import { isValidDnaName } from '../core/ids';
+import { isValidStateName, normalizeState } from '../core/lifecycle';
+import { parseJsonWith } from '../core/parse-json';
+import { CURRENT_DIR, currentDocumentPath, MAX_DOCUMENT_BYTES, parsePresencePath, presenceDocumentSchema } from '../core/presence-doc';
 import { parseStateLog, type StateLogEntry } from '../core/statelog';
 import { isTss } from '../core/time';
-import type { PresenceSource } from './presence-source';
+import type { PresenceSource, SourceEntry } from './presence-source';
 
 /**
  * Reads presence documents into typed node records. Tolerant of the original's
@@ -11,8 +12,6 @@ import type { PresenceSource } from './presence-source';
  * state); a corrupt, oversized, symlinked or mislabelled file becomes a problem
  * for that file only, and every other node is still seen.
  */
-export const MAX_DOCUMENT_BYTES = 64 * 1024;
-
 export interface PresenceRecord {
   readonly id: string;
   readonly deployment?: string | undefined;
@@ -51,44 +50,32 @@ const KNOWN_KEYS = new Set<string>(['instance-id', 'state', 'statetss', 'statelo
 /**
  * One document. `expectedId` is the id its file name claims: a document that
  * says it is another node is refused, or one node could overwrite another's view.
+ * The shape is the schema's (core/presence-doc.ts); what is left here is what a
+ * schema cannot say: names and times that are wrong but harmless are dropped
+ * with a warning, so the node is still seen.
  */
 export function parsePresenceDocument(text: string, file: string, expectedId?: string): ParsedDocument {
   if (Buffer.byteLength(text, 'utf8') > MAX_DOCUMENT_BYTES) return { ok: false, problem: `larger than ${MAX_DOCUMENT_BYTES / 1024} KB` };
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, problem: `not valid JSON (${(error as Error).message.slice(0, 120)})` };
-  }
-  if (!isObject(data)) return { ok: false, problem: 'not a JSON object' };
-  if (data.filetype !== undefined && data.filetype !== PRESENCE_FILETYPE) return { ok: false, problem: `filetype is ${JSON.stringify(String(data.filetype).slice(0, 40))}, not "${PRESENCE_FILETYPE}"` };
-  const value = data.value;
-  if (!isObject(value)) return { ok: false, problem: 'has no "value" object' };
+  const parsed = parseJsonWith(presenceDocumentSchema, text);
+  if (!parsed.ok) return { ok: false, problem: parsed.problem };
+  const { value } = parsed.value;
   const id = value['instance-id'];
-  if (typeof id !== 'string' || !isValidInstanceId(id)) return { ok: false, problem: 'has no valid "instance-id"' };
   if (expectedId !== undefined && id !== expectedId) return { ok: false, problem: `says it is ${JSON.stringify(id)} but its file name says ${JSON.stringify(expectedId)}` };
 
   const warnings: string[] = [];
-  const text_ = (key: string): string | undefined => {
-    const raw = value[key];
-    if (raw === undefined || raw === null || raw === '') return undefined;
-    if (typeof raw !== 'string') {
-      warnings.push(`"${key}" is not a string; ignored`);
-      return undefined;
-    }
-    return raw;
-  };
-  const identity: Record<string, string | undefined> = {};
+  const identity: Partial<Record<(typeof IDENTITY_KEYS)[number], string>> = {};
   for (const key of IDENTITY_KEYS) {
-    const raw = text_(key);
+    const raw = value[key] || undefined;
     if (raw !== undefined && !isValidDnaName(raw)) warnings.push(`"${key}" is not a valid name; ignored`);
     else identity[key] = raw;
   }
-  const rawState = text_('state');
-  const state = rawState === undefined ? undefined : normalizeState(rawState);
-  const rawTss = text_('statetss');
+  // Any valid name is kept as text, known to this lifecycle or not; it is never looked up as a key of an object.
+  const rawState = value.state ? normalizeState(value.state) : undefined;
+  if (rawState !== undefined && !isValidStateName(rawState)) warnings.push('"state" is not a valid state name; ignored');
+  const state = rawState !== undefined && isValidStateName(rawState) ? rawState : undefined;
+  const rawTss = value.statetss || undefined;
   if (rawTss !== undefined && !isTss(rawTss)) warnings.push('"statetss" is not a YYYYMMDD-HHMMSS time; ignored');
-  const { entries, malformed } = parseStateLog(text_('statelog') ?? '');
+  const { entries, malformed } = parseStateLog(value.statelog ?? '');
   if (malformed.length > 0) warnings.push(`statelog has ${malformed.length} malformed entr${malformed.length === 1 ? 'y' : 'ies'}`);
 
   const extra: Record<string, string> = {};
@@ -124,20 +111,14 @@ export async function loadPresence(source: PresenceSource): Promise<PresenceSnap
       if (entry.path.endsWith('.json')) problems.push({ file: entry.path, message: 'file name is not a valid instance id' });
       continue;
     }
-    if (entry.kind === 'symlink') problems.push({ file: entry.path, message: 'is a symlink; not followed' });
-    else if (entry.kind !== 'file') problems.push({ file: entry.path, message: 'is not a regular file' });
-    else if (entry.size > MAX_DOCUMENT_BYTES) problems.push({ file: entry.path, message: `larger than ${MAX_DOCUMENT_BYTES / 1024} KB (${entry.size} bytes)` });
+    const refused = refuseEntry(entry);
+    if (refused !== undefined) problems.push({ file: entry.path, message: refused });
     else wanted.push({ path: entry.path, id: parsed.id });
   }
   const contents = await source.readMany(wanted.map((w) => w.path));
   const records: PresenceRecord[] = [];
   for (const { path, id } of wanted) {
-    const bytes = contents.get(path);
-    if (bytes === undefined) {
-      problems.push({ file: path, message: 'could not be read' });
-      continue;
-    }
-    const parsed = parsePresenceDocument(bytes.toString('utf8'), path, id);
+    const parsed = parseRead(contents.get(path), path, id);
     if (parsed.ok) records.push(parsed.record);
     else problems.push({ file: path, message: parsed.problem });
   }
@@ -146,6 +127,31 @@ export async function loadPresence(source: PresenceSource): Promise<PresenceSnap
   return { source: source.description, records, problems };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * One node's current document (`presence show`), under the same rules as
+ * loadPresence: listed first, so an oversized or symlinked file is refused
+ * from its listing and never read whole. A bucket lists folders, not single
+ * keys; there the read itself is bounded. Undefined when there is no such file.
+ */
+export async function loadOneDocument(source: PresenceSource, id: string): Promise<ParsedDocument | undefined> {
+  const file = currentDocumentPath(id);
+  const entry = (await source.list([file])).find((e) => e.path === file);
+  const refused = entry === undefined ? undefined : refuseEntry(entry);
+  if (refused !== undefined) return { ok: false, problem: refused };
+  const bytes = (await source.readMany([file])).get(file);
+  if (bytes === undefined && entry === undefined) return undefined;
+  return parseRead(bytes, file, id);
+}
+
+/** Why a listed file is not read at all, or undefined to read it. */
+function refuseEntry(entry: SourceEntry): string | undefined {
+  if (entry.kind === 'symlink') return 'is a symlink; not followed';
+  if (entry.kind !== 'file') return 'is not a regular file';
+  if (entry.size > MAX_DOCUMENT_BYTES) return `larger than ${MAX_DOCUMENT_BYTES / 1024} KB (${entry.size} bytes)`;
+  return undefined;
+}
+
+function parseRead(bytes: Buffer | undefined, file: string, id: string): ParsedDocument {
+  if (bytes === undefined) return { ok: false, problem: 'could not be read' };
+  return parsePresenceDocument(bytes.toString('utf8'), file, id);
 }

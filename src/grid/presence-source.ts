@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { MAX_DOCUMENT_BYTES } from '../core/presence-doc';
 import { git, runGit, type GitOptions } from '../git/run';
 
 /**
@@ -27,9 +28,14 @@ export interface PresenceSource {
    * stop once every node is found; a folder or git tree lists whole hours at once.
    */
   listFolders?(folder: string): Promise<string[]>;
-  /** Every entry under the given folder paths (recursive); a missing folder lists nothing. */
+  /** Every entry under the given folder paths (recursive), or the entry a path names; a missing path lists nothing. */
   list(prefixes: readonly string[]): Promise<SourceEntry[]>;
-  /** The contents of regular files, by path; files that vanished are left out. */
+  /**
+   * The contents of regular files, by path; files that vanished are left out.
+   * Never reads a file over MAX_DOCUMENT_BYTES whole: it comes back cut just
+   * past the bound (a folder, a bucket) or is left out (git cannot read part
+   * of an object). Readers that must say why look at list()'s size.
+   */
   readMany(paths: readonly string[]): Promise<Map<string, Buffer>>;
 }
 
@@ -39,9 +45,17 @@ export function folderSource(root: string): PresenceSource {
     async list(prefixes) {
       const out: SourceEntry[] = [];
       for (const prefix of prefixes) {
-        const start = path.join(root, ...prefix.split('/'));
-        if (!componentsAreFolders(root, prefix)) continue;
-        walk(start, prefix, out);
+        const parts = prefix.split('/');
+        if (!componentsAreFolders(root, parts.slice(0, -1))) continue;
+        const start = path.join(root, ...parts);
+        let stat: fs.Stats;
+        try {
+          stat = fs.lstatSync(start);
+        } catch {
+          continue;
+        }
+        if (stat.isDirectory()) walk(start, prefix, out);
+        else out.push({ path: prefix, kind: stat.isSymbolicLink() ? 'symlink' : stat.isFile() ? 'file' : 'other', size: stat.size });
       }
       return out;
     },
@@ -72,10 +86,10 @@ export function folderSource(root: string): PresenceSource {
   };
 }
 
-/** Every folder on the way to `prefix` is a real folder, not a symlink to somewhere else. */
-function componentsAreFolders(root: string, prefix: string): boolean {
+/** Every folder on the way is a real folder, not a symlink to somewhere else. */
+function componentsAreFolders(root: string, parts: readonly string[]): boolean {
   let current = root;
-  for (const part of prefix.split('/')) {
+  for (const part of parts) {
     current = path.join(current, part);
     try {
       if (!fs.lstatSync(current).isDirectory()) return false;
@@ -104,8 +118,8 @@ function walk(dir: string, rel: string, out: SourceEntry[]): void {
   }
 }
 
-/** Readers refuse documents over 64 KB; folder reads stop just past that. */
-const READ_LIMIT = 64 * 1024;
+/** Readers refuse documents over the bound; folder reads stop just past it. */
+const READ_LIMIT = MAX_DOCUMENT_BYTES;
 
 export interface GitSourceOptions {
   readonly timeoutMs?: number | undefined;
@@ -115,26 +129,54 @@ export interface GitSourceOptions {
 /** A ref (branch, tag, commit) of a git repository, read with ls-tree and one cat-file --batch. */
 export function gitSource(gitDir: string, ref: string, options: GitSourceOptions = {}): PresenceSource {
   const gitOptions = (input?: string): GitOptions => ({ gitDir, timeoutMs: options.timeoutMs ?? 60_000, secrets: options.secrets, input });
+  const listTree = async (args: readonly string[], prefixes: readonly string[]): Promise<TreeEntry[]> =>
+    prefixes.length === 0 ? [] : parseTree(await git(['ls-tree', ...args, '-l', '-z', '--full-tree', ref, '--', ...prefixes], gitOptions()));
   return {
     description: `${gitDir} (${ref})`,
     async list(prefixes) {
-      if (prefixes.length === 0) return [];
-      const stdout = await git(['ls-tree', '-r', '-l', '-z', '--full-tree', ref, '--', ...prefixes], gitOptions());
-      return stdout
-        .split('\0')
-        .filter(Boolean)
-        .map((line) => {
-          // "<mode> <type> <object> <size>\t<path>"
-          const tab = line.indexOf('\t');
-          const [mode, , , size] = line.slice(0, tab).split(/\s+/);
-          const kind: EntryKind = mode === '120000' ? 'symlink' : mode === '100644' || mode === '100755' ? 'file' : 'other';
-          return { path: line.slice(tab + 1), kind, size: Number(size) || 0 };
-        });
+      return (await listTree(['-r'], prefixes)).map(({ path, kind, size }) => ({ path, kind, size }));
     },
     async readMany(paths) {
-      return catFileBatch(gitDir, paths.map((p) => `${ref}:${p}`), paths, options);
+      // The folders' listings give each blob's size and name: oversized blobs are never asked
+      // for, and cat-file looks objects up by name (a "ref:path" spec walks the tree each time).
+      const folders = [...new Set(paths.map((p) => p.slice(0, p.lastIndexOf('/') + 1) || '.'))];
+      const blobs = new Map((await listTree([], folders)).map((entry) => [entry.path, entry]));
+      const wanted = paths.filter((p) => {
+        const entry = blobs.get(p);
+        return entry !== undefined && entry.kind === 'file' && entry.size <= MAX_DOCUMENT_BYTES;
+      });
+      return catFileBatch(gitDir, wanted.map((p) => blobs.get(p)!.object), wanted, options);
     },
   };
+}
+
+interface TreeEntry extends SourceEntry {
+  readonly object: string;
+}
+
+/** `ls-tree -l -z` lines: "<mode> <type> <object> <size>\t<path>". */
+function parseTree(stdout: string): TreeEntry[] {
+  return stdout
+    .split('\0')
+    .filter(Boolean)
+    .map((line) => {
+      const tab = line.indexOf('\t');
+      const [mode, , object, size] = line.slice(0, tab).split(/\s+/);
+      const kind: EntryKind = mode === '120000' ? 'symlink' : mode === '100644' || mode === '100755' ? 'file' : 'other';
+      return { path: line.slice(tab + 1), kind, size: Number(size) || 0, object: object ?? '' };
+    });
+}
+
+/** Type and size of many objects in one git process, without reading them; specs that name nothing are left out. */
+export async function objectSizes(gitDir: string, specs: readonly string[], options: GitSourceOptions = {}): Promise<Map<string, { type: string; size: number }>> {
+  const out = new Map<string, { type: string; size: number }>();
+  if (specs.length === 0) return out;
+  const stdout = await git(['cat-file', '--batch-check=%(objecttype) %(objectsize)'], { gitDir, timeoutMs: options.timeoutMs ?? 60_000, secrets: options.secrets, input: `${specs.join('\n')}\n` });
+  stdout.split('\n').slice(0, specs.length).forEach((line, i) => {
+    const match = /^(\w+) (\d+)$/.exec(line);
+    if (match) out.set(specs[i]!, { type: match[1]!, size: Number(match[2]) });
+  });
+  return out;
 }
 
 /** Reads many objects in one git process: "<spec>\n" in, "<sha> <type> <size>\n<bytes>\n" out. */

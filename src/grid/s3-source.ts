@@ -1,13 +1,16 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
+import * as z from 'zod/mini';
 import type { S3StoreConfig } from '../config/sections/presence';
-import { CURRENT_DIR, currentDocumentPath, HISTORY_DIR } from '../core/presence-doc';
+import { CURRENT_DIR, currentDocumentPath, HISTORY_DIR, MAX_DOCUMENT_BYTES } from '../core/presence-doc';
 import { isValidInstanceId } from '../core/ids';
+import { parseJsonWith } from '../core/parse-json';
 import { writeFileAtomic } from '../node/files';
+import { setAside } from '../node/set-aside';
 import { openS3, type S3Connection } from '../s3/client';
 import { getObject, listFolders, listObjects, listVersions, mapLimit, type ListedObject } from '../s3/objects';
 import type { DocumentVersion, HistorySource } from './history';
-import { MAX_DOCUMENT_BYTES, parsePresenceDocument, type PresenceRecord } from './presence-reader';
+import { parsePresenceDocument, type PresenceRecord } from './presence-reader';
 import type { PresenceSource, SourceEntry } from './presence-source';
 
 /**
@@ -103,19 +106,30 @@ interface CachedDocument {
   readonly text: string;
 }
 
-/** The reader's own file; anything unexpected in it is dropped and fetched again. */
+/** The cache file: documents by path, each with the ETag it was read at. */
+const cacheSchema = z.object({
+  documents: z.record(
+    z.string().check(z.startsWith(`${CURRENT_DIR}/`)),
+    z.object({ etag: z.string(), text: z.string().check(z.maxLength(MAX_DOCUMENT_BYTES)) }),
+  ),
+});
+
+/** The reader's own file; one that does not match is set aside and everything is fetched again. */
 function readCache(file: string): Map<string, CachedDocument> {
-  const cache = new Map<string, CachedDocument>();
+  let text: string;
   try {
-    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { documents?: Record<string, unknown> };
-    for (const [path, entry] of Object.entries(data.documents ?? {})) {
-      const { etag, text } = (entry ?? {}) as Partial<CachedDocument>;
-      if (path.startsWith(`${CURRENT_DIR}/`) && typeof etag === 'string' && typeof text === 'string') cache.set(path, { etag, text });
-    }
+    text = fs.readFileSync(file, 'utf8');
   } catch {
-    /* no cache yet, or an unreadable one: start empty */
+    return new Map(); // no cache yet
   }
-  return cache;
+  const parsed = parseJsonWith(cacheSchema, text);
+  if (parsed.ok) return new Map(Object.entries(parsed.value.documents));
+  try {
+    setAside(file, parsed.problem, `${file}.corrupt-${Date.now()}`);
+  } catch {
+    /* cannot be moved: it is rewritten after this read anyway */
+  }
+  return new Map();
 }
 
 function writeCache(file: string, cache: ReadonlyMap<string, CachedDocument>): void {

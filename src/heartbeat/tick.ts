@@ -120,7 +120,7 @@ async function pullAndWork(env: TickEnvironment, node: NodeIdentity, result: Tic
   const scriptEnv = workEnvironment(env, node, state.lastSuccess?.commits[configName], commits[configName]);
   let failure: ScriptOutcome | undefined;
   for (const script of scripts) {
-    const outcome = await runWorkScript(configRepo, script, scriptEnv, env.heartbeat.workTimeoutSeconds * 1000, (line) => env.log.write(`work ${script}: ${line}`));
+    const outcome = await runWorkScript(configRepo, script, scriptEnv, env.heartbeat.workTimeoutSeconds * 1000, (line) => env.log.write(`work ${script}: ${line}`), env.log.redact);
     result.scripts.push(outcome);
     if (!outcome.ok) {
       failure = outcome;

@@ -1,19 +1,25 @@
-import path from 'node:path';
-import { readTextIfExists, writeFileAtomic } from '../node/files';
 import fs from 'node:fs';
+import path from 'node:path';
+import * as z from 'zod/mini';
+import { parseJsonWith } from '../core/parse-json';
+import { readTextIfExists, writeFileAtomic } from '../node/files';
+import { setAside } from '../node/set-aside';
 
 /**
  * What the heartbeat remembers between beats: the commits of the last work
  * that succeeded (so a tick killed between pull and work still works next
- * time) and the run of failures that leads to wedged.
+ * time) and the run of failures that leads to wedged. Read back through the
+ * schema: keys an older version did not write take their defaults.
  */
-export interface WorkState {
-  lastSuccess: { at: string; commits: Record<string, string> } | null;
-  consecutiveFailures: number;
-  lastFailure: { at: string; script: string; exitCode: number | null; tail: string } | null;
+const workStateSchema = z.object({
+  lastSuccess: z._default(z.nullable(z.object({ at: z.string(), commits: z.record(z.string(), z.string()) })), null),
+  consecutiveFailures: z._default(z.int().check(z.minimum(0)), 0),
+  lastFailure: z._default(z.nullable(z.object({ at: z.string(), script: z.string(), exitCode: z.nullable(z.number()), tail: z.string() })), null),
   /** When this node last recorded a heartbeat (ISO). */
-  lastBeatAt: string | null;
-}
+  lastBeatAt: z._default(z.nullable(z.string()), null),
+});
+
+export type WorkState = z.infer<typeof workStateSchema>;
 
 const EMPTY: WorkState = { lastSuccess: null, consecutiveFailures: 0, lastFailure: null, lastBeatAt: null };
 
@@ -24,11 +30,12 @@ export function workStateFile(home: string): string {
 export function readWorkState(home: string): WorkState {
   const text = readTextIfExists(workStateFile(home));
   if (text === undefined) return { ...EMPTY };
-  try {
-    return { ...EMPTY, ...(JSON.parse(text) as Partial<WorkState>) };
-  } catch {
-    return { ...EMPTY };
-  }
+  const parsed = parseJsonWith(workStateSchema, text);
+  if (parsed.ok) return parsed.value;
+  // A failure count that cannot be read starts again at zero, as after a success; the file is kept for a person.
+  const file = workStateFile(home);
+  setAside(file, parsed.problem, `${file}.corrupt-${Date.now()}`);
+  return { ...EMPTY };
 }
 
 export function writeWorkState(home: string, state: WorkState): void {

@@ -28,6 +28,7 @@ export interface ScriptOutcome {
 }
 
 const KEEP_OUTPUT = 8 * 1024;
+const TAIL_CHARS = 300;
 
 export function runWorkScript(
   configRepo: string,
@@ -35,6 +36,7 @@ export function runWorkScript(
   env: Record<string, string>,
   timeoutMs: number,
   onOutput: (line: string) => void,
+  redact: (text: string) => string = (text) => text,
 ): Promise<ScriptOutcome> {
   const file = path.join(configRepo, relative);
   // A script committed without its executable bit still runs, with bash.
@@ -54,7 +56,9 @@ export function runWorkScript(
       const lines = text.split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) onOutput(line);
-      output = (output + chunk.toString('utf8')).slice(-KEEP_OUTPUT);
+      output = output + chunk.toString('utf8');
+      // Keep whole lines only: a line cut in half may hold half a secret, which no redactor recognises.
+      if (output.length > KEEP_OUTPUT) output = output.slice(output.indexOf('\n', output.length - KEEP_OUTPUT) + 1 || output.length);
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
@@ -72,7 +76,7 @@ export function runWorkScript(
       child.stdout.destroy();
       child.stderr.destroy();
       if (partial) onOutput(partial);
-      const tail = (error ?? output).trim().split('\n').slice(-3).join(' | ').slice(-300);
+      const tail = outputTail(redact((error ?? output).trim().split('\n').slice(-3).join(' | ')));
       resolve({ script: relative, ok: exitCode === 0 && !timedOut, exitCode, timedOut, ms: Date.now() - started, tail });
     };
     child.on('error', (error) => finish(null, error.message));
@@ -81,6 +85,17 @@ export function runWorkScript(
     child.on('close', (code) => finish(code));
     child.on('exit', (code) => setTimeout(() => finish(code), 200));
   });
+}
+
+/**
+ * The last 300 characters, redacted before they are cut (a secret cut in half
+ * no longer matches) and starting at a word, so no half token is kept.
+ */
+function outputTail(redacted: string): string {
+  if (redacted.length <= TAIL_CHARS) return redacted;
+  const cut = redacted.slice(-TAIL_CHARS);
+  const word = cut.search(/\s/);
+  return word === -1 ? `…${cut}` : `…${cut.slice(word)}`;
 }
 
 function isExecutable(file: string): boolean {

@@ -1,12 +1,11 @@
-import path from 'node:path';
 import { parseTss } from '../core/time';
 import { VERSION } from '../core/version';
 import { readWorkState } from '../heartbeat/work-state';
-import { readTextIfExists } from '../node/files';
 import { readNodeRecord } from '../node/nodeinfo';
-import { existingQueueNames, SinkQueue } from '../outbox/queue';
+import { existingQueueNames } from '../outbox/queue';
+import { readQueueHealth } from '../outbox/status';
 import { readLastTick } from './last-tick';
-import type { NodeFacts, QueueFacts } from './node-metrics';
+import type { NodeFacts } from './node-metrics';
 
 /**
  * Collects the facts for the textfile from what is already on disk: the
@@ -34,34 +33,6 @@ export function readNodeFacts(sources: NodeFactsSources): NodeFacts {
     knownStates: sources.knownStates,
     lastTick: readLastTick(sources.homeDir),
     consecutiveFailures: readWorkState(sources.homeDir).consecutiveFailures,
-    queues: names.map((name) => queueFacts(new SinkQueue(sources.outboxDir, name), name)),
+    queues: names.map((name) => readQueueHealth(sources.outboxDir, name)),
   };
-}
-
-function queueFacts(queue: SinkQueue, sink: string): QueueFacts {
-  const files = queue.pendingFiles();
-  const status = queue.readStatus();
-  return {
-    sink,
-    pending: files.length,
-    oldest: files[0] === undefined ? undefined : eventTime(path.join(queue.dir, files[0])),
-    failuresTotal: status.failuresTotal,
-    deliveredTotal: status.deliveredTotal,
-    givenUp: queue.failedFiles().length,
-  };
-}
-
-/**
- * Read directly, not through SinkQueue.peek: peek moves an unreadable event
- * aside, and writing metrics must never change the outbox. A file delivered
- * (removed) since the listing simply has no age this time.
- */
-function eventTime(file: string): Date | undefined {
-  try {
-    const time = (JSON.parse(readTextIfExists(file) ?? 'null') as { time?: unknown } | null)?.time;
-    const date = typeof time === 'string' ? new Date(time) : undefined;
-    return date && !Number.isNaN(date.getTime()) ? date : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,3 +1,4 @@
+import type { QueueHealth } from '../outbox/status';
 import type { MetricFamily, Sample } from './exposition';
 
 /**
@@ -19,16 +20,8 @@ export interface NodeFacts {
   readonly queues: readonly QueueFacts[];
 }
 
-export interface QueueFacts {
-  readonly sink: string;
-  readonly pending: number;
-  /** Time of the oldest pending event, undefined when nothing is pending. */
-  readonly oldest: Date | undefined;
-  readonly failuresTotal: number;
-  readonly deliveredTotal: number;
-  /** Events given up on (kept aside in failed/ for a person). */
-  readonly givenUp: number;
-}
+/** What the textfile shows per sink: the outbox's own view, so `nodegrid outbox` and the metrics never disagree. */
+export type QueueFacts = Pick<QueueHealth, 'sink' | 'pending' | 'oldest' | 'setAside' | 'failuresTotal' | 'deliveredTotal'>;
 
 const seconds = (ms: number): number => Math.max(0, Math.round(ms) / 1000);
 
@@ -92,15 +85,15 @@ export function nodeMetricFamilies(facts: NodeFacts, now: Date): MetricFamily[] 
     },
     {
       name: 'nodegrid_outbox_oldest_age_seconds',
-      help: 'Age of the oldest undelivered event of a sink; 0 when nothing is pending.',
+      help: 'Age of the oldest undelivered event of a sink; 0 when nothing is pending. Past outbox.stuckAfterSeconds, tick exits 5.',
       type: 'gauge',
       samples: perSink((queue) => (queue.oldest ? seconds(now.getTime() - queue.oldest.getTime()) : 0)),
     },
     {
-      name: 'nodegrid_outbox_given_up',
-      help: 'Events a sink refused for good, kept aside in the outbox failed/ folder for a person.',
+      name: 'nodegrid_outbox_set_aside',
+      help: 'Events a destination kept refusing, set aside in the outbox failed/ folder until `nodegrid outbox retry` (never for presence sinks).',
       type: 'gauge',
-      samples: perSink((queue) => queue.givenUp),
+      samples: perSink((queue) => queue.setAside),
     },
     {
       name: 'nodegrid_delivery_failures_total',

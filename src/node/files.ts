@@ -8,31 +8,100 @@ import path from 'node:path';
 export function writeFileAtomic(file: string, content: string, options: { syncDir?: boolean } = {}): void {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
-  const fd = fs.openSync(tmp, 'wx', 0o644);
+  const fd = openNaming(file, () => fs.openSync(tmp, 'wx', 0o644));
   try {
-    fs.writeSync(fd, content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    try {
+      writeAll(fd, Buffer.from(content, 'utf8'));
+      fs.fsyncSync(fd);
+    } finally {
+      closeQuietly(fd);
+    }
+  } catch (error) {
+    // A full disk fails the write after the open succeeded: no empty temporary file stays behind.
+    fs.rmSync(tmp, { force: true });
+    throw withPath(error, file);
   }
   try {
     fs.renameSync(tmp, file);
   } catch (error) {
     fs.rmSync(tmp, { force: true });
-    throw error;
+    throw withPath(error, file);
   }
   // Callers writing several files in one folder sync the folder once at the end.
   if (options.syncDir !== false) syncDirectory(dir);
 }
 
-/** One write(2) per append, so an entry is never split by a kill; fsync'd before returning. */
+/**
+ * One write(2) per append, so an entry is never split by a kill; fsync'd before
+ * returning. A write the disk could take only part of is cut back off, so a
+ * retry appends the whole entry once.
+ */
 export function appendDurable(file: string, content: string): void {
-  const fd = fs.openSync(file, 'a', 0o644);
+  const fd = openNaming(file, () => fs.openSync(file, 'a', 0o644));
   try {
-    fs.writeSync(fd, content);
-    fs.fsyncSync(fd);
+    const sizeBefore = fs.fstatSync(fd).size;
+    try {
+      writeAll(fd, Buffer.from(content, 'utf8'));
+      fs.fsyncSync(fd);
+    } catch (error) {
+      try {
+        fs.ftruncateSync(fd, sizeBefore);
+      } catch {
+        /* the size check of the roll-forward still sees the difference */
+      }
+      throw withPath(error, file);
+    }
   } finally {
+    closeQuietly(fd);
+  }
+}
+
+/**
+ * Full, over quota, or read-only: the file system cannot take a write, whatever
+ * nodegrid does. The record tells the user which, and where.
+ */
+const NO_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
+
+export function isNoSpaceError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && NO_SPACE_CODES.has((error as NodeJS.ErrnoException).code ?? '');
+}
+
+/** "no space left", "disk quota exceeded", "read-only file system". */
+export function noSpaceReason(error: NodeJS.ErrnoException): string {
+  if (error.code === 'EDQUOT') return 'disk quota exceeded';
+  if (error.code === 'EROFS') return 'read-only file system';
+  return 'no space left';
+}
+
+/** write(2) may take part of a buffer when the disk fills; the next call then reports ENOSPC. */
+function writeAll(fd: number, buffer: Buffer): void {
+  let offset = 0;
+  while (offset < buffer.length) offset += fs.writeSync(fd, buffer, offset, buffer.length - offset);
+}
+
+function openNaming(file: string, open: () => number): number {
+  try {
+    return open();
+  } catch (error) {
+    throw withPath(error, file);
+  }
+}
+
+/** write(2) errors carry no path ("ENOSPC: no space left on device, write"): name the file meant. */
+function withPath(error: unknown, file: string): unknown {
+  if (!(error instanceof Error)) return error;
+  const errno = error as NodeJS.ErrnoException;
+  if (errno.code === undefined) return error;
+  if (!error.message.includes(file)) error.message = `${error.message} '${file}'`;
+  errno.path = file;
+  return error;
+}
+
+function closeQuietly(fd: number): void {
+  try {
     fs.closeSync(fd);
+  } catch {
+    /* already reported by the write, or closed */
   }
 }
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { redactSecrets } from '../core/secrets';
+import { createRedactor, type Redactor } from '../core/secrets';
 import { isoSeconds } from '../core/time';
 
 /**
@@ -12,12 +12,19 @@ const ROTATE_AT_BYTES = 10 * 1024 * 1024;
 
 export interface NodeLog {
   write(line: string, now?: Date): void;
+  /**
+   * The redactor every line goes through, for text stored beside the log
+   * (outbox status, the work state): one redactor for everything on disk.
+   */
+  redact: Redactor;
 }
 
-export function openNodeLog(logFile: string, knownSecrets: readonly string[] = []): NodeLog {
+export function openNodeLog(logFile: string, redact: Redactor = createRedactor([])): NodeLog {
   return {
+    redact,
     write(line, now = new Date()) {
-      const text = `${isoSeconds(now)} ${redactSecrets(oneLine(line), knownSecrets)}\n`;
+      // Redacted before it becomes one line: a secret split by "\n" escapes would no longer match.
+      const text = `${isoSeconds(now)} ${oneLine(redact(line))}\n`;
       try {
         fs.mkdirSync(path.dirname(logFile), { recursive: true });
         rotateIfLarge(logFile);

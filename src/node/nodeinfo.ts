@@ -75,7 +75,10 @@ export function readNodeRecord(dir: string): NodeRecord {
 export function requireIdentity(record: NodeRecord, nodeinfoDir: string): NodeIdentity {
   if (record.identity.id === undefined) {
     const problem = record.problems.find((p) => p.startsWith(NODEINFO_FILES.id));
-    const why = problem ? `${path.join(nodeinfoDir, problem)}` : `${path.join(nodeinfoDir, NODEINFO_FILES.id)} is missing`;
+    // The problem names the file, then quotes the value as read: only the file name is joined to the
+    // folder, since path.join over the whole text would resolve a value such as "../../../tmp/x".
+    const file = path.join(nodeinfoDir, NODEINFO_FILES.id);
+    const why = problem ? `${file}${problem.slice(NODEINFO_FILES.id.length)}` : `${file} is missing`;
     throw new NodegridError('E_NO_IDENTITY', `no instance id: ${why}`, {
       hint: 'set it with: nodegrid init --id <id> (or enable ec2 to read it from instance metadata)',
     });

@@ -5,12 +5,15 @@ import { describeEvent, type EventKind, type NodeEvent, type NodeIdentity } from
 import { decideTransition, stateDefinition, type Lifecycle, type Severity } from '../core/lifecycle';
 import { redactSecrets } from '../core/secrets';
 import { formatStateLogEntry } from '../core/statelog';
+import { parseJsonWith } from '../core/parse-json';
 import { formatTss } from '../core/time';
 import { enqueueForSinks, eventId, readSequence } from '../outbox/enqueue';
 import type { SinkDescriptor } from '../sinks/sink';
-import { appendDurable, fileSize, readTextIfExists, removeStaleTempFiles, syncDirectory, writeFileAtomic } from './files';
+import { appendDurable, fileSize, isNoSpaceError, noSpaceReason, readTextIfExists, removeStaleTempFiles, syncDirectory, writeFileAtomic } from './files';
 import type { HomeLayout } from './home';
 import { acquireLock } from './lock';
+import { pendingChangeSchema, type PendingChange } from './pending-change';
+import { setAside } from './set-aside';
 import type { NodeLog } from './log';
 import { NODEINFO_FILES, readNodeRecord, requireIdentity } from './nodeinfo';
 
@@ -38,12 +41,6 @@ export interface RecordContext {
   readonly fields?: Readonly<Record<string, string>> | undefined;
   /** Known secret strings (config tokens, URLs) to strip from notes. */
   readonly secrets?: readonly string[] | undefined;
-}
-
-interface PendingChange {
-  readonly event: NodeEvent;
-  /** Size of statelog.txt before this change's entry, or null when the event adds none. */
-  readonly statelogSizeBefore: number | null;
 }
 
 export type StateChangeResult = { kind: 'changed'; event: NodeEvent } | { kind: 'noop'; reason: string; state: string | undefined };
@@ -89,7 +86,7 @@ export async function recordStateChange(context: RecordContext, request: StateCh
       note,
       now,
     });
-    applyPendingChange(context, { event, statelogSizeBefore: fileSize(statelogFile) }, false);
+    applyOrExplain(context, { event, statelogSizeBefore: fileSize(statelogFile) }, false);
     return { kind: 'changed', event };
   });
 }
@@ -122,15 +119,24 @@ export async function recordPlainEvent(context: RecordContext, request: PlainEve
       message,
       now: request.now ?? new Date(),
     });
-    applyPendingChange(context, { event, statelogSizeBefore: null }, false);
+    applyOrExplain(context, { event, statelogSizeBefore: null }, false);
     return event;
   });
 }
 
-/** Finishes a change a killed process left half-recorded (readers call it before showing state). */
-export async function recoverInterruptedChange(context: RecordContext): Promise<boolean> {
+/**
+ * Finishes a change a killed process left half-recorded (readers call it before showing state).
+ * A disk that cannot take it yet does not stop the reader: it is told (warn) and the files are shown as they are.
+ */
+export async function recoverInterruptedChange(context: RecordContext, warn?: (message: string) => void): Promise<boolean> {
   if (!fs.existsSync(context.home.pendingChangeFile)) return false;
-  await withNodeLock(context, () => undefined);
+  try {
+    await withNodeLock(context, () => undefined);
+  } catch (error) {
+    if (!(error instanceof NodegridError && error.code === 'E_NO_SPACE')) throw error;
+    warn?.(error.message);
+    return false;
+  }
   return true;
 }
 
@@ -141,7 +147,7 @@ async function withNodeLock<T>(context: RecordContext, body: () => T): Promise<T
     removeStaleTempFiles(context.home.journalDir);
     removeStaleTempFiles(context.nodeinfoDir);
     const interrupted = readPendingChange(context);
-    if (interrupted) applyPendingChange(context, interrupted, true);
+    if (interrupted) applyOrExplain(context, interrupted, true);
     return body();
   } finally {
     await lock.release();
@@ -151,13 +157,11 @@ async function withNodeLock<T>(context: RecordContext, body: () => T): Promise<T
 function readPendingChange(context: RecordContext): PendingChange | undefined {
   const text = readTextIfExists(context.home.pendingChangeFile);
   if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as PendingChange;
-  } catch {
-    // pending.json is written atomically, so this is not ours to interpret; keep it for a person.
-    fs.renameSync(context.home.pendingChangeFile, `${context.home.pendingChangeFile}.corrupt-${Date.now()}`);
-    return undefined;
-  }
+  const parsed = parseJsonWith(pendingChangeSchema, text);
+  if (parsed.ok) return parsed.value;
+  // pending.json is written atomically, so this is not ours to interpret; keep it for a person.
+  setAside(context.home.pendingChangeFile, parsed.problem, `${context.home.pendingChangeFile}.corrupt-${Date.now()}`, context.log);
+  return undefined;
 }
 
 function applyPendingChange(context: RecordContext, change: PendingChange, recovering: boolean): void {
@@ -186,6 +190,43 @@ function applyPendingChange(context: RecordContext, change: PendingChange, recov
 }
 
 
+
+/**
+ * applyPendingChange, with a file system that refuses a write (full, over quota,
+ * read-only) answered by where the record stands: before pending.json is on disk
+ * nothing is recorded; once it is, the change is recorded and the next command
+ * that takes the lock rolls it forward.
+ */
+function applyOrExplain(context: RecordContext, change: PendingChange, recovering: boolean): void {
+  try {
+    applyPendingChange(context, change, recovering);
+  } catch (error) {
+    if (!isNoSpaceError(error)) throw error;
+    const committed = recovering || fs.existsSync(context.home.pendingChangeFile);
+    throw noSpaceAnswer(context, change.event, error, committed, recovering);
+  }
+}
+
+function noSpaceAnswer(context: RecordContext, event: NodeEvent, error: NodeJS.ErrnoException, committed: boolean, recovering: boolean): NodegridError {
+  const file = error.path ?? context.home.root;
+  const dir = error.path === undefined ? file : path.dirname(file);
+  const writing = `${noSpaceReason(error)} writing ${path.basename(file)}`;
+  if (!committed) {
+    return new NodegridError('E_NO_SPACE', `not recorded: ${noSpaceReason(error)} on ${dir} (writing ${path.basename(file)}); nothing changed`, {
+      hint: `free space on ${dir}, then run the command again`,
+      cause: error,
+    });
+  }
+  const needs = error.code === 'EROFS' ? `${dir} to be writable (${writing})` : `space on ${dir} (${writing})`;
+  const what = event.kind === 'state' ? `${event.from ?? 'none'} -> ${event.state}` : event.kind;
+  const shown = readNodeRecord(context.nodeinfoDir).state;
+  const stale = event.kind === 'state' && shown !== event.state ? `${path.join(context.nodeinfoDir, NODEINFO_FILES.state)} shows ${shown ?? 'no state'} until then; ` : '';
+  const hint = `${stale}free space on ${dir}, then run any nodegrid command (e.g. nodegrid state)`;
+  if (recovering) {
+    return new NodegridError('E_NO_SPACE', `an earlier change (${what}) is recorded, but finishing it needs ${needs}; nothing new was recorded; the next command completes it`, { hint, cause: error });
+  }
+  return new NodegridError('E_NO_SPACE', `recorded (${what}); finishing it needs ${needs}; the next command completes it`, { hint, cause: error });
+}
 
 interface EventFacts {
   kind: EventKind;

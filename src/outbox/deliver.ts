@@ -1,10 +1,13 @@
 import { errorMessage, NodegridError } from '../core/errors';
+import { nodeEventSchema } from '../core/event-schema';
+import { parseJsonWith } from '../core/parse-json';
 import { redactSecrets } from '../core/secrets';
 import { acquireLock, sleep, type Lock } from '../node/lock';
+import { readTextIfExists } from '../node/files';
 import type { NodeLog } from '../node/log';
 import type { Sink, SinkDescriptor, SinkFailure } from '../sinks/sink';
 import { nextDelayMs } from './backoff';
-import { SinkQueue, type QueueStatus } from './queue';
+import { SinkQueue, type QueuedEvent, type QueueStatus } from './queue';
 
 /**
  * Delivers what is queued, every sink on its own: one failing sink never
@@ -32,7 +35,8 @@ export interface SinkReport {
   readonly sink: string;
   readonly delivered: number;
   readonly pending: number;
-  readonly failed: number;
+  /** Events set aside in failed/ (refused too often by a non-presence destination). */
+  readonly setAside: number;
   readonly error?: string | undefined;
   readonly skipped?: 'backoff' | 'busy' | undefined;
 }
@@ -46,14 +50,15 @@ async function deliverOneSink(run: DeliveryRun, descriptor: SinkDescriptor, dead
   const queue = new SinkQueue(run.outboxDir, descriptor.name);
   // Every sink's secrets, not only this one's: an error text may echo anything (a proxy's error page, a shared receiver).
   const knownSecrets = [...new Set(run.descriptors.flatMap((d) => d.secrets))];
-  const redact = (text: string): string => redactSecrets(text, knownSecrets);
+  const redact = (text: string): string => run.log.redact(redactSecrets(text, knownSecrets)); // the log's redactor knows the node's secrets too
   const report = (delivered: number, extra: Partial<SinkReport> = {}): SinkReport => ({
     sink: descriptor.name,
     delivered,
     pending: queue.pendingCount(),
-    failed: queue.failedFiles().length,
+    setAside: queue.failedFiles().length,
     ...extra,
   });
+  if (descriptor.keepsRefusedEvents) putBackRefusedEvents(queue, descriptor, run.log);
   if (queue.pendingCount() === 0) return report(0);
 
   const status = queue.readStatus();
@@ -98,14 +103,11 @@ async function deliverOneSink(run: DeliveryRun, descriptor: SinkDescriptor, dead
       const next = recordFailure(queue, outcome.failure, lastError, run.policy);
       run.log.write(`delivery to ${descriptor.name} failed (attempt ${next.attempts}): ${lastError}`);
       if (outcome.failure.permanent && next.permanentFailures >= run.policy.maxPermanentFailures) {
-        const named = new Set(outcome.failure.eventIds ?? []);
-        const refused = named.size > 0 ? batch.filter((q) => named.has(q.event.id) && !doneFiles.includes(q.file)) : queue.peek(1);
-        for (const entry of refused) queue.moveToFailed(entry.file);
-        if (refused.length > 0) {
-          queue.writeStatus({ ...next, attempts: 0, permanentFailures: 0, nextAttemptAt: undefined });
-          const seqs = refused.map((q) => q.event.seq).join(', ');
-          run.log.write(`gave up on event${refused.length === 1 ? '' : 's'} ${seqs} for ${descriptor.name} after ${next.permanentFailures} refusals: ${lastError}`);
+        if (descriptor.keepsRefusedEvents) {
+          if (next.permanentFailures === run.policy.maxPermanentFailures) warnKeptRefused(descriptor, next, lastError, run.log);
+          break; // retried after the backoff, never set aside
         }
+        setAsideRefused(queue, descriptor, batch, doneFiles, outcome.failure, next, lastError, run.log);
         continue;
       }
       // A destination that asked us to wait a little is retried within this run's budget.
@@ -125,6 +127,58 @@ async function deliverOneSink(run: DeliveryRun, descriptor: SinkDescriptor, dead
     await lock.release();
   }
   return report(delivered, queue.pendingCount() > 0 && lastError ? { error: lastError } : {});
+}
+
+/** Once, when a presence sink crosses maxPermanentFailures: loud, but the events stay. */
+function warnKeptRefused(descriptor: SinkDescriptor, status: QueueStatus, lastError: string, log: NodeLog): void {
+  const retryIn = Math.max(0, Math.round((Date.parse(status.nextAttemptAt ?? '') - Date.now()) / 1000));
+  log.write(
+    `CRITICAL: ${descriptor.name} refused ${status.permanentFailures} deliveries in a row; its events stay queued and are retried with backoff (next in ${retryIn} s) until delivered: fix the remote (hook, permissions) or discard them with \`nodegrid outbox drop ${descriptor.name} --yes\`: ${lastError}`,
+  );
+}
+
+/**
+ * A chat, EC2 or exec destination that keeps refusing (a deleted webhook):
+ * the refused events move to failed/, so the ones behind them go out, and a
+ * CRITICAL line says how to send them again.
+ */
+function setAsideRefused(
+  queue: SinkQueue,
+  descriptor: SinkDescriptor,
+  batch: readonly QueuedEvent[],
+  doneFiles: readonly string[],
+  failure: SinkFailure,
+  status: QueueStatus,
+  lastError: string,
+  log: NodeLog,
+): void {
+  const named = new Set(failure.eventIds ?? []);
+  const refused = named.size > 0 ? batch.filter((q) => named.has(q.event.id) && !doneFiles.includes(q.file)) : queue.peek(1);
+  for (const entry of refused) queue.moveToFailed(entry.file);
+  if (refused.length === 0) return;
+  queue.writeStatus({ ...status, attempts: 0, permanentFailures: 0, nextAttemptAt: undefined });
+  const seqs = refused.map((q) => q.event.seq).join(', ');
+  log.write(
+    `CRITICAL: set aside event${refused.length === 1 ? '' : 's'} ${seqs} for ${descriptor.name} after ${status.permanentFailures} refusals; not sent again until \`nodegrid outbox retry ${descriptor.name}\`: ${lastError}`,
+  );
+}
+
+/**
+ * A presence event in failed/ is a lost change: an older nodegrid set it
+ * aside, or a person moved it there. It goes back into the queue (in seq
+ * order, by its file name) on the next delivery. Unreadable files stay aside:
+ * they would only be set aside again.
+ */
+function putBackRefusedEvents(queue: SinkQueue, descriptor: SinkDescriptor, log: NodeLog): void {
+  const names = queue.putBackFailed(isUnreadableEvent);
+  if (names.length === 0) return;
+  log.write(`${descriptor.name}: put ${names.length} set-aside event${names.length === 1 ? '' : 's'} back in the queue (a presence change is never given up): ${names.join(', ')}`);
+}
+
+/** Whether a set-aside file fails the event schema peek() applies: putting it back would only set it aside again. */
+export function isUnreadableEvent(file: string): boolean {
+  const text = readTextIfExists(file);
+  return text === undefined || !parseJsonWith(nodeEventSchema, text).ok;
 }
 
 async function attempt(

@@ -1,13 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NodeEvent } from '../core/event';
+import { nodeEventSchema } from '../core/event-schema';
+import { parseJsonWith } from '../core/parse-json';
 import { readTextIfExists, removeStaleTempFiles, syncDirectory, writeFileAtomic } from '../node/files';
+import { warnSetAside } from '../node/set-aside';
 
 /**
  * One durable queue per sink: a folder of event files, oldest first by name
  * ("<seq>-<kind>-<id>.json"), plus status.json for retries. An event leaves
  * the folder only after its sink confirmed it, so a kill at any point loses
- * nothing and reorders nothing (at worst it is delivered twice).
+ * nothing and reorders nothing (at worst it is delivered twice). failed/
+ * holds what was set aside: unreadable files, and events a non-presence
+ * destination kept refusing, until `nodegrid outbox retry` puts them back.
  */
 export interface QueueStatus {
   attempts: number;
@@ -79,10 +84,11 @@ export class SinkQueue {
       const file = path.join(this.dir, name);
       const text = readTextIfExists(file);
       if (text === undefined) continue;
-      try {
-        out.push({ file, event: JSON.parse(text) as NodeEvent });
-      } catch {
+      const parsed = parseJsonWith(nodeEventSchema, text);
+      if (parsed.ok) out.push({ file, event: parsed.value });
+      else {
         this.moveToFailed(file);
+        warnSetAside(file, parsed.problem, this.failedDir);
       }
     }
     return out;
@@ -105,6 +111,32 @@ export class SinkQueue {
     } catch {
       return [];
     }
+  }
+
+  /**
+   * Moves set-aside events (failed/) back into the queue. They keep their
+   * seq-named files, so they go out in order among what is pending; an event
+   * that is already queued again (a roll-forward) keeps one copy. `keep`
+   * leaves a file aside (an unreadable one would only be set aside again).
+   * Returns the names put back.
+   */
+  putBackFailed(keep: (file: string) => boolean = () => false): string[] {
+    const names = this.failedFiles().filter((name) => EVENT_FILE.test(name));
+    const putBack: string[] = [];
+    for (const name of names) {
+      const from = path.join(this.failedDir, name);
+      if (keep(from)) continue;
+      try {
+        if (fs.existsSync(path.join(this.dir, name))) fs.rmSync(from, { force: true });
+        else fs.renameSync(from, path.join(this.dir, name));
+        putBack.push(name);
+      } catch (error) {
+        // Another nodegrid put it back first.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    if (putBack.length > 0) syncDirectory(this.dir);
+    return putBack;
   }
 
   readStatus(): QueueStatus {

@@ -17,13 +17,13 @@ export interface DeliveryContext {
 export interface SinkFailure {
   /** Names the destination (redacted) and the reason; shown in `nodegrid outbox`. */
   readonly message: string;
-  /** The destination said no for good (permission denied, webhook deleted): do not retry forever. */
+  /** The destination said no for good (permission denied, webhook deleted): counted towards setting the event aside. */
   readonly permanent?: boolean | undefined;
   /** The destination asked us to wait (429 Retry-After, throttling). */
   readonly retryAfterMs?: number | undefined;
   /**
    * With `permanent`: the events the refusal concerns (a chat digest carries
-   * several); they are given up together. Default: the first pending event.
+   * several); they are set aside together. Default: the first pending event.
    */
   readonly eventIds?: readonly string[] | undefined;
 }
@@ -59,4 +59,12 @@ export interface SinkDescriptor {
   load(): Promise<Sink>;
   /** Strings this sink's config holds that must never be printed (URLs, tokens). */
   readonly secrets: readonly string[];
+  /**
+   * The grid's record (presence in git or S3): an event it refuses is kept
+   * queued and retried with capped backoff for as long as it is undelivered (a
+   * refusing hook may be fixed tomorrow; a lost state change makes the node
+   * look wrong to the whole grid), and only an operator drops it. Other sinks
+   * set an event aside after outbox.maxPermanentFailures refusals, loudly.
+   */
+  readonly keepsRefusedEvents?: boolean | undefined;
 }

@@ -62,3 +62,59 @@ export function hostHeaderIsLoopback(header: string | undefined): boolean {
   const m = /^(\[[^\]]+\]|[^:]+)(?::\d{1,5})?$/.exec(header.trim());
   return m !== null && isLoopbackAddress(m[1]!);
 }
+
+/**
+ * Wrong tokens per client: after `limit` of them within `windowMs`, that
+ * client's token attempts are answered 429 until the oldest is a window old,
+ * so no address guesses faster than `limit` a window. Other clients are never
+ * slowed, and a correct token is checked as fast as before. Only guesses count
+ * (a bearer header, /login?token=): a request with no credential, or a stale
+ * session cookie, is not a guess at the token. Bounded: the least recently
+ * seen clients are forgotten first.
+ */
+export class TokenAttempts {
+  private readonly failures = new Map<string, number[]>();
+
+  constructor(
+    readonly limit = 10,
+    readonly windowMs = 60_000,
+    private readonly maxClients = 10_000,
+  ) {}
+
+  /** Milliseconds until `client` may try a token again; 0 when it may now. */
+  retryAfterMs(client: string, now: number): number {
+    const times = this.recent(client, now);
+    return times.length < this.limit ? 0 : times[times.length - this.limit]! + this.windowMs - now;
+  }
+
+  /** Counts a wrong token; returns how many `client` has had within the window. */
+  fail(client: string, now: number): number {
+    const times = [...this.recent(client, now), now].slice(-this.limit);
+    this.failures.delete(client);
+    this.failures.set(client, times);
+    if (this.failures.size > this.maxClients) this.failures.delete(this.failures.keys().next().value!);
+    return times.length;
+  }
+
+  private recent(client: string, now: number): number[] {
+    const times = (this.failures.get(client) ?? []).filter((time) => now - time < this.windowMs);
+    if (times.length === 0) this.failures.delete(client);
+    return times;
+  }
+}
+
+/**
+ * Who is guessing: the IPv4 address ("::ffff:10.0.0.7" is 10.0.0.7), or for
+ * IPv6 the /64 network, since one host usually holds a whole /64.
+ */
+export function clientKey(remoteAddress: string | undefined): string {
+  if (remoteAddress === undefined || remoteAddress === '') return 'unknown';
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(remoteAddress);
+  if (mapped) return mapped[1]!;
+  if (!remoteAddress.includes(':')) return remoteAddress;
+  const [head = '', tail] = remoteAddress.toLowerCase().split('%')[0]!.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}

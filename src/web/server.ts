@@ -5,7 +5,7 @@ import { redactSecrets } from '../core/secrets';
 import { nodeHistory } from '../grid/time-travel';
 import type { Color, EventsResponse, NodesResponse } from './api';
 import { findAssetDir, loadAssets, type AssetSet } from './assets';
-import { bearerToken, cookieValue, hostHeaderIsLoopback, SESSION_COOKIE, Sessions, tokensEqual } from './auth';
+import { bearerToken, clientKey, cookieValue, hostHeaderIsLoopback, SESSION_COOKIE, Sessions, TokenAttempts, tokensEqual } from './auth';
 import { send, sendJson, sendText } from './headers';
 import { LiveGrid, type GridReading } from './live';
 import { sendMetrics } from './metrics-route';
@@ -40,10 +40,14 @@ export interface RunningDashboard {
 export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
   const assets = loadAssets(options.assetDir ?? findAssetDir(import.meta.url));
   const live = new LiveGrid({ read: options.read, refreshMs: options.refreshSeconds * 1000, secrets: options.secrets, log: options.log });
-  await live.start();
   const sessions = new Sessions();
+  const attempts = new TokenAttempts();
+  // Listening does not wait for the first read: a remote that hangs must not keep the dashboard
+  // from coming up. The routes that show the grid wait for it (bounded by the fetch timeout).
+  let firstRead: Promise<void> | undefined;
+  const ready = (): Promise<void> => firstRead ?? Promise.resolve();
   const server = http.createServer((req, res) => {
-    handle(req, res, { options, assets, live, sessions }).catch((error: unknown) => {
+    handle(req, res, { options, assets, live, sessions, attempts, ready }).catch((error: unknown) => {
       options.log(`request failed: ${redactSecrets(errorMessage(error), options.secrets)}`);
       if (!res.headersSent) sendText(res, 500, 'internal error; see the server log', req.method === 'HEAD');
       else res.destroy();
@@ -60,6 +64,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     });
     server.listen(options.port, options.host, resolve);
   });
+  firstRead = live.start().catch((error: unknown) => options.log(`first read failed: ${redactSecrets(errorMessage(error), options.secrets)}`));
   const port = (server.address() as AddressInfo).port;
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
@@ -67,6 +72,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     port,
     close: async () => {
       live.stop();
+      // A first read still under way schedules refreshes when it ends: stop those too.
+      void firstRead?.then(() => live.stop());
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     },
@@ -78,6 +85,9 @@ interface Handler {
   readonly assets: AssetSet;
   readonly live: LiveGrid;
   readonly sessions: Sessions;
+  readonly attempts: TokenAttempts;
+  /** Settles once the first read of the grid is done, whether it succeeded or not. */
+  readonly ready: () => Promise<void>;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, h: Handler): Promise<void> {
@@ -89,21 +99,49 @@ async function handle(req: IncomingMessage, res: ServerResponse, h: Handler): Pr
       sendText(res, 403, 'this dashboard answers only to a loopback host name (127.0.0.1, localhost, [::1]); serve with --token to share it', head);
       return;
     }
-  } else if (!(routed.ok && routed.route.kind === 'login') && !authorized(req, options.token, h.sessions)) {
-    sendText(res, 401, 'a token is needed: open /login?token=<token> once, or send Authorization: Bearer <token>', head, { 'WWW-Authenticate': 'Bearer realm="nodegrid"' });
+  } else if (!admitted(req, res, routed, head, options.token, h)) {
     return;
   }
   if (!routed.ok) {
     sendText(res, routed.status, routed.message, head, routed.status === 405 ? { Allow: 'GET, HEAD' } : {});
     return;
   }
+  if (!['page', 'asset', 'login'].includes(routed.route.kind)) await h.ready();
   await answer(routed.route, req, res, head, h);
 }
 
-function authorized(req: IncomingMessage, token: string, sessions: Sessions): boolean {
-  const bearer = bearerToken(req.headers.authorization);
-  if (bearer !== undefined) return tokensEqual(bearer, token);
-  return sessions.has(cookieValue(req.headers.cookie, SESSION_COOKIE));
+const NEED_TOKEN = 'a token is needed: open /login?token=<token> once, or send Authorization: Bearer <token>';
+
+/**
+ * With a token: a bearer header, /login?token= or a session cookie. A wrong
+ * token is counted against the client's address (and logged); a client with
+ * too many is answered 429 with Retry-After, whatever it sends, until its
+ * window passes. True when the request may go on.
+ */
+function admitted(req: IncomingMessage, res: ServerResponse, routed: ReturnType<typeof routeRequest>, head: boolean, token: string, h: Handler): boolean {
+  const login = routed.ok && routed.route.kind === 'login' ? routed.route : undefined;
+  const unauthorized = (message: string): false => {
+    sendText(res, 401, message, head, { 'WWW-Authenticate': 'Bearer realm="nodegrid"' });
+    return false;
+  };
+  const guess = login ? login.token : bearerToken(req.headers.authorization);
+  if (guess === undefined) {
+    // /login without a token is answered by login(); a cookie is a random session id, not a guess.
+    return login !== undefined || h.sessions.has(cookieValue(req.headers.cookie, SESSION_COOKIE)) || unauthorized(NEED_TOKEN);
+  }
+  const client = clientKey(req.socket.remoteAddress);
+  const now = Date.now();
+  const waitMs = h.attempts.retryAfterMs(client, now);
+  if (waitMs > 0) {
+    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+    sendText(res, 429, `too many wrong tokens from ${client}; try again in ${seconds} s`, head, { 'Retry-After': String(seconds) });
+    return false;
+  }
+  if (tokensEqual(guess, token)) return true;
+  const count = h.attempts.fail(client, now);
+  const blocked = count >= h.attempts.limit ? `; refusing its tokens for ${Math.ceil(h.attempts.retryAfterMs(client, now) / 1000)} s` : '';
+  h.options.log(`wrong token from ${client} (${count} in the last ${h.attempts.windowMs / 1000} s)${blocked}`);
+  return unauthorized(login ? 'wrong or missing token' : NEED_TOKEN);
 }
 
 async function answer(route: Route, req: IncomingMessage, res: ServerResponse, head: boolean, h: Handler): Promise<void> {

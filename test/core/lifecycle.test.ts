@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowedNext, buildLifecycle, DEFAULT_LIFECYCLE, decideTransition, normalizeState } from '../../src/core/lifecycle';
+import { allowedNext, buildLifecycle, DEFAULT_LIFECYCLE, decideTransition, normalizeState, stateDefinition } from '../../src/core/lifecycle';
 import { NodegridError } from '../../src/core/errors';
 
 describe('the default lifecycle', () => {
@@ -48,6 +48,15 @@ describe('the default lifecycle', () => {
     expect(normalizeState('done\n')).toBe('initdone');
   });
 
+  it('reads Object.prototype member names as the plain states they spell, never as what the prototype holds', () => {
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      expect(normalizeState(`${name}\n`)).toBe(name);
+      expect(stateDefinition(DEFAULT_LIFECYCLE, name)).toEqual({ name, severity: 'chatty', color: 'gray', live: false });
+      expect(allowedNext(DEFAULT_LIFECYCLE, name)).toEqual([]);
+      expect(() => decideTransition(DEFAULT_LIFECYCLE, 'setup', name, true)).toThrow(`unknown state "${name}"`);
+    }
+  });
+
   it('gives wedged critical severity and red, and initdone green', () => {
     expect(DEFAULT_LIFECYCLE.states.get('wedged')).toMatchObject({ severity: 'critical', color: 'red' });
     expect(DEFAULT_LIFECYCLE.states.get('initdone')).toMatchObject({ severity: 'chatty', color: 'green' });
@@ -61,5 +70,12 @@ describe('buildLifecycle from config', () => {
     expect(allowedNext(lifecycle, 'initdone')).toContain('canary');
     expect(allowedNext(lifecycle, 'canary')).toContain('wedged');
     expect(problems).toEqual(['lifecycle.edges[1]: unknown state "nowhere" (known: presetup, setup, initdone, running, draining, drained, wedged, decommissioned, canary)']);
+  });
+
+  it('lets a project name a state "constructor" but not "done", the legacy alias', () => {
+    const { lifecycle, problems } = buildLifecycle({ states: { constructor: { color: 'purple' as const }, done: {} }, edges: [{ from: 'running', to: 'constructor' }] });
+    expect(lifecycle.states.get('constructor')).toMatchObject({ color: 'purple' });
+    expect(allowedNext(lifecycle, 'running')).toContain('constructor');
+    expect(problems).toEqual(['lifecycle.states.done: a state name is 1-32 characters from A-Z a-z 0-9 _ - (and not a legacy alias)']);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { specStateEvent } from '../helpers/events';
 import { isHeartbeatDue } from '../../src/core/beat-cadence';
-import { currentDocumentPath, flattimeMinuteDir, formatPresenceDocument, heartbeatPath, parsePresencePath, presenceValueOf } from '../../src/core/presence-doc';
+import { parseJsonWith } from '../../src/core/parse-json';
+import { currentDocumentPath, flattimeMinuteDir, formatPresenceDocument, heartbeatPath, parsePresencePath, presenceDocumentSchema, presenceValueOf } from '../../src/core/presence-doc';
 
 const event = specStateEvent;
 
@@ -66,6 +67,38 @@ describe('presence paths', () => {
     expect(parsePresencePath('it/presence/flattime/2015/10/08/22/201510082113/all/i-1.json')).toBeUndefined();
     expect(parsePresencePath('it/presence/all/..json')).toBeUndefined();
     expect(parsePresencePath('README.md')).toBeUndefined();
+  });
+});
+
+describe('the presence document schema', () => {
+  it('accepts what the writer writes, the SPEC example and older documents', () => {
+    const written = formatPresenceDocument(presenceValueOf(event({ fields: { hostname: 'db1.example' } })).value);
+    expect(parseJsonWith(presenceDocumentSchema, written)).toMatchObject({ ok: true, value: { value: { 'instance-id': 'i-4e7cb59a', hostname: 'db1.example' } } });
+    expect(parseJsonWith(presenceDocumentSchema, SPEC_EXAMPLE).ok).toBe(true);
+    // No filetype, an "a": "a" placeholder, a "done" state, no statelog: the original's older documents.
+    expect(parseJsonWith(presenceDocumentSchema, '{"value": {"a": "a", "instance-id": "i-old", "state": "done"}}').ok).toBe(true);
+  });
+
+  it('refuses a document that is not one, naming the key and never echoing the value', () => {
+    const problem = (text: string): string | undefined => {
+      const parsed = parseJsonWith(presenceDocumentSchema, text);
+      return parsed.ok ? undefined : parsed.problem;
+    };
+    expect(problem('{"value": {')).toMatch(/^not valid JSON \(/);
+    expect(problem('[1]')).toBe('does not match its format: expected object, not an array');
+    expect(problem('{"filetype": "<b>x</b>", "value": {"instance-id": "i-1"}}')).toBe('does not match its format: "filetype": expected "nodepresence"');
+    expect(problem('{"value": {"instance-id": "../../etc/passwd"}}')).toBe('does not match its format: "value"."instance-id": not a valid instance id');
+    expect(problem('{"value": {"state": "running"}}')).toBe('does not match its format: "value"."instance-id": missing (expected string)');
+    expect(problem('{"value": {"instance-id": "i-1", "state": {"toString": 1}}}')).toBe('does not match its format: "value"."state": expected string, not an object');
+  });
+
+  it('drops a "__proto__" key instead of letting it become the prototype of the value', () => {
+    const parsed = parseJsonWith(presenceDocumentSchema, '{"value": {"instance-id": "i-1", "__proto__": {"state": "wedged", "deployment": "evil"}}}');
+    expect(parsed.ok).toBe(true);
+    const value = parsed.ok ? parsed.value.value : undefined;
+    expect(value?.state).toBeUndefined();
+    expect(value?.deployment).toBeUndefined();
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
   });
 });
 

@@ -23,7 +23,7 @@ describe('chat delivery when the service misbehaves', () => {
     expect(receiver.requests.map((r) => r.status)).toEqual([429, 200]);
     expect(receiver.requests[1]!.at - receiver.requests[0]!.at).toBeGreaterThanOrEqual(1000);
     expect(receiver.requests[1]!.body).toBe(receiver.requests[0]!.body);
-    expect(JSON.parse((await node.run(['outbox', '--json'])).stdout)[0]).toMatchObject({ sink: 'chat:ops', pending: 0, failed: 0 });
+    expect(JSON.parse((await node.run(['outbox', '--json'])).stdout)[0]).toMatchObject({ sink: 'chat:ops', pending: 0, setAside: 0 });
   });
 
   it('500 → stays queued with the reason, and is retried by the next delivery', async () => {
@@ -41,7 +41,7 @@ describe('chat delivery when the service misbehaves', () => {
     expect(validPayload('slack', receiver.requests[1]!.body).text).toBe('i-5e7ab38a:fed1/app1: none -&gt; setup');
   });
 
-  it('404 → given up after a few tries with a clear error in `outbox`, instead of retrying forever', async () => {
+  it('404 → set aside loudly after a few tries with a clear error in `outbox`, instead of retrying forever', async () => {
     const { node, receiver } = await slackNode();
     receiver.setDefault({ status: 404, body: 'no_service' });
     expect((await node.run(['state', 'set', 'setup'])).code).toBe(0);
@@ -50,13 +50,13 @@ describe('chat delivery when the service misbehaves', () => {
     expect(last.code, last.stderr).toBe(0);
     expect(receiver.requests).toHaveLength(3);
     const listing = await node.run(['outbox']);
-    expect(listing.stdout).toMatch(/^chat:ops: delivered \(1 given up\)$/m);
+    expect(listing.stdout).toMatch(/^chat:ops: delivered \(1 set aside\)$/m);
     expect(listing.stdout).toMatch(SHOWN);
     expect(listing.stdout).toContain('HTTP 404 Not Found (no_service): the webhook was deleted or the URL is wrong; fix the destination in the config');
-    expect(listing.stdout).toMatch(/gave up #1 i-5e7ab38a:fed1\/app1: none -> setup/);
+    expect(listing.stdout).toMatch(/set aside #1 i-5e7ab38a:fed1\/app1: none -> setup/);
     expect((await node.run(['outbox', 'flush'])).code).toBe(0);
     expect(receiver.requests).toHaveLength(3);
-    expect(node.read('home/log/nodegrid.log')).toMatch(/gave up on event 1 for chat:ops after 3 refusals/);
+    expect(node.read('home/log/nodegrid.log')).toMatch(/CRITICAL: set aside event 1 for chat:ops after 3 refusals; not sent again until `nodegrid outbox retry chat:ops`/);
   });
 
   it('receiver down → queued; delivered when it is back', async () => {

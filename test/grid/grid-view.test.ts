@@ -43,7 +43,7 @@ describe('the grid from a generated presence folder', () => {
     expect(byFile['i-corrupt.json']).toMatch(/not valid JSON/);
     expect(byFile['i-huge.json']).toMatch(/larger than/);
     expect(byFile['i-mismatch.json']).toMatch(/says it is "i-alive-00000"/);
-    expect(byFile['i-traversal.json']).toMatch(/no valid "instance-id"/);
+    expect(byFile['i-traversal.json']).toMatch(/"instance-id": not a valid instance id/);
     // The document claiming to be i-alive-00000 (wedged) did not replace the real one.
     expect(nodes.find((n) => n.id === 'i-alive-00000')?.health).toBe('alive');
     expect(nodes.some((n) => n.id.includes('/') || n.id.includes('<'))).toBe(false);

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Health } from '../../src/core/health';
 import { DEFAULT_LIFECYCLE } from '../../src/core/lifecycle';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { planPass, type MonitorMemory } from '../../src/grid/monitor';
+import { readMemory, writeMemory } from '../../src/grid/monitor-memory';
 import type { PresenceRecord } from '../../src/grid/presence-reader';
 import type { GridNode } from '../../src/grid/view';
 
@@ -35,7 +39,7 @@ describe('planPass', () => {
     const first = messages(undefined, grid(Array(8).fill('alive'))).memory;
     const silent = messages(first, grid(Array(8).fill('stale')));
     expect(silent.announcements.map((a) => a.to)).toEqual(['mass-silence']);
-    expect(Object.values(silent.memory.nodes).every((n) => n.health === 'alive')).toBe(true);
+    expect([...silent.memory.nodes.values()].every((n) => n.health === 'alive')).toBe(true);
 
     const still = messages(silent.memory, grid(Array(8).fill('stale')));
     expect(still.announcements).toEqual([]);
@@ -56,5 +60,41 @@ describe('planPass', () => {
     const first = messages(undefined, grid(['alive', 'alive'], 'setup')).memory;
     const plan = messages(first, [...grid(['alive'], 'initdone'), ...grid(['alive', 'alive'], 'wedged').slice(1)]);
     expect(plan.stateChanges.map((c) => `${c.node.id} ${c.from} -> ${c.state}`)).toEqual(['i-0 setup -> initdone']);
+  });
+
+  it('remembers nodes whose ids are Object.prototype member names across passes and memory files', () => {
+    const ids = ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf'];
+    const named = (healths: Health[]): GridNode[] => grid(healths).map((node, i) => ({ ...node, id: ids[i]! }));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodegrid-memory-'));
+    try {
+      const file = path.join(dir, 'memory.json');
+      const first = messages(undefined, named(['alive', 'alive', 'stale', 'zombie', 'alive']));
+      expect(first.announcements.map((a) => `${a.node.id} ${a.message}`)).toEqual(['__proto__ unseen -> stale', 'hasOwnProperty unseen -> zombie']);
+      writeMemory(file, first.memory);
+      const remembered = readMemory(file, (message) => expect.unreachable(message));
+      expect([...remembered!.nodes.keys()]).toEqual(ids);
+      // Nothing changed: nothing is announced again, and no prototype member is mistaken for a node seen before.
+      expect(messages(remembered, named(['alive', 'alive', 'stale', 'zombie', 'alive'])).announcements).toEqual([]);
+      expect(messages(remembered, named(['stale', 'alive', 'alive', 'zombie', 'alive'])).announcements.map((a) => `${a.node.id} ${a.message}`)).toEqual(['toString alive -> stale', '__proto__ stale -> alive']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sets aside a memory file that is not one, says so, and starts afresh', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodegrid-memory-'));
+    try {
+      const file = path.join(dir, 'memory.json');
+      fs.writeFileSync(file, JSON.stringify({ passAt: '2015-10-08T21:13:30Z', nodes: { 'i-1': { health: 'toString', state: null } } }));
+      const warnings: string[] = [];
+      expect(readMemory(file, (message) => warnings.push(message))).toBeUndefined();
+      expect(warnings).toEqual([expect.stringMatching(/^the monitor's memory .*memory\.json: does not match its format: "nodes"/)]);
+      expect(fs.readdirSync(dir)).toEqual([expect.stringMatching(/^memory\.json\.corrupt-\d+$/)]);
+      // A memory file of the earlier shape (nodes as an object) is still read.
+      fs.writeFileSync(file, JSON.stringify({ passAt: '2015-10-08T21:13:30Z', nodes: { 'i-1': { health: 'alive', state: 'running' } } }));
+      expect(readMemory(file, (message) => expect.unreachable(message))?.nodes.get('i-1')).toEqual({ health: 'alive', state: 'running' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

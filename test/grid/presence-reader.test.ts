@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { beatsInMinute, latestBeats } from '../../src/grid/heartbeats';
 import { readDocumentHistory, statesThroughHistory } from '../../src/grid/history';
-import { loadPresence } from '../../src/grid/presence-reader';
+import { loadOneDocument, loadPresence } from '../../src/grid/presence-reader';
 import { folderSource, gitSource } from '../../src/grid/presence-source';
 import { commitFiles, gitSync } from '../helpers/git-server';
 
@@ -95,6 +95,79 @@ describe('presence reader', () => {
   });
 });
 
+/** Documents whose strings are names of Object.prototype members, in every place a reader looks one up. */
+const PROTOTYPE_NAMES = ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf'];
+function prototypeFiles(): Record<string, string> {
+  const files: Record<string, string> = {
+    'it/presence/all/i-good.json': doc({ 'instance-id': 'i-good', deployment: 'fed1', nodepart: 'db1', state: 'running', statetss: '20151008-175000' }),
+    // Parts named like prototype members, and a statelog of such states.
+    'it/presence/all/i-parts.json': doc({ 'instance-id': 'i-parts', deployment: '__proto__', nodepart: 'constructor', stacktype: 'toString', state: 'running', statelog: 'toString:20151008-174646;__proto__:20151008-174700;' }),
+    // A "__proto__" key under "value": must not turn into the value's prototype and lend it a state.
+    'it/presence/all/i-polluter.json': `{"filetype": "nodepresence", "value": {"instance-id": "i-polluter", "__proto__": {"state": "wedged", "nodepart": "db1"}}}\n`,
+    // A state that is not a state name at all: markup and a terminal escape.
+    'it/presence/all/i-markup.json': doc({ 'instance-id': 'i-markup', state: '<img src=x onerror=alert(1)>\u001b[2J', statelog: '<b>x</b>:20151008-174646;setup:20151008-174700;' }),
+  };
+  for (const name of PROTOTYPE_NAMES) {
+    files[`it/presence/all/i-${name}.json`] = doc({ 'instance-id': `i-${name}`, deployment: 'fed1', nodepart: 'app1', state: name, statetss: '20151008-175000' });
+    // Instance ids may spell them too.
+    files[`it/presence/all/${name}.json`] = doc({ 'instance-id': name, deployment: 'fed1', nodepart: 'app1', state: 'running' });
+  }
+  return files;
+}
+
+describe('presence documents whose strings are Object.prototype member names', () => {
+  const expectPlainText = (snapshot: Awaited<ReturnType<typeof loadPresence>>): void => {
+    expect(snapshot.problems).toEqual([]);
+    const byId = new Map(snapshot.records.map((r) => [r.id, r]));
+    expect(byId.size).toBe(14);
+    for (const name of PROTOTYPE_NAMES) {
+      expect(byId.get(`i-${name}`)?.state).toBe(name);
+      expect(byId.get(name)).toMatchObject({ id: name, state: 'running' });
+    }
+    expect(byId.get('i-parts')).toMatchObject({ deployment: '__proto__', nodepart: 'constructor', stacktype: 'toString', state: 'running', extra: {} });
+    expect(byId.get('i-parts')!.statelog).toEqual([
+      { state: 'toString', tss: '20151008-174646' },
+      { state: '__proto__', tss: '20151008-174700' },
+    ]);
+    expect(byId.get('i-polluter')).toMatchObject({ state: undefined, nodepart: undefined, extra: {} });
+    expect(byId.get('i-markup')).toMatchObject({ state: undefined, warnings: ['"state" is not a valid state name; ignored', 'statelog has 1 malformed entry'] });
+    expect(byId.get('i-markup')!.statelog).toEqual([{ state: 'setup', tss: '20151008-174700' }]);
+    for (const record of snapshot.records) {
+      expect(typeof (record.state ?? '')).toBe('string');
+      for (const entry of record.statelog) expect(typeof entry.state).toBe('string');
+    }
+  };
+
+  it('reads them as the plain text they are, from a folder and from git', async () => {
+    const root = tempDir();
+    writeFolder(root, prototypeFiles());
+    expectPlainText(await loadPresence(folderSource(root)));
+    const bare = path.join(tempDir(), 'p.git');
+    gitSync(['init', '--quiet', '--bare', bare]);
+    commitFiles(bare, 'main', prototypeFiles(), 'prototype names');
+    expectPlainText(await loadPresence(gitSource(bare, 'main')));
+  });
+});
+
+describe('one document at a time (presence show)', () => {
+  it('reads it like the grid readers do, and refuses an oversized one by its listed size without reading it', async () => {
+    const files = { ...prototypeFiles(), 'it/presence/all/i-huge.json': doc({ 'instance-id': 'i-huge', padding: 'x'.repeat(2 * 1024 * 1024) }) };
+    const bare = path.join(tempDir(), 'one.git');
+    gitSync(['init', '--quiet', '--bare', bare]);
+    commitFiles(bare, 'main', files, 'one');
+    const root = tempDir();
+    writeFolder(root, files);
+    for (const source of [gitSource(bare, 'main'), folderSource(root)]) {
+      expect(await loadOneDocument(source, 'i-toString')).toMatchObject({ ok: true, record: { id: 'i-toString', state: 'toString' } });
+      expect(await loadOneDocument(source, 'constructor')).toMatchObject({ ok: true, record: { id: 'constructor', state: 'running' } });
+      expect(await loadOneDocument(source, 'i-huge')).toEqual({ ok: false, problem: expect.stringMatching(/^larger than 64 KB \(\d{7} bytes\)$/) });
+      expect(await loadOneDocument(source, 'i-nobody')).toBeUndefined();
+    }
+    // git cannot read part of an object: an oversized blob is left out of a read, never read whole.
+    expect([...(await gitSource(bare, 'main').readMany(['it/presence/all/i-huge.json', 'it/presence/all/i-good.json'])).keys()]).toEqual(['it/presence/all/i-good.json']);
+  });
+});
+
 describe('heartbeats in flattime', () => {
   it('lists who beat in a minute and the latest beat of each node', async () => {
     const root = tempDir();
@@ -138,5 +211,17 @@ describe('document history', () => {
     expect(history.every((v) => v.committedAt instanceof Date && !Number.isNaN(v.committedAt.getTime()))).toBe(true);
     expect(statesThroughHistory(history).map((s) => `${s.state}:${s.tss}`)).toEqual(['setup:20151008-174646', 'initdone:20151008-174830', 'setup:20151009-090000']);
     expect(statesThroughHistory(history)[1]!.commit).toBe(history[1]!.commit);
+  });
+
+  it('names an oversized version of a document without reading it, and reads the others', async () => {
+    const bare = path.join(tempDir(), 'big.git');
+    gitSync(['init', '--quiet', '--bare', bare]);
+    const file = 'it/presence/all/i-b.json';
+    let parent = commitFiles(bare, 'main', { [file]: doc({ 'instance-id': 'i-b', state: 'setup', statetss: '20151008-174646' }) }, 'setup');
+    parent = commitFiles(bare, 'main', { [file]: doc({ 'instance-id': 'i-b', state: 'toString', padding: 'x'.repeat(1024 * 1024) }) }, 'huge', parent);
+    commitFiles(bare, 'main', { [file]: doc({ 'instance-id': 'i-b', state: 'constructor', statetss: '20151008-180000' }) }, 'back', parent);
+    const history = await readDocumentHistory(bare, 'i-b', { ref: 'main' });
+    expect(history.map((v) => v.record?.state ?? v.problem)).toEqual(['setup', expect.stringMatching(/^larger than 64 KB \(\d+ bytes\)$/), 'constructor']);
+    expect(statesThroughHistory(history).map((s) => s.state)).toEqual(['setup', 'constructor']);
   });
 });

@@ -24,6 +24,8 @@ export interface ScriptedAnswer {
   readonly body?: string;
   /** Never answer (a hung service); the client's timeout must end it. */
   readonly hang?: boolean;
+  /** Answer with the request itself (path, headers, body) as the body, as a careless proxy's error page does. */
+  readonly echo?: boolean;
 }
 
 export interface HttpReceiver {
@@ -64,7 +66,7 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
         return;
       }
       res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
-      res.end(answer.body ?? '');
+      res.end(answer.echo ? `${record.method} ${record.path} ${JSON.stringify(record.headers)} ${record.body}` : (answer.body ?? ''));
     });
   };
 

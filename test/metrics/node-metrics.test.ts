@@ -14,8 +14,8 @@ const base: NodeFacts = {
   lastTick: { at: new Date('2015-10-08T21:13:00Z'), seconds: 0.842 },
   consecutiveFailures: 2,
   queues: [
-    { sink: 'chat:ops', pending: 3, oldest: new Date('2015-10-08T21:01:30Z'), failuresTotal: 7, deliveredTotal: 40, givenUp: 1 },
-    { sink: 'presence', pending: 0, oldest: undefined, failuresTotal: 0, deliveredTotal: 12, givenUp: 0 },
+    { sink: 'chat:ops', pending: 3, oldest: new Date('2015-10-08T21:01:30Z'), failuresTotal: 7, deliveredTotal: 40, setAside: 1 },
+    { sink: 'presence', pending: 0, oldest: undefined, failuresTotal: 0, deliveredTotal: 12, setAside: 0 },
   ],
 };
 
@@ -45,8 +45,8 @@ describe('node metrics', () => {
       'nodegrid_outbox_pending{sink="presence"} 0',
       'nodegrid_outbox_oldest_age_seconds{sink="chat:ops"} 720',
       'nodegrid_outbox_oldest_age_seconds{sink="presence"} 0',
-      'nodegrid_outbox_given_up{sink="chat:ops"} 1',
-      'nodegrid_outbox_given_up{sink="presence"} 0',
+      'nodegrid_outbox_set_aside{sink="chat:ops"} 1',
+      'nodegrid_outbox_set_aside{sink="presence"} 0',
       'nodegrid_delivery_failures_total{sink="chat:ops"} 7',
       'nodegrid_delivery_failures_total{sink="presence"} 0',
       'nodegrid_delivered_events_total{sink="chat:ops"} 40',

@@ -10,10 +10,12 @@ export const outboxSection = z._default(
     /** First retry delay; doubles per failure up to maxBackoffSeconds, with jitter. */
     backoffSeconds: z._default(duration('s'), 5),
     maxBackoffSeconds: z._default(duration('s'), 600),
-    /** Tries of an event a destination refuses outright (4xx) before it is marked failed. */
+    /** Refusals in a row (4xx, a deleted webhook) before a chat, EC2 or exec sink sets the event aside; presence sinks never do. */
     maxPermanentFailures: z._default(z.number().check(z.int(), z.minimum(1)), 3),
+    /** A sink with an event undelivered for longer than this is stuck: tick exits 5, state, outbox and doctor say so. */
+    stuckAfterSeconds: z._default(duration('s', { min: 1 }), 600),
   }),
-  { waitSeconds: 10, maxPerSink: 10_000, backoffSeconds: 5, maxBackoffSeconds: 600, maxPermanentFailures: 3 },
+  { waitSeconds: 10, maxPerSink: 10_000, backoffSeconds: 5, maxBackoffSeconds: 600, maxPermanentFailures: 3, stuckAfterSeconds: 600 },
 );
 
 export const SINK_NAME = /^[A-Za-z0-9._-]{1,64}$/;

@@ -5,15 +5,36 @@ import { SINK_NAME } from './outbox';
 const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*\.lock$)[A-Za-z0-9._/-]{1,100}(?<![./])$/;
 
 /**
- * A git remote as git understands it (URL, scp-like "git@host:path", local path).
- * Passed to git as an argument, so it may not start with "-" (an option) or hold
- * whitespace or control characters.
+ * A git remote in a form git accepts and a grid would use: scp-like ssh
+ * ("git@github.com:acme/grid-presence.git"), ssh://, git://, http(s)://, file://
+ * or an absolute path. Passed to git as an argument, so never starting with "-"
+ * (an option) nor holding whitespace or control characters; transport helpers
+ * ("ext::…", "fd::…") and relative paths (relative to whatever folder cron ran in) are refused.
  */
-const remoteUrl = z.string().check(
+const REMOTE_FORMS = [
+  /(?:ssh|git\+ssh|ssh\+git|git|https?):\/\/[^\s/]+(?:\/\S*)?/,
+  /file:\/\/\S+/,
+  /\/\S*/,
+  // [user@]host:path, where the host holds no "/" and the path does not start with ":" (transport::address) or "//" (a URL).
+  /(?:[^\s@/:]+@)?(?:\[[^\]\s/]+\]|[^\s@/:]+):(?![:]|\/\/)\S+/,
+];
+const REMOTE = new RegExp(`^(?![-\\s])(?!.*[\\u0000-\\u001f\\u007f])(?:${REMOTE_FORMS.map((form) => `(?:${form.source})`).join('|')})$`, 'i');
+export const REMOTE_FORMS_TEXT = 'a git remote: git@host:path (ssh, scp-like), ssh://[user@]host[:port]/path, git://host/path, http(s)://host/path, file:///path, or an absolute /path (no spaces)';
+
+const remoteUrl = z.string().check(z.minLength(1), z.maxLength(2000), z.regex(REMOTE, REMOTE_FORMS_TEXT));
+
+/**
+ * git drops < > and newlines from a name (a commit under another name), trims
+ * spaces and . , : ; " \ ' from its ends, and refuses a name made only of those:
+ * then every presence commit would fail, forever.
+ */
+const GIT_NAME = /^(?![\s\S]*[<>\u0000-\u001f\u007f])(?=[\s\S]*[^\u0000-\u0020.,:;<>"\\'])[\s\S]*$/;
+const authorName = z.string().check(
   z.minLength(1),
-  z.maxLength(2000),
-  z.regex(/^[^-\s\u0000-\u001f\u007f][^\s\u0000-\u001f\u007f]*$/, 'a git remote URL or path (no spaces, not starting with "-")'),
+  z.maxLength(200),
+  z.regex(GIT_NAME, 'a name git accepts (1-200 characters): no <, > or control characters, and not only spaces and . , : ; " \\ \''),
 );
+const authorEmail = z.string().check(z.minLength(1), z.maxLength(200), z.regex(/^[^<>\s\u0000-\u001f\u007f]+$/, 'an email address (1-200 characters) without spaces, < or >'));
 
 const namedRemote = z.strictObject({
   /** The sink is called "presence:<name>" (queue folder, `nodegrid outbox`). */
@@ -82,7 +103,7 @@ export const presenceSection = z._default(
     /** Extra allow-listed fields under "value". */
     fields: z._default(z.array(z.enum(['hostname', 'privateIp', 'version'])), []),
     /** Author and committer of presence commits (default: nodegrid <nodegrid@ID>). */
-    author: z.optional(z.strictObject({ name: z.string().check(z.minLength(1), z.maxLength(200)), email: z.string().check(z.minLength(1), z.maxLength(200)) })),
+    author: z.optional(z.strictObject({ name: authorName, email: authorEmail })),
     /** How long one delivery may keep retrying a rejected push before it is left to the outbox. */
     pushBudgetSeconds: z._default(duration('s'), 60),
     /** Longest a single git fetch or push may take before it is killed. */

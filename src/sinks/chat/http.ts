@@ -1,6 +1,7 @@
 import { errorMessage } from '../../core/errors';
 import type { SinkFailure } from '../sink';
 import type { ChatRequest } from './adapter';
+import { redactedSnippet } from './redact';
 
 /**
  * One POST to a chat service, and what its answer means for delivery:
@@ -138,8 +139,7 @@ export function rateLimitWaitMs(status: number, headers: HeaderLookup, body: str
 
 /** The start of the answer, one line, secrets removed: Slack says "no_service", Discord says why in JSON. */
 function snippet(text: string, secrets: readonly string[]): string {
-  let out = text.replace(/\s+/g, ' ').trim().slice(0, BODY_SNIPPET);
-  for (const secret of secrets) out = out.split(secret).join('****');
+  const out = redactedSnippet(text, secrets, BODY_SNIPPET);
   return out === 'ok' ? '' : out;
 }
 

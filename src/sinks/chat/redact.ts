@@ -1,3 +1,5 @@
+import { isSecretName, MIN_KNOWN_SECRET, redactSecrets } from '../../core/secrets';
+
 /**
  * Webhook URLs carry their secret in the path (Slack, Discord, Mattermost) or
  * the query (Teams Workflows' sig=…). They are shown to people only in this
@@ -38,6 +40,29 @@ export function urlSecrets(url: string): string[] {
   if (pathPart.length > 1) out.push(`${pathPart}${parsed.search}`, pathPart);
   if (parsed.search.length > 1) out.push(parsed.search.slice(1));
   if (parsed.password) out.push(decodeURIComponent(parsed.password));
+  // A receiver may echo only the token: Slack's, Discord's and Mattermost's is the last path segment.
+  const last = pathPart.split('/').at(-1) ?? '';
+  if (looksRandom(last)) out.push(last);
+  for (const [name, value] of parsed.searchParams) if (isSecretName(name) || name === 'code') out.push(value);
   // Only secrets long enough to redact without mangling ordinary words.
-  return out.filter((secret) => secret.length >= 6);
+  return out.filter((secret) => secret.length >= MIN_KNOWN_SECRET);
+}
+
+/** "B0123/XyZ9abc…" is a token; "hooks" or "nodegrid" is a word that must stay readable. */
+function looksRandom(segment: string): boolean {
+  const letters = /[A-Za-z]/.test(segment);
+  const mixedCase = /[a-z]/.test(segment) && /[A-Z]/.test(segment);
+  return segment.length >= 8 && letters && (/[0-9]/.test(segment) || mixedCase);
+}
+
+/**
+ * The start of an answer for a failure message: one line, redacted before it
+ * is cut (half a secret is not recognisable), and cut at a word.
+ */
+export function redactedSnippet(text: string, secrets: readonly string[], max: number): string {
+  const line = redactSecrets(text.replace(/\s+/g, ' ').trim(), secrets);
+  if (line.length <= max) return line;
+  const cut = line.slice(0, max + 1);
+  const word = cut.search(/\s\S*$/);
+  return word <= 0 ? `${line.slice(0, max)}…` : `${cut.slice(0, word)} …`;
 }

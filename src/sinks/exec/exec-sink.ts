@@ -16,9 +16,22 @@ export class ExecSink implements Sink {
     const timeoutMs = Math.min(this.config.timeoutSeconds * 1000, Math.max(0, context.deadline - Date.now()));
     const result = await runWithStdin(this.config.command, `${JSON.stringify(event)}\n`, timeoutMs, eventEnvironment(event));
     if (result.ok) return { delivered: 1 };
-    const tail = result.output.trim().split('\n').at(-1)?.slice(0, OUTPUT_TAIL) ?? '';
+    const tail = lastLine(result.output);
+    // The message is redacted by the outbox, which knows the node's secrets.
     return { delivered: 0, failure: { message: `exec sink ${this.config.name}: ${result.reason}${tail ? `: ${tail}` : ''}` } };
   }
+}
+
+/**
+ * The command's last line, at most OUTPUT_TAIL characters, cut at a word: the
+ * outbox redacts the message, and half a secret is no longer recognisable.
+ */
+function lastLine(output: string): string {
+  const line = output.trim().split('\n').at(-1)?.trim() ?? '';
+  if (line.length <= OUTPUT_TAIL) return line;
+  const cut = line.slice(0, OUTPUT_TAIL + 1);
+  const word = cut.search(/\s\S*$/);
+  return word <= 0 ? '' : `${cut.slice(0, word)} …`;
 }
 
 function eventEnvironment(event: NodeEvent): Record<string, string> {
@@ -47,7 +60,9 @@ function runWithStdin(command: string, input: string, timeoutMs: number, extraEn
     });
     let output = '';
     const collect = (chunk: Buffer): void => {
-      output = (output + chunk.toString('utf8')).slice(-4 * OUTPUT_TAIL);
+      output += chunk.toString('utf8');
+      // Whole lines only (a line cut at its start may begin with half a secret).
+      if (output.length > 4 * OUTPUT_TAIL) output = output.slice(output.indexOf('\n', output.length - 4 * OUTPUT_TAIL) + 1 || output.length);
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);

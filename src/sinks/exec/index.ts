@@ -1,4 +1,5 @@
 import type { ExecSinkConfig } from '../../config/schema';
+import { urlCredentialSecrets } from '../../core/secrets';
 import type { SinkDescriptor } from '../sink';
 
 /**
@@ -12,6 +13,11 @@ export function execSinkDescriptor(config: ExecSinkConfig): SinkDescriptor {
     accepts: (event) => (config.kinds as readonly string[]).includes(event.kind),
     // child_process is loaded only when there is something to deliver.
     load: async () => new (await import('./exec-sink')).ExecSink(config),
-    secrets: [],
+    secrets: commandSecrets(config.command),
   };
+}
+
+/** A command may hold a URL with credentials (`curl https://user:token@…`): those are secrets too. */
+function commandSecrets(command: string): string[] {
+  return [...command.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi)].flatMap(([url]) => urlCredentialSecrets(url));
 }

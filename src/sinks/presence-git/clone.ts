@@ -29,6 +29,8 @@ export function gitOptions(repo: Repo, extra: Partial<GitOptions> = {}): GitOpti
     signal: repo.signal,
     secrets: repo.remote.secrets,
     ...extra,
+    // The remote's credentials travel in git's environment, never in its argv (git/credentials.ts).
+    env: { ...repo.remote.gitEnv, ...extra.env },
   };
 }
 

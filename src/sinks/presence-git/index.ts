@@ -22,5 +22,6 @@ export function presenceSinkDescriptors(config: PresenceConfig, homeDir: string)
       return new PresenceGitSink(config, remote, cloneDirFor(homeDir, remote.name));
     },
     secrets: remote.secrets,
+    keepsRefusedEvents: true,
   }));
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { PresenceConfig } from '../../config/sections/presence';
 import { redactUrlCredentials, urlCredentialSecrets } from '../../core/secrets';
+import { remoteAccess } from '../../git/credentials';
 
 /**
  * The presence remotes the config asks for, each with a stable, readable sink
@@ -10,12 +11,29 @@ import { redactUrlCredentials, urlCredentialSecrets } from '../../core/secrets';
 export interface PresenceRemote {
   /** The name after "presence:" (queue folder, clone folder). */
   readonly name: string;
-  /** As configured, possibly with credentials: only ever handed to git. */
+  /**
+   * What git gets on its command line: the configured URL with the user and
+   * password of an http(s) URL taken out, so `ps` never shows them.
+   */
   readonly url: string;
+  /** Variables for git's environment that carry those credentials (see git/credentials.ts); {} when there are none. */
+  readonly gitEnv: Readonly<Record<string, string>>;
   /** For messages: credentials replaced by ****. */
   readonly shownUrl: string;
-  /** The URL and its password, for redaction everywhere. */
+  /** The URL, its password and the header made of them, for redaction everywhere. */
   readonly secrets: readonly string[];
+}
+
+/** One remote from its configured URL, possibly holding credentials. */
+export function presenceRemote(name: string, configuredUrl: string): PresenceRemote {
+  const access = remoteAccess(configuredUrl);
+  return {
+    name,
+    url: access.argvUrl,
+    gitEnv: access.env,
+    shownUrl: redactUrlCredentials(configuredUrl),
+    secrets: [...new Set([...urlCredentialSecrets(configuredUrl), ...access.secrets])],
+  };
 }
 
 /** The sink's own bare clone: $NODEGRID_HOME/clones/presence-<name>.git. */
@@ -34,7 +52,7 @@ export function presenceRemotes(config: PresenceConfig): PresenceRemote[] {
     let unique = name;
     for (let n = 2; taken.has(unique); n++) unique = `${name.slice(0, 60)}-${n}`;
     taken.add(unique);
-    return { name: unique, url, shownUrl: redactUrlCredentials(url), secrets: urlCredentialSecrets(url) };
+    return presenceRemote(unique, url);
   });
 }
 

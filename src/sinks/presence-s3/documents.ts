@@ -1,3 +1,4 @@
+import { MAX_DOCUMENT_BYTES } from '../../core/presence-doc';
 import { parseStateLog } from '../../core/statelog';
 import { getObject, putObject, S3Failure, type Precondition } from '../../s3/objects';
 import type { S3Connection } from '../../s3/client';
@@ -24,6 +25,7 @@ export async function writeCurrentDocument(
   options: { conditional: boolean; signal: AbortSignal },
 ): Promise<CurrentWrite> {
   for (let attempt = 1; attempt <= MAX_RACES; attempt++) {
+    // Readers refuse documents over the bound; reading more of a stored one is never needed to compare.
     const existing = await getObject(s3, path, { signal: options.signal, maxBytes: MAX_DOCUMENT_BYTES });
     if (existing) {
       const text = existing.body.toString('utf8');
@@ -45,8 +47,6 @@ export async function writeCurrentDocument(
 }
 
 const MAX_RACES = 8;
-/** Readers refuse documents over 64 KB; reading more of a stored one is never needed to compare. */
-const MAX_DOCUMENT_BYTES = 64 * 1024;
 
 /** "the remote one is newer": a later statetss, or the same second with more statelog entries. */
 export function isNewer(remote: DocumentOrder | undefined, ours: DocumentOrder): boolean {

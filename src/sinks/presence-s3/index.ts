@@ -24,6 +24,7 @@ export function presenceS3SinkDescriptors(config: PresenceConfig): SinkDescripto
         return new PresenceS3Sink(config, S3_SINK_NAME);
       },
       secrets: config.s3.endpoint ? urlCredentialSecrets(config.s3.endpoint) : [],
+      keepsRefusedEvents: true,
     },
   ];
 }

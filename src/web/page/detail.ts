@@ -41,13 +41,18 @@ export async function showDetail(node: ApiNode, now: Date, stateColors: Readonly
   for (const step of [...history.states].reverse()) {
     const at = tssToDate(step.tss);
     timeline.appendChild(
-      el('li', { className: `c-${stateColors[step.state] ?? 'gray'}` }, [
+      el('li', { className: `c-${colorOf(stateColors, step.state)}` }, [
         el('span', { className: 'badge', text: step.state }),
         el('span', { className: 'when', text: at ? `${exact(at)} (${relative(at, now)})` : step.tss }),
         ...(step.commit ? [el('small', { className: 'when', text: step.commit.slice(0, 12) })] : []),
       ]),
     );
   }
+}
+
+/** A state the lifecycle does not know ("toString" from a hostile node) is gray text, never a property of the table. */
+function colorOf(stateColors: Readonly<Record<string, Color>>, state: string): Color {
+  return Object.hasOwn(stateColors, state) ? stateColors[state]! : 'gray';
 }
 
 export function hideDetail(): void {

@@ -4,8 +4,13 @@ import type { ApiNode, Health } from '../api';
  * What the table shows, decided without the DOM: which nodes pass the
  * filters, in which groups, in which order. Troubled nodes come first.
  */
-export const HEALTH_RANK: Readonly<Record<Health, number>> = { wedged: 0, zombie: 1, stale: 2, alive: 3, retired: 4 };
 export const HEALTH_NAMES: readonly Health[] = ['wedged', 'zombie', 'stale', 'alive', 'retired'];
+const HEALTH_RANKS: ReadonlyMap<string, number> = new Map(HEALTH_NAMES.map((health, rank) => [health, rank]));
+
+/** Worst first; a health the page does not know (data from a newer server) sorts last, never as a property of an object. */
+export function healthRank(health: string): number {
+  return HEALTH_RANKS.get(health) ?? HEALTH_NAMES.length;
+}
 
 export type SortKey = 'id' | 'stacktype' | 'state' | 'health' | 'since' | 'heartbeat';
 export interface Sort {
@@ -50,13 +55,13 @@ export function arrange(nodes: Iterable<ApiNode>, filter: Filter, sort: Sort): G
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { deployment, nodepart, nodes: [], worst: 9 }));
     group.nodes.push(node);
-    (group as { worst: number }).worst = Math.min(group.worst, HEALTH_RANK[node.health]);
+    (group as { worst: number }).worst = Math.min(group.worst, healthRank(node.health));
   }
   const compare = comparer(sort);
   const list = [...groups.values()];
   for (const group of list) group.nodes.sort(compare);
   // Alive and retired groups keep their alphabetical place; only trouble jumps the queue.
-  const urgency = (group: Group): number => Math.min(group.worst, HEALTH_RANK.alive);
+  const urgency = (group: Group): number => Math.min(group.worst, healthRank('alive'));
   return list.sort((a, b) => urgency(a) - urgency(b) || byText(a.deployment, b.deployment) || byText(a.nodepart, b.nodepart));
 }
 
@@ -64,7 +69,7 @@ function comparer(sort: Sort): (a: ApiNode, b: ApiNode) => number {
   const value = (node: ApiNode): string | number => {
     switch (sort.key) {
       case 'health':
-        return HEALTH_RANK[node.health];
+        return healthRank(node.health);
       case 'since':
         return node.statetss ?? '';
       case 'heartbeat':
@@ -78,7 +83,7 @@ function comparer(sort: Sort): (a: ApiNode, b: ApiNode) => number {
     const x = value(a);
     const y = value(b);
     const primary = x < y ? -1 : x > y ? 1 : 0;
-    return primary * sign || HEALTH_RANK[a.health] - HEALTH_RANK[b.health] || byText(a.id, b.id);
+    return primary * sign || healthRank(a.health) - healthRank(b.health) || byText(a.id, b.id);
   };
 }
 

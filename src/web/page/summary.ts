@@ -11,7 +11,7 @@ export function renderCounts(counts: Readonly<Record<Health, number>>, active: s
   clear(box);
   for (const health of ORDER) {
     const button = el('button', { className: `count h-${health}`, attrs: { type: 'button', 'aria-pressed': String(active === health), 'data-health': health } }, [
-      el('b', { text: String(counts[health] ?? 0) }),
+      el('b', { text: String(Object.hasOwn(counts, health) ? counts[health] : 0) }),
       document.createTextNode(health),
     ]);
     button.addEventListener('click', () => onPick(active === health ? '' : health));
@@ -20,12 +20,12 @@ export function renderCounts(counts: Readonly<Record<Health, number>>, active: s
 }
 
 export function renderDeployments(nodes: Iterable<ApiNode>): void {
-  const perDeployment = new Map<string, Record<Health, number>>();
+  const perDeployment = new Map<string, Map<string, number>>();
   for (const node of nodes) {
     const key = node.deployment ?? MISSING;
     let counts = perDeployment.get(key);
-    if (!counts) perDeployment.set(key, (counts = { alive: 0, stale: 0, zombie: 0, wedged: 0, retired: 0 }));
-    counts[node.health]++;
+    if (!counts) perDeployment.set(key, (counts = new Map()));
+    counts.set(node.health, (counts.get(node.health) ?? 0) + 1);
   }
   const table = byId<HTMLTableElement>('deployments');
   const head = table.tHead!;
@@ -34,8 +34,9 @@ export function renderDeployments(nodes: Iterable<ApiNode>): void {
   const body = table.tBodies[0]!;
   clear(body);
   for (const [deployment, counts] of [...perDeployment].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const total = ORDER.reduce((sum, h) => sum + counts[h], 0);
-    body.appendChild(el('tr', {}, [el('td', { text: deployment }), el('td', { text: String(total) }), ...ORDER.map((h) => el('td', { text: String(counts[h]), className: counts[h] === 0 ? 'zero' : '' }))]));
+    const count = (h: Health): number => counts.get(h) ?? 0;
+    const total = ORDER.reduce((sum, h) => sum + count(h), 0);
+    body.appendChild(el('tr', {}, [el('td', { text: deployment }), el('td', { text: String(total) }), ...ORDER.map((h) => el('td', { text: String(count(h)), className: count(h) === 0 ? 'zero' : '' }))]));
   }
 }
 

@@ -1,4 +1,4 @@
-import { describeStuck, formatAge, isStuck, oldestPendingSeconds, type QueueHealth } from '../outbox/status';
+import { describeStuckQueue, formatAge, isStuck, oldestPendingSeconds, type QueueHealth } from '../outbox/status';
 import { ok, problem, type CheckResult } from './check';
 
 /**
@@ -27,7 +27,7 @@ export function checkOutbox(input: OutboxCheckInput): CheckResult[] {
     }
     const age = oldestPendingSeconds(health, now);
     if (isStuck(health, now, stuckAfterSeconds)) {
-      results.push(problem(name, `delivery stuck: ${describeStuck(health, now, stuckAfterSeconds, lastError)}`, 'fix what the last error names; `nodegrid outbox flush` tries again now'));
+      results.push(problem(name, `delivery stuck: ${describeStuckQueue(health, now, stuckAfterSeconds, lastError)}`, 'fix what the last error names; `nodegrid outbox flush` tries again now'));
     } else if (age !== undefined) {
       results.push(ok(name, `${health.pending} pending, oldest ${formatAge(age)} (stuck after ${formatAge(stuckAfterSeconds)})${lastError ? `; last error: ${lastError}` : ''}`));
     } else {

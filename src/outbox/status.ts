@@ -57,9 +57,14 @@ export function isStuck(health: QueueHealth, now: Date, stuckAfterSeconds: numbe
  * `lastError` must already be redacted by the caller.
  */
 export function describeStuck(health: QueueHealth, now: Date, stuckAfterSeconds: number, lastError = health.lastError): string {
+  return `${health.sink}: ${describeStuckQueue(health, now, stuckAfterSeconds, lastError)}`;
+}
+
+/** The same without the sink's name, for a line that already names it. */
+export function describeStuckQueue(health: QueueHealth, now: Date, stuckAfterSeconds: number, lastError = health.lastError): string {
   const age = oldestPendingSeconds(health, now) ?? 0;
   const why = lastError ? `; last error: ${lastError}` : '; no delivery attempt has failed yet (is `nodegrid tick` running?)';
-  return `${health.sink}: ${health.pending} pending, oldest ${formatAge(age)} ago, undelivered for longer than ${formatAge(stuckAfterSeconds)}${why}`;
+  return `${health.pending} pending, oldest ${formatAge(age)} ago, undelivered for longer than ${formatAge(stuckAfterSeconds)}${why}`;
 }
 
 export function formatAge(seconds: number): string {

@@ -149,7 +149,7 @@ describe('presence sink against git daemon', () => {
     expect(mergeCommits(bare, 'main')).toEqual([]);
   });
 
-  it('reports a push refused by a pre-receive hook with the remote and the reason, once per delivery, and gives up after the configured refusals', async () => {
+  it('reports a push refused by a pre-receive hook with the remote and the reason, once per delivery, and never gives the change up (issue 15)', async () => {
     createBareRepo(repos.dir, 'frozen.git', { rejectWith: 'presence is frozen for maintenance' });
     const n = await node('frozen.git');
     const result = await n.run(['state', 'set', 'setup']);
@@ -157,15 +157,16 @@ describe('presence sink against git daemon', () => {
     expect(result.stderr).toContain('pending: presence:origin (1 event)');
     expect(daemon.requests('frozen.git').pushes).toBe(1);
 
-    const listing = JSON.parse((await n.run(['outbox', '--json'])).stdout) as Array<{ sink: string; lastError: string; pending: number; failed: number }>;
+    const listing = JSON.parse((await n.run(['outbox', '--json'])).stdout) as Array<{ sink: string; lastError: string; pending: number; setAside: number }>;
     const queue = listing.find((q) => q.sink === 'presence:origin')!;
     expect(queue.lastError).toContain(`the server refused the push to ${daemon.url('frozen.git')} (branch main): [remote rejected] (pre-receive hook declined)`);
     expect(queue.lastError).toContain('presence is frozen for maintenance');
 
-    for (let i = 0; i < 2; i++) expect((await n.run(['outbox', 'flush', '--wait', '20'])).code).toBe(i === 0 ? 4 : 0);
-    expect(daemon.requests('frozen.git').pushes).toBe(3);
-    const after = JSON.parse((await n.run(['outbox', '--json'])).stdout) as Array<{ sink: string; pending: number; failed: number }>;
-    expect(after.find((q) => q.sink === 'presence:origin')).toMatchObject({ pending: 0, failed: 1 });
+    // Past outbox.maxPermanentFailures (3) the change is still queued and still tried: only an operator drops it.
+    for (let i = 0; i < 3; i++) expect((await n.run(['outbox', 'flush', '--wait', '20'])).code).toBe(4);
+    expect(daemon.requests('frozen.git').pushes).toBe(4);
+    const after = JSON.parse((await n.run(['outbox', '--json'])).stdout) as Array<{ sink: string; pending: number; setAside: number }>;
+    expect(after.find((q) => q.sink === 'presence:origin')).toMatchObject({ pending: 1, setAside: 0 });
   });
 
   it('keeps 5 changes made while the server is down and delivers them in order, one commit each, when it returns', async () => {

@@ -1,3 +1,4 @@
+import { MAX_DOCUMENT_BYTES } from '../../core/presence-doc';
 import type { ObjectReader } from '../../git/object-reader';
 import { commitTree, EMPTY_TREE, formatCommit, isTreeEntry, makeObject, parseTree, writeLooseObject, type GitObject } from '../../git/objects';
 import { setFiles, type TreeReader } from '../../git/tree-edit';
@@ -40,9 +41,6 @@ export interface Tip {
   readonly commit: string;
   readonly tree: string;
 }
-
-/** Our own document is small; anything bigger at its path is someone else's doing. */
-const OWN_DOCUMENT_LIMIT = 64 * 1024;
 
 export async function buildCommits(gitDir: string, reader: ObjectReader, tip: Tip | undefined, run: PlannedRun, options: BuildOptions): Promise<BuiltCommits> {
   // Trees made by an earlier commit of this run are not written yet: they are read from here.
@@ -106,7 +104,7 @@ async function documentCarries(reader: ObjectReader, rootTree: string, file: str
     if (!entry || isTreeEntry(entry) !== i < parts.length - 1) return false;
     sha = entry.sha;
   }
-  const blob = await reader.read(sha, OWN_DOCUMENT_LIMIT);
+  const blob = await reader.read(sha, MAX_DOCUMENT_BYTES);
   if (blob?.type !== 'blob' || !blob.body) return false;
   try {
     const remote = (JSON.parse(blob.body.toString('utf8')) as { value?: { statelog?: unknown } }).value?.statelog;

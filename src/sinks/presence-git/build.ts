@@ -29,8 +29,9 @@ export interface BuiltCommits {
 export interface BuildOptions {
   readonly author: Author;
   /**
-   * Look for a redelivered state change. Only the first attempt needs to: after a
-   * lost race the tip moved because of other nodes, never because of our file.
+   * Look for redelivered state changes: a push that landed just as its time ran
+   * out (or before a kill) leaves its events queued. Every attempt looks, since
+   * each rebuilds the whole run on a new tip (one tree walk and one small blob).
    */
   readonly checkRedelivery: boolean;
   /** Seconds since the epoch for the commits (a parameter, so tests can pin it). */

@@ -152,17 +152,13 @@ function listDir(dir: string): string[] {
 }
 
 function walk(dir: string, visit: (file: string) => void): void {
-  let entries: fs.Dirent[];
+  let names: string[];
   try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
+    names = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' });
   } catch {
     return;
   }
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) walk(full, visit);
-    else visit(full);
-  }
+  for (const name of names) visit(path.join(dir, name));
 }
 
 function firstLines(text: string): string {

@@ -47,7 +47,7 @@ export async function pushWithRetry(repo: Repo, run: PlannedRun, options: PushOp
       try {
         const tipSha = await fetchBranch(repo, run.branch);
         const tip = tipSha === undefined ? undefined : await tipOf(reader, repo, tipSha);
-        const built = await buildCommits(repo.gitDir, reader, tip, run, { author: options.author, checkRedelivery: attempt === 1 });
+        const built = await buildCommits(repo.gitDir, reader, tip, run, { author: options.author, checkRedelivery: true });
         for (const note of built.replaced) {
           if (!named.has(note)) options.log(`${options.label}: ${note} at ${tip?.commit.slice(0, 12) ?? 'the first commit'}: the tip held something else at this node's own path`);
           named.add(note);

@@ -187,7 +187,7 @@ export function lastWords(stderr: string): string {
 }
 
 /** How long git gets after SIGTERM to remove its lock files and exit before SIGKILL. */
-export const TERM_GRACE_MS = 1500;
+const TERM_GRACE_MS = 1500;
 
 /**
  * Ends a git and its helpers (ssh, git-remote-https, index-pack) by process

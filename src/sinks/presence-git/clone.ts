@@ -123,11 +123,6 @@ export async function fetchBranch(repo: Repo, branch: string): Promise<string | 
   return tip;
 }
 
-/** The tip as last fetched or pushed, without asking the remote. */
-export function knownTip(repo: Repo, branch: string): string | undefined {
-  return readRef(repo.gitDir, trackingRef(branch));
-}
-
 /** The clone itself cannot be used (corrupt objects, a broken shallow file): it is set aside and made again. */
 export class DamagedCloneError extends Error {
   constructor(

@@ -4,9 +4,11 @@ import { NodegridError } from '../core/errors';
 import { createRedactor, type Redactor } from '../core/secrets';
 import { collectFields } from '../node/fields';
 import { homeLayout, type HomeLayout } from '../node/home';
+import type { IdentitySource } from '../node/identity';
 import { collectKnownSecrets } from '../node/known-secrets';
-import { openNodeLog, type NodeLog } from '../node/log';
+import { openNodeLog, type NodeLog } from '../sys/log';
 import type { RecordContext } from '../node/record';
+import type { OutboxView } from '../outbox/listing';
 import { buildSinkDescriptors } from '../sinks/registry';
 import type { SinkDescriptor } from '../sinks/sink';
 import { createOutput, redactEverythingPrinted, type Output } from './output';
@@ -113,4 +115,19 @@ export function lockTimeoutMs(flags: { lockTimeout?: string }): number {
   const flag = parseSeconds(flags.lockTimeout, '--lock-timeout');
   const env = parseSeconds(process.env.NODEGRID_LOCK_TIMEOUT || undefined, 'NODEGRID_LOCK_TIMEOUT');
   return pickSetting(flag, env, undefined, 30).value * 1000;
+}
+
+/** The queues as the outbox listing reads them: this node's sinks, its stuck threshold, its secrets. */
+export function outboxView(context: CliContext): OutboxView {
+  return {
+    outboxDir: context.home.outboxDir,
+    configured: context.sinks.map((sink) => sink.name),
+    stuckAfterSeconds: context.settings.config.outbox.stuckAfterSeconds,
+    secrets: context.secrets,
+  };
+}
+
+/** Where this node's instance id comes from: nodeinfo, else (with EC2 on) the instance metadata service. */
+export function identitySource(context: CliContext): IdentitySource {
+  return { nodeinfoDir: context.settings.nodeinfoDir.path, ec2Enabled: context.settings.config.ec2.enabled, log: context.log };
 }

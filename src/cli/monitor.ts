@@ -6,7 +6,8 @@ import { monitorLayout } from '../grid/monitor-memory';
 import { runMonitorPass, type MonitorEnvironment } from '../grid/monitor-pass';
 import { countHealth, describeCounts } from '../grid/query';
 import type { GridNode } from '../grid/view';
-import { acquireLock, sleep } from '../node/lock';
+import { acquireLock } from '../sys/lock';
+import { sleep } from '../sys/sleep';
 import { openContext, parseSeconds, type CliContext } from './context';
 import { addGridSourceOptions, locate, openGrid, type GridSourceFlags } from './grid-source';
 
@@ -146,7 +147,7 @@ function monitorEnvironment(context: CliContext, budgetMs: number): MonitorEnvir
   return {
     layout: monitorLayout(context.home.root),
     // Announcements are for people: the chat destinations, each its own queue in the monitor's outbox.
-    sinks: context.sinks.filter((sink) => sink.name.startsWith('chat:')),
+    sinks: context.sinks.filter((sink) => sink.role === 'chat'),
     digestDestinations: config.chat.destinations.filter((d) => d.via === 'monitor'),
     lifecycle: context.settings.lifecycle,
     massSilenceRatio: config.grid.massSilenceRatio,

@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { NodegridError } from '../core/errors';
 import { nodeLabel } from '../core/event';
 import { recordPlainEvent } from '../node/record';
-import { deliveryBudgetMs, lockTimeoutMs, openContext } from './context';
+import { deliveryBudgetMs, identitySource, lockTimeoutMs, openContext, outboxView } from './context';
 import { reportPending, runDelivery } from './delivery';
-import { ensureInstanceId } from './identity';
+import { ensureInstanceId } from '../node/identity';
 import { updateNodeMetrics } from './node-metrics';
-import { pendingSummary } from './outbox';
+import { pendingSummary } from '../outbox/listing';
 
 export function registerNotifyCommand(program: Command): void {
   program
@@ -44,7 +44,7 @@ async function notify(text: string, options: NotifyOptions, command: Command): P
   const context = await openContext(command);
   const budgetMs = deliveryBudgetMs(context, options);
   const lockMs = lockTimeoutMs(options);
-  await ensureInstanceId(context);
+  await ensureInstanceId(identitySource(context));
   const event = await recordPlainEvent(context.recordContext({ lockTimeoutMs: lockMs }), {
     kind: 'notify',
     message: text,
@@ -53,7 +53,7 @@ async function notify(text: string, options: NotifyOptions, command: Command): P
   const reports = budgetMs > 0 ? await runDelivery(context, budgetMs, true) : [];
   await updateNodeMetrics(context);
   if (context.out.json) {
-    context.out.resultJson({ event, pending: pendingSummary(context) });
+    context.out.resultJson({ event, pending: pendingSummary(outboxView(context)) });
     return;
   }
   const queued = context.sinks.filter((sink) => sink.accepts(event)).map((sink) => sink.name);

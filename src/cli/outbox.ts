@@ -1,16 +1,11 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { NodegridError } from '../core/errors';
-import { describeEvent, type NodeEvent } from '../core/event';
-import { nodeEventSchema } from '../core/event-schema';
-import { parseJsonWith } from '../core/parse-json';
-import { redactSecrets } from '../core/secrets';
-import { readTextIfExists } from '../node/files';
 import { isUnreadableEvent } from '../outbox/deliver';
+import { listQueues, queueNames, setAsideLine, stuckLine } from '../outbox/listing';
 import { existingQueueNames, SinkQueue } from '../outbox/queue';
-import { describeStuck, formatAge, isStuck, readQueueHealth, type QueueHealth } from '../outbox/status';
+import { formatAge, readQueueHealth } from '../outbox/status';
 import type { SinkDescriptor } from '../sinks/sink';
-import { openContext, parseSeconds, type CliContext } from './context';
+import { openContext, outboxView, parseSeconds, type CliContext } from './context';
 import { reportPending, runDelivery } from './delivery';
 import { updateNodeMetrics } from './node-metrics';
 
@@ -81,97 +76,9 @@ Examples:
     .action(async (sink: string, options: { yes?: boolean }, command: Command) => dropQueue(command, sink, options));
 }
 
-interface QueueListing {
-  sink: string;
-  configured: boolean;
-  pending: number;
-  /** Refused too often by a non-presence destination; sent again only by `outbox retry`. */
-  setAside: number;
-  oldestAgeSeconds: number | null;
-  /** Undelivered for longer than outbox.stuckAfterSeconds. */
-  stuck: boolean;
-  attempts: number;
-  lastError: string | null;
-  nextAttemptAt: string | null;
-  events: Array<{ seq: number; kind: string; summary: string; time: string }>;
-  setAsideEvents: Array<{ seq: number; kind: string; summary: string }>;
-}
-
-function queueNames(context: CliContext): string[] {
-  return [...new Set([...context.sinks.map((sink) => sink.name), ...existingQueueNames(context.home.outboxDir)])].sort();
-}
-
-/** A set-aside event, through the same schema as the queue's; undefined when it is not one. */
-function readEvent(file: string): NodeEvent | undefined {
-  const parsed = parseJsonWith(nodeEventSchema, readTextIfExists(file) ?? '');
-  return parsed.ok ? parsed.value : undefined;
-}
-
-export function listQueues(context: CliContext, now = Date.now()): QueueListing[] {
-  const configured = new Set(context.sinks.map((sink) => sink.name));
-  const stuckAfter = context.settings.config.outbox.stuckAfterSeconds;
-  return queueNames(context).map((name) => {
-    const queue = new SinkQueue(context.home.outboxDir, name);
-    const status = queue.readStatus();
-    const events = queue.peek(Number.MAX_SAFE_INTEGER).map(({ event }) => ({ seq: event.seq, kind: event.kind, summary: describeEvent(event), time: event.time }));
-    const setAsideEvents = queue.failedFiles().flatMap((file) => {
-      const event = readEvent(path.join(queue.failedDir, file));
-      return event ? [{ seq: event.seq, kind: event.kind, summary: describeEvent(event) }] : [];
-    });
-    const oldest = events[0] ? Date.parse(events[0].time) : undefined;
-    const oldestAgeSeconds = oldest === undefined || Number.isNaN(oldest) ? (events.length > 0 ? 0 : null) : Math.max(0, Math.round((now - oldest) / 1000));
-    return {
-      sink: name,
-      configured: configured.has(name),
-      pending: events.length,
-      setAside: queue.failedFiles().length,
-      oldestAgeSeconds,
-      stuck: oldestAgeSeconds !== null && oldestAgeSeconds > stuckAfter,
-      attempts: status.attempts,
-      lastError: status.lastError ? redactSecrets(status.lastError, context.secrets) : null,
-      nextAttemptAt: status.nextAttemptAt ?? null,
-      events,
-      setAsideEvents,
-    };
-  });
-}
-
-/** Queues undelivered for longer than outbox.stuckAfterSeconds, from a cheap read (no event parsed but the oldest). */
-export function stuckQueues(context: CliContext, now = new Date()): QueueHealth[] {
-  const stuckAfter = context.settings.config.outbox.stuckAfterSeconds;
-  return queueNames(context)
-    .map((name) => readQueueHealth(context.home.outboxDir, name))
-    .filter((health) => isStuck(health, now, stuckAfter));
-}
-
-/** "delivery stuck: presence:origin: 3 pending, oldest 14 min ago, …; last error: …", redacted. */
-export function stuckLine(context: CliContext, health: QueueHealth, now = new Date()): string {
-  const lastError = health.lastError ? redactSecrets(health.lastError, context.secrets) : undefined;
-  return `delivery stuck: ${describeStuck(health, now, context.settings.config.outbox.stuckAfterSeconds, lastError)}`;
-}
-
-/** Queues holding set-aside events, for `state` and `doctor`. */
-export function setAsideQueues(context: CliContext): QueueHealth[] {
-  return queueNames(context)
-    .map((name) => readQueueHealth(context.home.outboxDir, name))
-    .filter((health) => health.setAside > 0);
-}
-
-export function setAsideLine(health: Pick<QueueHealth, 'sink' | 'setAside'>): string {
-  const n = health.setAside;
-  return `${health.sink}: ${n} event${n === 1 ? '' : 's'} set aside after the destination kept refusing ${n === 1 ? 'it' : 'them'}; fix the destination, then: nodegrid outbox retry ${health.sink}`;
-}
-
-/** Pending events per sink, for `state --json`. */
-export function pendingSummary(context: CliContext): Record<string, number> {
-  const summary: Record<string, number> = {};
-  for (const name of queueNames(context)) summary[name] = new SinkQueue(context.home.outboxDir, name).pendingCount();
-  return summary;
-}
-
 async function listOutbox(command: Command): Promise<void> {
   const context = await openContext(command);
-  const listing = listQueues(context);
+  const listing = listQueues(outboxView(context));
   if (context.out.json) {
     context.out.resultJson(listing);
     return;
@@ -182,7 +89,7 @@ async function listOutbox(command: Command): Promise<void> {
   }
   const now = new Date();
   for (const queue of listing.filter((q) => q.stuck)) {
-    context.out.result(context.out.paint('red', stuckLine(context, readQueueHealth(context.home.outboxDir, queue.sink), now)));
+    context.out.result(context.out.paint('red', stuckLine(outboxView(context), readQueueHealth(context.home.outboxDir, queue.sink), now)));
   }
   for (const queue of listing.filter((q) => q.setAside > 0)) context.out.result(context.out.paint('red', `set aside: ${setAsideLine(queue)}`));
   for (const queue of listing) {
@@ -210,7 +117,7 @@ async function retryQueues(command: Command, sink: string | undefined, options: 
   const context = await openContext(command);
   const budgetMs = (parseSeconds(options.wait, '--wait') ?? 60) * 1000;
   if (sink !== undefined) requireQueue(context, sink);
-  const names = sink === undefined ? queueNames(context) : [sink];
+  const names = sink === undefined ? queueNames(outboxView(context)) : [sink];
   const putBack: Record<string, number> = {};
   for (const name of names) {
     const queue = new SinkQueue(context.home.outboxDir, name);
@@ -255,8 +162,8 @@ async function deliverAndReport(context: CliContext, descriptors: readonly SinkD
 }
 
 function requireQueue(context: CliContext, sink: string): void {
-  if (!queueNames(context).includes(sink)) {
-    throw new NodegridError('E_BAD_INPUT', `no outbox queue named ${JSON.stringify(sink.slice(0, 80))}; queues: ${queueNames(context).join(', ') || 'none'}`);
+  if (!queueNames(outboxView(context)).includes(sink)) {
+    throw new NodegridError('E_BAD_INPUT', `no outbox queue named ${JSON.stringify(sink.slice(0, 80))}; queues: ${queueNames(outboxView(context)).join(', ') || 'none'}`);
   }
 }
 

@@ -8,14 +8,14 @@ import { assertInstanceId } from '../core/ids';
 import { currentDocumentPath } from '../core/presence-doc';
 import { flattimeMinute, humanTime, parseTss } from '../core/time';
 import type { ParsedDocument } from '../grid/presence-reader';
-import { readTextIfExists, writeFileAtomic } from '../node/files';
+import { readTextIfExists, writeFileAtomic } from '../sys/files';
 import { recordPlainEvent } from '../node/record';
 import { SinkQueue } from '../outbox/queue';
 import { presenceRemotes, type PresenceRemote } from '../sinks/presence-git/remotes';
-import { deliveryBudgetMs, lockTimeoutMs, openContext, parseSeconds, type CliContext } from './context';
+import { deliveryBudgetMs, identitySource, lockTimeoutMs, openContext, parseSeconds, type CliContext } from './context';
 import { reportPending, runDelivery } from './delivery';
 import { registerCompactCommand } from './presence-compact';
-import { ensureInstanceId } from './identity';
+import { ensureInstanceId } from '../node/identity';
 import { updateNodeMetrics } from './node-metrics';
 
 export function registerPresenceCommands(program: Command): void {
@@ -119,20 +119,20 @@ function requireRemotes(context: CliContext): PresenceRemote[] {
 
 /** Somewhere to publish: a git remote, or a bucket (presence.backend s3). */
 function requirePresence(context: CliContext): void {
-  if (context.sinks.some((sink) => sink.name.startsWith('presence:'))) return;
+  if (context.sinks.some((sink) => sink.role === 'presence')) return;
   requireRemotes(context);
 }
 
 function presencePending(context: CliContext): Record<string, number> {
   const pending: Record<string, number> = {};
-  for (const sink of context.sinks) if (sink.name.startsWith('presence:')) pending[sink.name] = new SinkQueue(context.home.outboxDir, sink.name).pendingCount();
+  for (const sink of context.sinks) if (sink.role === 'presence') pending[sink.name] = new SinkQueue(context.home.outboxDir, sink.name).pendingCount();
   return pending;
 }
 
 async function pushDocument(command: Command, options: PushOptions): Promise<void> {
   const context = await openContext(command);
   requirePresence(context);
-  await ensureInstanceId(context);
+  await ensureInstanceId(identitySource(context));
   const event = await recordPlainEvent(context.recordContext({ lockTimeoutMs: lockTimeoutMs(options) }), { kind: 'announce', severity: 'quiet' });
   const reports = await runDelivery(context, deliveryBudgetMs(context, options), true);
   const pending = presencePending(context);
@@ -149,7 +149,7 @@ async function heartbeat(command: Command, options: HeartbeatOptions): Promise<v
   const context = await openContext(command);
   const { presence } = context.settings.config;
   requirePresence(context);
-  await ensureInstanceId(context);
+  await ensureInstanceId(identitySource(context));
   const lastFile = path.join(context.home.root, 'presence', 'last-heartbeat');
   const lastText = readTextIfExists(lastFile)?.trim();
   const last = lastText ? new Date(lastText) : undefined;
@@ -180,7 +180,7 @@ async function show(command: Command, idArgument: string | undefined, options: S
   const remotes = requireRemotes(context);
   const remote = options.remote === undefined ? remotes[0]! : remotes.find((r) => r.name === options.remote || `presence:${r.name}` === options.remote);
   if (!remote) throw new NodegridError('E_BAD_INPUT', `no presence remote named ${JSON.stringify(options.remote!.slice(0, 64))}; configured: ${remotes.map((r) => r.name).join(', ')}`);
-  const id = idArgument === undefined ? await ensureInstanceId(context) : assertInstanceId(idArgument, 'the id to show');
+  const id = idArgument === undefined ? await ensureInstanceId(identitySource(context)) : assertInstanceId(idArgument, 'the id to show');
   const budgetMs = (parseSeconds(options.wait, '--wait') ?? 30) * 1000;
   const { fetchPresence } = await import('../sinks/presence-git/snapshot');
   const fetched = await fetchPresence(context.settings.config.presence, remote, context.home.root, budgetMs);
@@ -213,7 +213,7 @@ interface FoundPresence {
 
 /** When beats (hybrid) or everything (s3) are in a bucket: read through the grid's own sources. */
 async function findInBucket(context: CliContext, idArgument: string | undefined): Promise<FoundPresence> {
-  const id = idArgument === undefined ? await ensureInstanceId(context) : assertInstanceId(idArgument, 'the id to show');
+  const id = idArgument === undefined ? await ensureInstanceId(identitySource(context)) : assertInstanceId(idArgument, 'the id to show');
   const [{ locateGrid }, { latestBeats }, { loadOneDocument }] = await Promise.all([import('../grid/load'), import('../grid/heartbeats'), import('../grid/presence-reader')]);
   const location = await locateGrid({ presence: context.settings.config.presence, homeDir: context.home.root });
   const file = currentDocumentPath(id);

@@ -53,7 +53,7 @@ async function serve(command: Command, options: ServeOptions): Promise<void> {
   const host = options.host.trim();
   // Loaded only here: `serve` is the one command that needs the server, and the entry stays small.
   const { startDashboard } = await import('../web/server');
-  const { isLoopbackAddress, MIN_TOKEN_LENGTH } = await import('../web/auth');
+  const [{ isLoopbackAddress }, { MIN_TOKEN_LENGTH }] = await Promise.all([import('../sys/loopback'), import('../web/auth')]);
   if (host === '' || /\s/.test(host)) throw new NodegridError('E_BAD_INPUT', `--host ${describeValue(options.host)} is not an address`);
   if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
     throw new NodegridError('E_BAD_INPUT', `the token is too short: use at least ${MIN_TOKEN_LENGTH} characters`, { hint: 'e.g. NODEGRID_SERVE_TOKEN=$(openssl rand -hex 16)' });

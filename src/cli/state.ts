@@ -7,12 +7,12 @@ import { readNodeRecord } from '../node/nodeinfo';
 import { recordStateChange, recoverInterruptedChange } from '../node/record';
 import { redactSecrets } from '../core/secrets';
 import { oldestPendingSeconds } from '../outbox/status';
-import { pendingSummary, setAsideLine, setAsideQueues, stuckLine, stuckQueues } from './outbox';
-import { deliveryBudgetMs, lockTimeoutMs, openContext } from './context';
+import { deliveryBudgetMs, identitySource, lockTimeoutMs, openContext, outboxView } from './context';
 import { reportPending, runDelivery } from './delivery';
-import { ensureInstanceId } from './identity';
+import { ensureInstanceId } from '../node/identity';
 import { updateNodeMetrics } from './node-metrics';
 import { styleForColor } from './output';
+import { pendingSummary, setAsideLine, setAsideQueues, stuckLine, stuckQueues } from '../outbox/listing';
 
 export function registerStateCommands(program: Command): void {
   const state = program
@@ -84,7 +84,7 @@ async function setState(target: string, options: SetOptions, command: Command): 
   const context = await openContext(command);
   const budgetMs = deliveryBudgetMs(context, options);
   const lockMs = lockTimeoutMs(options);
-  await ensureInstanceId(context);
+  await ensureInstanceId(identitySource(context));
   const result = await recordStateChange(context.recordContext({ lockTimeoutMs: lockMs }), {
     to: target,
     note: options.note,
@@ -100,7 +100,7 @@ async function setState(target: string, options: SetOptions, command: Command): 
   const reports = budgetMs > 0 ? await runDelivery(context, budgetMs, true) : [];
   await updateNodeMetrics(context);
   if (context.out.json) {
-    context.out.resultJson({ changed: true, event, pending: pendingSummary(context) });
+    context.out.resultJson({ changed: true, event, pending: pendingSummary(outboxView(context)) });
     return;
   }
   const color = styleForColor(stateDefinition(context.settings.lifecycle, event.state ?? '').color);
@@ -117,10 +117,10 @@ async function showState(command: Command): Promise<void> {
   const record = readNodeRecord(context.settings.nodeinfoDir.path);
   // Stuck delivery first: a node whose presence does not move looks dead to the grid.
   const now = new Date();
-  const stuck = stuckQueues(context, now);
-  const setAside = setAsideQueues(context);
+  const stuck = stuckQueues(outboxView(context), now);
+  const setAside = setAsideQueues(outboxView(context));
   if (!context.out.json) {
-    for (const health of stuck) context.out.warn(stuckLine(context, health, now));
+    for (const health of stuck) context.out.warn(stuckLine(outboxView(context), health, now));
     for (const health of setAside) context.out.warn(setAsideLine(health));
   }
   for (const problem of record.problems) context.out.warn(problem);
@@ -136,7 +136,7 @@ async function showState(command: Command): Promise<void> {
       statetss: record.statetss ?? null,
       since: record.statetss ? (parseTss(record.statetss)?.toISOString() ?? null) : null,
       statelog: record.statelog,
-      pending: pendingSummary(context),
+      pending: pendingSummary(outboxView(context)),
       stuck: stuck.map((health) => ({ sink: health.sink, pending: health.pending, oldestAgeSeconds: oldestPendingSeconds(health, now) ?? 0, lastError: health.lastError ? redactSecrets(health.lastError, context.secrets) : null })),
       setAside: Object.fromEntries(setAside.map((health) => [health.sink, health.setAside])),
     });

@@ -3,17 +3,16 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { pickSetting } from '../config/load';
 import { NodegridError } from '../core/errors';
-import type { NodeEvent, NodeIdentity } from '../core/event';
 import type { TickEnvironment, TickResult } from '../heartbeat/tick';
-import { sleep } from '../node/lock';
+import { sleep } from '../sys/sleep';
 import { readNodeRecord, requireIdentity } from '../node/nodeinfo';
 import type { QueueHealth } from '../outbox/status';
 import { recordPlainEvent, recordStateChange } from '../node/record';
-import { openContext, type CliContext } from './context';
+import { identitySource, openContext, outboxView, type CliContext } from './context';
 import { runDelivery } from './delivery';
-import { ensureInstanceId } from './identity';
+import { ensureInstanceId } from '../node/identity';
 import { updateNodeMetrics } from './node-metrics';
-import { stuckLine, stuckQueues } from './outbox';
+import { stuckLine, stuckQueues } from '../outbox/listing';
 
 export function registerTickCommands(program: Command): void {
   program
@@ -98,7 +97,7 @@ function defaultRepoDir(): string {
 
 async function tickEnvironment(context: CliContext, options: TickOptions): Promise<TickEnvironment> {
   const { config } = context.settings;
-  await ensureInstanceId(context);
+  await ensureInstanceId(identitySource(context));
   const record = () => {
     const current = readNodeRecord(context.settings.nodeinfoDir.path);
     return { node: requireIdentity(current, context.settings.nodeinfoDir.path), state: current.state };
@@ -118,7 +117,7 @@ async function tickEnvironment(context: CliContext, options: TickOptions): Promi
     notify: async (message) => {
       await recordPlainEvent(recordContext, { kind: 'notify', message });
     },
-    wantsHeartbeats: context.sinks.some((sink) => sink.accepts(heartbeatProbe(record().node))),
+    wantsHeartbeats: context.sinks.some((sink) => sink.kinds.includes('heartbeat')),
     recordHeartbeat: async () => {
       await recordPlainEvent(recordContext, { kind: 'heartbeat' });
     },
@@ -130,9 +129,9 @@ async function tickEnvironment(context: CliContext, options: TickOptions): Promi
 /** Every beat, one CRITICAL log line (and a warning) per sink stuck past outbox.stuckAfterSeconds. */
 function reportStuckDelivery(context: CliContext): QueueHealth[] {
   const now = new Date();
-  const stuck = stuckQueues(context, now);
+  const stuck = stuckQueues(outboxView(context), now);
   for (const health of stuck) {
-    const line = stuckLine(context, health, now);
+    const line = stuckLine(outboxView(context), health, now);
     context.log.write(`CRITICAL: ${line}`);
     if (!context.out.json) context.out.warn(line);
   }
@@ -142,11 +141,6 @@ function reportStuckDelivery(context: CliContext): QueueHealth[] {
 /** For the metrics textfile: when the beat ended and how long it worked (its jitter sleep is not work). */
 function tickTiming(result: TickResult): { at: Date; seconds: number } {
   return { at: new Date(), seconds: Math.max(0, result.ms - result.jitterMs) / 1000 };
-}
-
-/** A heartbeat-shaped value to ask sinks whether they want heartbeats at all. */
-function heartbeatProbe(node: NodeIdentity): NodeEvent {
-  return { id: 'probe', seq: 0, kind: 'heartbeat' as const, node, from: null, state: null, time: new Date().toISOString(), statetss: null, statelog: '', severity: 'quiet' as const, color: 'gray' as const };
 }
 
 function printTick(context: CliContext, result: TickResult): void {

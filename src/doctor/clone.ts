@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { NodegridError } from '../core/errors';
-import { acquireLock } from '../node/lock';
+import { acquireLock } from '../sys/lock';
 import { checkCloneIntegrity, findStaleLocks } from '../sinks/presence-git/clone-health';
 import { ok, problem, type CheckResult } from './check';
 

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import fs from 'node:fs';
 import { redactSecrets } from '../core/secrets';
+import { runProcess, stopProcessGroup } from '../sys/process';
 import { plainAuthFailure } from './credentials';
 
 /**
@@ -62,7 +64,39 @@ export function gitEnvironment(extra: Readonly<Record<string, string>> = {}, fro
   // Messages are parsed (rejection reasons), so they must not be translated.
   env.LC_ALL = 'C';
   env.LANG = 'C';
+  env[GIT_OWNER_VARIABLE] = ownerTag();
   return { ...env, ...extra };
+}
+
+/**
+ * Every git we start carries its starter's pid and start time, so a clone's
+ * next user can tell the gits of a SIGKILLed nodegrid (the owner is gone) from
+ * those of a reader still running (the owner is alive: never touch them).
+ */
+export const GIT_OWNER_VARIABLE = 'NODEGRID_GIT_OWNER';
+
+let ownTag: string | undefined;
+function ownerTag(): string {
+  ownTag ??= `${process.pid}:${processStartTime(process.pid) ?? ''}`;
+  return ownTag;
+}
+
+/** Field 22 of /proc/PID/stat (clock ticks since boot): with the pid, names one process for good. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the process an owner tag names is still running (a pid reused since does not count). */
+export function ownerIsAlive(tag: string): boolean {
+  const [pid, started] = tag.split(':');
+  if (!pid || !/^\d+$/.test(pid)) return false;
+  const now = processStartTime(Number(pid));
+  return now !== undefined && (started === '' || now === started);
 }
 
 const OUTPUT_LIMIT = 64 * 1024 * 1024;
@@ -88,63 +122,23 @@ export function spawnGit(args: readonly string[], options: Pick<GitOptions, 'git
   return spawn('git', gitArgv(args, options.gitDir), { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: gitEnvironment(options.env) });
 }
 
-export function runGit(args: readonly string[], options: GitOptions): Promise<GitResult> {
-  const argv = gitArgv(args, options.gitDir);
+export async function runGit(args: readonly string[], options: GitOptions): Promise<GitResult> {
   const redact = (text: string): string => redactSecrets(text, options.secrets ?? []);
   const what = `git ${args.find((arg) => !arg.startsWith('-')) ?? ''}`.trim();
-  return new Promise((resolve, reject) => {
-    if (options.signal?.aborted) {
-      reject(new GitError(`${what} not started: the delivery deadline passed`, null, '', true));
-      return;
-    }
-    const child = spawn('git', argv, {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      // Its own process group, so a timeout also ends ssh or git-remote-https.
-      detached: true,
-      env: gitEnvironment(options.env),
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    let size = 0;
-    const collect = (into: Buffer[]) => (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size <= OUTPUT_LIMIT) into.push(chunk);
-    };
-    child.stdout.on('data', collect(stdout));
-    child.stderr.on('data', collect(stderr));
-    child.stdin.on('error', () => {
-      /* git may exit before reading its input */
-    });
-    let timedOut = false;
-    let closed = false;
-    const kill = (): void => {
-      if (timedOut) return;
-      timedOut = true;
-      stopGit(child, () => closed);
-    };
-    const timer = setTimeout(kill, Math.max(1, options.timeoutMs));
-    options.signal?.addEventListener('abort', kill, { once: true });
-    const finish = (): void => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', kill);
-    };
-    child.on('error', (error) => {
-      finish();
-      reject(new GitError(`could not run git (is it installed and on PATH?): ${redact(error.message)}`, null, '', false));
-    });
-    child.on('close', (code) => {
-      closed = true;
-      finish();
-      const err = redact(Buffer.concat(stderr).toString('utf8'));
-      if (timedOut) {
-        reject(new GitError(`${what} timed out after ${Math.round(options.timeoutMs / 1000)} s`, null, err, true));
-        return;
-      }
-      const out = Buffer.concat(stdout);
-      resolve({ code: code ?? 1, stdout: out.toString('utf8'), stdoutBuffer: out, stderr: err });
-    });
-    child.stdin.end(options.input ?? '');
+  if (options.signal?.aborted) throw new GitError(`${what} not started: the delivery deadline passed`, null, '', true);
+  const result = await runProcess({
+    command: 'git',
+    args: gitArgv(args, options.gitDir),
+    env: gitEnvironment(options.env),
+    input: options.input,
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    maxBytes: OUTPUT_LIMIT,
   });
+  if (result.startError !== undefined) throw new GitError(`could not run git (is it installed and on PATH?): ${redact(result.startError)}`, null, '', false);
+  const err = redact(result.stderr.toString('utf8'));
+  if (result.timedOut) throw new GitError(`${what} timed out after ${Math.round(options.timeoutMs / 1000)} s`, null, err, true);
+  return { code: result.code ?? 1, stdout: result.stdout.toString('utf8'), stdoutBuffer: result.stdout, stderr: err };
 }
 
 /** Like runGit, but a non-zero exit is an error naming git's own last words. */
@@ -186,28 +180,11 @@ export function lastWords(stderr: string): string {
   return (telling.length > 0 ? telling : lines.slice(-1)).join('; ').slice(0, 600);
 }
 
-/** How long git gets after SIGTERM to remove its lock files and exit before SIGKILL. */
-const TERM_GRACE_MS = 1500;
-
 /**
- * Ends a git and its helpers (ssh, git-remote-https, index-pack) by process
- * group: SIGTERM first, because git removes its lock files on SIGTERM (a
- * SIGKILLed fetch leaves shallow.lock behind), then SIGKILL after a grace.
+ * Ends a long-lived git (cat-file --batch) and its helpers by process group:
+ * SIGTERM first, because git removes its lock files on SIGTERM (a SIGKILLed
+ * fetch leaves shallow.lock behind), then SIGKILL after a grace.
  */
 export function stopGit(child: { readonly pid?: number | undefined }, hasExited: () => boolean = () => false): void {
-  const pid = child.pid;
-  if (pid === undefined) return;
-  signalGroup(pid, 'SIGTERM');
-  const timer = setTimeout(() => {
-    if (!hasExited()) signalGroup(pid, 'SIGKILL');
-  }, TERM_GRACE_MS);
-  timer.unref();
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    /* already gone */
-  }
+  stopProcessGroup(child, hasExited);
 }

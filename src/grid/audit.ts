@@ -1,6 +1,8 @@
 import { normalizeState } from '../core/lifecycle';
 import { parseTss } from '../core/time';
-import { hasPrefixedTag, isEc2InstanceId } from '../sinks/ec2/tags';
+import { hasPrefixedTag, isEc2InstanceId, type CloudInstance } from '../core/cloud';
+
+export type { CloudInstance } from '../core/cloud';
 
 /**
  * The cloud against presence (`nodegrid audit`): plain values in, findings
@@ -15,15 +17,6 @@ import { hasPrefixedTag, isEc2InstanceId } from '../sinks/ec2/tags';
  */
 export const FINDING_KINDS = ['zombie', 'ghost', 'untracked', 'mismatched'] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
-
-export interface CloudInstance {
-  readonly id: string;
-  /** EC2's state name: pending, running, shutting-down, terminated, stopping, stopped. */
-  readonly state: string;
-  /** Epoch ms. */
-  readonly launchTime?: number | undefined;
-  readonly tags: Readonly<Record<string, string>>;
-}
 
 export interface PresenceNode {
   readonly id: string;

@@ -5,7 +5,7 @@ import { nodeIdentitySchema } from '../core/event-schema';
 import { HEALTHS } from '../core/health';
 import { COLORS } from '../core/lifecycle';
 import { parseJsonWith } from '../core/parse-json';
-import { readTextIfExists, writeFileAtomic } from '../node/files';
+import { readTextIfExists, writeFileAtomic } from '../sys/files';
 import type { GridChange } from '../sinks/chat/digest';
 import type { MonitorMemory, RememberedNode } from './monitor';
 

@@ -1,6 +1,6 @@
 import type { ChatDestinationConfig } from '../config/schema';
 import { severityRank, type Lifecycle } from '../core/lifecycle';
-import type { NodeLog } from '../node/log';
+import type { NodeLog } from '../sys/log';
 import { deliverPending, type DeliveryPolicy, type SinkReport } from '../outbox/deliver';
 import { publishEvents, type EventDraft } from '../outbox/publish';
 import type { GridChange } from '../sinks/chat/digest';

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod/mini';
 import { parseJsonWith } from '../core/parse-json';
-import { readTextIfExists, writeFileAtomic } from '../node/files';
-import { setAside } from '../node/set-aside';
+import { readTextIfExists, writeFileAtomic } from '../sys/files';
+import { setAside } from '../sys/set-aside';
 
 /**
  * What the heartbeat remembers between beats: the commits of the last work

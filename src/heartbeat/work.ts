@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NodeIdentity } from '../core/event';
-import { killProcessGroup } from '../node/processes';
+import { runProcess } from '../sys/process';
 
 /**
  * The node's work scripts, looked up in the original's hierarchy: common, then
@@ -30,7 +29,7 @@ export interface ScriptOutcome {
 const KEEP_OUTPUT = 8 * 1024;
 const TAIL_CHARS = 300;
 
-export function runWorkScript(
+export async function runWorkScript(
   configRepo: string,
   relative: string,
   env: Record<string, string>,
@@ -42,49 +41,33 @@ export function runWorkScript(
   // A script committed without its executable bit still runs, with bash.
   const executable = isExecutable(file);
   const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(executable ? file : 'bash', executable ? [] : [file], {
-      cwd: configRepo,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let output = '';
-    let partial = '';
-    const collect = (chunk: Buffer): void => {
-      const text = partial + chunk.toString('utf8');
-      const lines = text.split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) onOutput(line);
-      output = output + chunk.toString('utf8');
-      // Keep whole lines only: a line cut in half may hold half a secret, which no redactor recognises.
-      if (output.length > KEEP_OUTPUT) output = output.slice(output.indexOf('\n', output.length - KEEP_OUTPUT) + 1 || output.length);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killProcessGroup(child.pid);
-    }, timeoutMs);
-    let finished = false;
-    const finish = (exitCode: number | null, error?: string): void => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      // A service the script started in the background may hold our pipes: stop reading, leave it running.
-      child.stdout.destroy();
-      child.stderr.destroy();
-      if (partial) onOutput(partial);
-      const tail = outputTail(redact((error ?? output).trim().split('\n').slice(-3).join(' | ')));
-      resolve({ script: relative, ok: exitCode === 0 && !timedOut, exitCode, timedOut, ms: Date.now() - started, tail });
-    };
-    child.on('error', (error) => finish(null, error.message));
-    // 'close' waits for the pipes; a backgrounded grandchild could hold them forever, so after
-    // the script itself exits, give its last output a moment and move on.
-    child.on('close', (code) => finish(code));
-    child.on('exit', (code) => setTimeout(() => finish(code), 200));
+  let output = '';
+  let partial = '';
+  const collect = (chunk: Buffer): void => {
+    const text = partial + chunk.toString('utf8');
+    const lines = text.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) onOutput(line);
+    output = output + chunk.toString('utf8');
+    // Keep whole lines only: a line cut in half may hold half a secret, which no redactor recognises.
+    if (output.length > KEEP_OUTPUT) output = output.slice(output.indexOf('\n', output.length - KEEP_OUTPUT) + 1 || output.length);
+  };
+  const result = await runProcess({
+    command: executable ? file : 'bash',
+    args: executable ? [] : [file],
+    cwd: configRepo,
+    env: { ...process.env, ...env },
+    timeoutMs,
+    maxBytes: 0,
+    onOutput: collect,
+    // A service the script started in the background may hold our pipes: after the script
+    // itself exits, give its last output a moment, stop reading, and leave the service running.
+    pipeGraceMs: 200,
   });
+  if (partial) onOutput(partial);
+  const text = result.startError ?? output;
+  const tail = outputTail(redact(text.trim().split('\n').slice(-3).join(' | ')));
+  return { script: relative, ok: result.code === 0 && !result.timedOut, exitCode: result.code, timedOut: result.timedOut, ms: Date.now() - started, tail };
 }
 
 /**

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NodegridError } from '../core/errors';
-import { hostHeaderIsLoopback, isLoopbackAddress } from '../web/auth';
+import { hostHeaderIsLoopback, isLoopbackAddress } from '../sys/loopback';
 import { EXPOSITION_CONTENT_TYPE } from './exposition';
 
 /**

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readTextIfExists, writeFileAtomic } from '../node/files';
+import { readTextIfExists, writeFileAtomic } from '../sys/files';
 
 /**
  * When the last tick finished and how long it took. `state set` rewrites the

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isProcessAlive, writeFileAtomic } from '../node/files';
+import { writeFileAtomic } from '../sys/files';
+import { isProcessAlive } from '../sys/process';
 
 /**
  * Replaces the textfile in one rename, so node_exporter (which may read it at

@@ -6,7 +6,7 @@ import { assertDnaName, assertInstanceId, describeValue, isValidDnaName, isValid
 import { normalizeState } from '../core/lifecycle';
 import { parseStateLog, type StateLogEntry } from '../core/statelog';
 import { isTss } from '../core/time';
-import { readTextIfExists, writeFileAtomic } from './files';
+import { readTextIfExists, writeFileAtomic } from '../sys/files';
 
 /**
  * The nodeinfo folder: one value per file, value + newline, readable with cat.

@@ -9,12 +9,12 @@ import { parseJsonWith } from '../core/parse-json';
 import { formatTss } from '../core/time';
 import { enqueueForSinks, eventId, readSequence } from '../outbox/enqueue';
 import type { SinkDescriptor } from '../sinks/sink';
-import { appendDurable, fileSize, isNoSpaceError, noSpaceReason, readTextIfExists, removeStaleTempFiles, syncDirectory, writeFileAtomic } from './files';
+import { appendDurable, fileSize, isNoSpaceError, noSpaceReason, readTextIfExists, removeStaleTempFiles, syncDirectory, writeFileAtomic } from '../sys/files';
 import type { HomeLayout } from './home';
-import { acquireLock } from './lock';
+import { acquireLock } from '../sys/lock';
 import { pendingChangeSchema, type PendingChange } from './pending-change';
-import { setAside } from './set-aside';
-import type { NodeLog } from './log';
+import { setAside } from '../sys/set-aside';
+import type { NodeLog } from '../sys/log';
 import { NODEINFO_FILES, readNodeRecord, requireIdentity } from './nodeinfo';
 
 /**

@@ -2,11 +2,12 @@ import { errorMessage, NodegridError } from '../core/errors';
 import { nodeEventSchema } from '../core/event-schema';
 import { parseJsonWith } from '../core/parse-json';
 import { redactSecrets } from '../core/secrets';
-import { acquireLock, sleep, type Lock } from '../node/lock';
-import { readTextIfExists } from '../node/files';
-import type { NodeLog } from '../node/log';
+import { acquireLock, type Lock } from '../sys/lock';
+import { sleep } from '../sys/sleep';
+import { readTextIfExists } from '../sys/files';
+import type { NodeLog } from '../sys/log';
 import type { Sink, SinkDescriptor, SinkFailure } from '../sinks/sink';
-import { nextDelayMs } from './backoff';
+import { backoffDelayMs } from '../sys/backoff';
 import { SinkQueue, type QueuedEvent, type QueueStatus } from './queue';
 
 /**
@@ -202,7 +203,7 @@ async function attempt(
 function recordFailure(queue: SinkQueue, failure: SinkFailure, message: string, policy: DeliveryPolicy): QueueStatus {
   const current = queue.readStatus();
   const attempts = current.attempts + 1;
-  const delay = Math.max(failure.retryAfterMs ?? 0, nextDelayMs(attempts, policy.backoffMs, policy.maxBackoffMs));
+  const delay = Math.max(failure.retryAfterMs ?? 0, backoffDelayMs(attempts, { baseMs: policy.backoffMs, maxMs: policy.maxBackoffMs, jitter: 'equal' }));
   const next: QueueStatus = {
     ...current,
     attempts,

@@ -1,5 +1,5 @@
 import type { NodeEvent } from '../core/event';
-import { readTextIfExists } from '../node/files';
+import { readTextIfExists } from '../sys/files';
 import type { SinkDescriptor } from '../sinks/sink';
 import { SinkQueue } from './queue';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { NodeEvent } from '../core/event';
 import type { SinkDescriptor } from '../sinks/sink';
-import { writeFileAtomic } from '../node/files';
+import { writeFileAtomic } from '../sys/files';
 import { enqueueForSinks, eventId, readSequence } from './enqueue';
 
 /**

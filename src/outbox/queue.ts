@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { NodeEvent } from '../core/event';
 import { nodeEventSchema } from '../core/event-schema';
 import { parseJsonWith } from '../core/parse-json';
-import { readTextIfExists, removeStaleTempFiles, syncDirectory, writeFileAtomic } from '../node/files';
-import { warnSetAside } from '../node/set-aside';
+import { readTextIfExists, removeStaleTempFiles, syncDirectory, writeFileAtomic } from '../sys/files';
+import { warnSetAside } from '../sys/set-aside';
 
 /**
  * One durable queue per sink: a folder of event files, oldest first by name

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readTextIfExists } from '../node/files';
+import { readTextIfExists } from '../sys/files';
 import { SinkQueue } from './queue';
 
 /**

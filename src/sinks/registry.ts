@@ -4,17 +4,14 @@ import { ec2SinkDescriptor } from './ec2/index';
 import { execSinkDescriptor } from './exec/index';
 import { presenceSinkDescriptors } from './presence-git/index';
 import { presenceS3SinkDescriptors } from './presence-s3/index';
-import type { SinkDescriptor } from './sink';
+import type { SinkDescriptor, SinkEnvironment } from './sink';
+
+export type { SinkEnvironment } from './sink';
 
 /**
  * Every sink the config asks for, as descriptors. Adding a place a change can
  * go means a folder under sinks/ and one line here.
  */
-export interface SinkEnvironment {
-  /** $NODEGRID_HOME, for sinks that keep state of their own (the presence clone). */
-  readonly homeDir: string;
-}
-
 export function buildSinkDescriptors(config: Config, environment: SinkEnvironment): SinkDescriptor[] {
   return [
     ...config.sinks.exec.map(execSinkDescriptor),

@@ -1,4 +1,7 @@
-import type { NodeEvent } from '../core/event';
+import type { EventKind, NodeEvent } from '../core/event';
+
+/** presence: the grid's record (git, S3); chat: rooms people read; tags: the cloud's own view; exec: the operator's commands. */
+export type SinkRole = 'presence' | 'chat' | 'tags' | 'exec';
 
 /**
  * The one small interface every place a change goes implements. A sink gets
@@ -55,6 +58,10 @@ export interface SinkDescriptor {
   readonly name: string;
   /** Events handed to one deliver() call at most (chat digests and heartbeat coalescing take several). */
   readonly maxBatch: number;
+  /** What the sink is for, so commands pick sinks by purpose, never by name. */
+  readonly role: SinkRole;
+  /** The kinds of event it takes at all (`tick` asks whether anyone wants heartbeats); accepts() may narrow further. */
+  readonly kinds: readonly EventKind[];
   accepts(event: NodeEvent): boolean;
   load(): Promise<Sink>;
   /** Strings this sink's config holds that must never be printed (URLs, tokens). */
@@ -67,4 +74,10 @@ export interface SinkDescriptor {
    * set an event aside after outbox.maxPermanentFailures refusals, loudly.
    */
   readonly keepsRefusedEvents?: boolean | undefined;
+}
+
+/** What every sink may know of the node it runs on. */
+export interface SinkEnvironment {
+  /** $NODEGRID_HOME, for sinks that keep state of their own (the presence clone). */
+  readonly homeDir: string;
 }

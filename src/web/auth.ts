@@ -51,18 +51,6 @@ export class Sessions {
   }
 }
 
-export function isLoopbackAddress(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare) || bare === '::ffff:127.0.0.1';
-}
-
-/** "127.0.0.1:8080", "localhost", "[::1]:8080": the name part is a loopback host. */
-export function hostHeaderIsLoopback(header: string | undefined): boolean {
-  if (header === undefined) return false;
-  const m = /^(\[[^\]]+\]|[^:]+)(?::\d{1,5})?$/.exec(header.trim());
-  return m !== null && isLoopbackAddress(m[1]!);
-}
-
 /**
  * Wrong tokens per client: after `limit` of them within `windowMs`, that
  * client's token attempts are answered 429 until the oldest is a window old,

@@ -191,15 +191,19 @@ describe('nodegrid and its git children killed at random moments', () => {
     const gitsSeen = new Set<string>();
     let killed = 0;
     const ROUNDS = 100;
+    // How long a whole `state set` takes here, from the runs that finished: kill times are
+    // drawn within it, so the kills land inside the run on a quiet machine and a loaded one.
+    let typicalMs = 1500;
     for (let round = 0; round < ROUNDS; round++) {
       const current = (n.read('nodeinfo/state.txt') ?? '').trim();
       const child = spawn(process.execPath, [nodegridBin(), 'state', 'set', NEXT[current] ?? 'setup', '--wait', '20'], {
         env: { ...cleanEnv(), ...n.env },
         stdio: 'ignore',
       });
+      const started = Date.now();
       const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-      // Spread over start-up, the record, the fetch and the push; some runs finish first.
-      const at = Math.random() * (round % 3 === 0 ? 600 : 2500);
+      // Spread over start-up, the record, the fetch and the push (every third round early); some runs finish first.
+      const at = Math.random() * typicalMs * (round % 3 === 0 ? 0.4 : 1);
       const timer = new Promise<'timer'>((resolve) => setTimeout(() => resolve('timer'), at));
       if ((await Promise.race([exited, timer])) === 'timer') {
         const tree = processTree(child.pid!);
@@ -219,6 +223,8 @@ describe('nodegrid and its git children killed at random moments', () => {
           }
         }
         killed++;
+      } else {
+        typicalMs = (typicalMs + (Date.now() - started)) / 2;
       }
       await exited;
     }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { appendDurable } from '../../src/node/files';
+import { appendDurable } from '../../src/sys/files';
 import { readNodeRecord, requireIdentity } from '../../src/node/nodeinfo';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodegrid-nodeinfo-'));

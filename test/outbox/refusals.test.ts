@@ -22,6 +22,8 @@ function refusingSink(name: string, keepsRefusedEvents: boolean) {
   const descriptor: SinkDescriptor = {
     name,
     maxBatch: 10,
+    role: keepsRefusedEvents ? 'presence' : 'exec',
+    kinds: ['state', 'heartbeat', 'notify', 'announce'],
     accepts: () => true,
     secrets: [],
     keepsRefusedEvents,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bearerToken, cookieValue, hostHeaderIsLoopback, isLoopbackAddress, Sessions, tokensEqual } from '../../src/web/auth';
+import { hostHeaderIsLoopback, isLoopbackAddress } from '../../src/sys/loopback';
+import { bearerToken, cookieValue, Sessions, tokensEqual } from '../../src/web/auth';
 import { routeRequest, splitPath } from '../../src/web/request';
 
 const ASSETS = new Set(['app.js', 'style.css', 'favicon.svg']);

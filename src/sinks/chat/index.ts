@@ -1,9 +1,8 @@
 import type { ChatDestinationConfig } from '../../config/schema';
 import type { NodeEvent } from '../../core/event';
 import { severityRank } from '../../core/lifecycle';
-import type { SinkEnvironment } from '../registry';
-import type { SinkDescriptor } from '../sink';
-import { redactWebhookUrl, urlSecrets } from './redact';
+import type { SinkDescriptor, SinkEnvironment } from '../sink';
+import { destinationSecrets } from './destination';
 
 /**
  * One outbox queue per chat destination, "chat:<name>". Building the
@@ -15,6 +14,9 @@ export function chatSinkDescriptor(destination: ChatDestinationConfig, environme
     name: `chat:${destination.name}`,
     // Enough for one digest of what piled up during an outage; the rest follows in the next batch.
     maxBatch: 50,
+    role: 'chat',
+    // People read chat: state changes and notify messages, never heartbeats or presence re-announcements.
+    kinds: ['state', 'notify'],
     accepts: (event) => acceptsEvent(destination, event),
     load: async () => {
       const { ChatSink } = await import('./sink');
@@ -37,19 +39,4 @@ export function acceptsEvent(destination: ChatDestinationConfig, event: NodeEven
   if (destination.states && !(event.state !== null && destination.states.includes(event.state))) return false;
   if (destination.deployments && !(event.node.deployment !== undefined && destination.deployments.includes(event.node.deployment))) return false;
   return true;
-}
-
-/** The URL's secret parts, the HipChat token, the webhook signing secret. */
-export function destinationSecrets(destination: ChatDestinationConfig): string[] {
-  return [...urlSecrets(destination.url), destination.token, destination.secret].filter((value): value is string => value !== undefined && value.length >= 6);
-}
-
-/** "chat:ops (slack https://hooks.slack.com/services/T…/****)": how every message names a destination. */
-export function destinationLabel(destination: ChatDestinationConfig): string {
-  return `chat:${destination.name} (${destination.type} ${redactWebhookUrl(destination.url)})`;
-}
-
-/** Slack and most services take about one post per second per webhook; a machine webhook needs no pacing. */
-export function minIntervalMs(destination: ChatDestinationConfig): number {
-  return (destination.minIntervalSeconds ?? (destination.type === 'webhook' ? 0 : 1)) * 1000;
 }

@@ -4,7 +4,7 @@ import { adapterFor } from './adapters';
 import { postChatRequest, type PostResult } from './http';
 import type { ChatMessage } from './message';
 import { PostPace } from './ratelimit';
-import { destinationLabel, destinationSecrets, minIntervalMs } from './index';
+import { destinationLabel, destinationSecrets, minIntervalMs } from './destination';
 
 /**
  * Posts one message to one destination at the destination's pace. Used by the

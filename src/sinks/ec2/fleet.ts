@@ -1,5 +1,5 @@
 import { paginateDescribeInstances, type Filter } from '@aws-sdk/client-ec2';
-import type { CloudInstance } from '../../grid/audit';
+import type { CloudInstance } from '../../core/cloud';
 import type { Ec2Connection } from './client';
 
 /**

@@ -4,7 +4,8 @@ import { describeValue } from '../../core/ids';
 import type { DeliveryContext, DeliveryOutcome, Sink, SinkDescriptor } from '../sink';
 import type { Ec2Connection } from './client';
 import { describeEc2Error, errorCode } from './errors';
-import { fitWithinTagLimit, isEc2InstanceId, tagsForEvent } from './tags';
+import { isEc2InstanceId } from '../../core/cloud';
+import { fitWithinTagLimit, tagsForEvent } from './tags';
 
 /**
  * Cloud tags (SPEC §4.4): every state change becomes `add:*` tags on the
@@ -18,6 +19,8 @@ export function ec2SinkDescriptor(config: Ec2Config): SinkDescriptor {
     name: 'ec2',
     // Tags hold the current state: after an outage only the newest queued change needs writing.
     maxBatch: 50,
+    role: 'tags',
+    kinds: ['state'],
     accepts: (event) => event.kind === 'state',
     load: async () => new Ec2TagSink(config, await import('./client')),
     secrets: [process.env.AWS_SECRET_ACCESS_KEY, process.env.AWS_SESSION_TOKEN].filter((value): value is string => !!value),

@@ -17,11 +17,6 @@ export interface Ec2Tag {
 const TAG_NAMES = ['state', 'statetss', 'deployment', 'nodepart', 'stacktype', 'statelog'] as const;
 export type TagName = (typeof TAG_NAMES)[number];
 
-/** EC2 instance ids: "i-" and 8 (older) or 17 hexadecimal digits. */
-export function isEc2InstanceId(id: string): boolean {
-  return /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(id);
-}
-
 export function tagValuesForEvent(event: NodeEvent): Partial<Record<TagName, string>> {
   const { entries } = parseStateLog(event.statelog);
   return {
@@ -75,7 +70,3 @@ export function fitWithinTagLimit(ours: readonly Ec2Tag[], existingKeys: readonl
   return { keep, skipped };
 }
 
-/** Whether an instance carries any tag of ours (audit: "untracked" has none). */
-export function hasPrefixedTag(tags: Readonly<Record<string, string>>, prefix: string): boolean {
-  return Object.keys(tags).some((key) => key.startsWith(prefix));
-}

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import type { ExecSinkConfig } from '../../config/schema';
 import type { NodeEvent } from '../../core/event';
-import { killProcessGroup } from '../../node/processes';
+import { runProcess } from '../../sys/process';
 import type { DeliveryContext, DeliveryOutcome, Sink } from '../sink';
 
 const OUTPUT_TAIL = 400;
@@ -51,39 +50,16 @@ interface RunResult {
   output: string;
 }
 
-function runWithStdin(command: string, input: string, timeoutMs: number, extraEnv: Record<string, string>): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true, // its own process group, so a timeout kills grandchildren too
-      env: { ...process.env, ...extraEnv },
-    });
-    let output = '';
-    const collect = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-      // Whole lines only (a line cut at its start may begin with half a secret).
-      if (output.length > 4 * OUTPUT_TAIL) output = output.slice(output.indexOf('\n', output.length - 4 * OUTPUT_TAIL) + 1 || output.length);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.stdin.on('error', () => {
-      /* the command may exit without reading stdin */
-    });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killProcessGroup(child.pid);
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      resolve({ ok: false, reason: `could not start /bin/sh: ${error.message}`, output });
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (timedOut) resolve({ ok: false, reason: `timed out after ${Math.round(timeoutMs / 1000)} s`, output });
-      else if (code === 0) resolve({ ok: true, reason: 'ok', output });
-      else resolve({ ok: false, reason: signal ? `killed by ${signal}` : `exit code ${code}`, output });
-    });
-    child.stdin.end(input);
-  });
+async function runWithStdin(command: string, input: string, timeoutMs: number, extraEnv: Record<string, string>): Promise<RunResult> {
+  let output = '';
+  const collect = (chunk: Buffer): void => {
+    output += chunk.toString('utf8');
+    // Whole lines only (a line cut at its start may begin with half a secret).
+    if (output.length > 4 * OUTPUT_TAIL) output = output.slice(output.indexOf('\n', output.length - 4 * OUTPUT_TAIL) + 1 || output.length);
+  };
+  const result = await runProcess({ command: '/bin/sh', args: ['-c', command], env: { ...process.env, ...extraEnv }, input, timeoutMs, maxBytes: 0, onOutput: collect });
+  if (result.startError !== undefined) return { ok: false, reason: `could not start /bin/sh: ${result.startError}`, output };
+  if (result.timedOut) return { ok: false, reason: `timed out after ${Math.round(timeoutMs / 1000)} s`, output };
+  if (result.code === 0) return { ok: true, reason: 'ok', output };
+  return { ok: false, reason: result.signal ? `killed by ${result.signal}` : `exit code ${result.code}`, output };
 }

@@ -10,6 +10,8 @@ export function execSinkDescriptor(config: ExecSinkConfig): SinkDescriptor {
   return {
     name: `exec:${config.name}`,
     maxBatch: 1,
+    role: 'exec',
+    kinds: config.kinds,
     accepts: (event) => (config.kinds as readonly string[]).includes(event.kind),
     // child_process is loaded only when there is something to deliver.
     load: async () => new (await import('./exec-sink')).ExecSink(config),

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { runGit } from '../../git/run';
+import { GIT_OWNER_VARIABLE, ownerIsAlive, runGit } from '../../git/run';
 
 /**
  * A git killed mid-command (a delivery's budget ran out, an OOM kill, a cgroup
@@ -54,10 +54,21 @@ export function removeStaleLocks(gitDir: string): string[] {
   return removed;
 }
 
+/** The owner tag run.ts gives every git, from its environment; undefined for gits nodegrid did not start. */
+function ownerOf(pid: string): string | undefined {
+  try {
+    const prefix = `${GIT_OWNER_VARIABLE}=`;
+    return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((entry) => entry.startsWith(prefix))?.slice(prefix.length);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Stops git processes still working on `gitDir`: a nodegrid killed with
  * SIGKILL leaves its git children running in their own process groups. Their
- * locks must not be taken from under them, so they go first. Linux only
+ * locks must not be taken from under them, so they go first. Only gits whose
+ * starter is gone are stray: a live reader's ls-tree is left alone. Linux only
  * (/proc); elsewhere nothing is found.
  */
 export function stopStrayGits(gitDir: string): number[] {
@@ -76,6 +87,9 @@ export function stopStrayGits(gitDir: string): number[] {
     if (!/(^|\/)git$/.test(argv[0] ?? '')) continue;
     const at = argv.indexOf('--git-dir');
     if (at < 0 || path.resolve(argv[at + 1] ?? '') !== target) continue;
+    // A reader still running (it lists and reads outside the clone lock) keeps its gits.
+    const owner = ownerOf(name);
+    if (owner !== undefined && ownerIsAlive(owner)) continue;
     try {
       // runGit starts each git as the leader of its own group: end it with its helpers.
       process.kill(-pid, 'SIGKILL');

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readRef } from '../../git/refs';
 import { git, lastWords, runGit, type GitOptions, type GitResult } from '../../git/run';
-import { acquireLock } from '../../node/lock';
+import { acquireLock } from '../../sys/lock';
 import { looksLikeDamagedClone, removeStaleLocks, stopStrayGits } from './clone-health';
 import { classifyGitFailure, RemoteError } from './failures';
 import type { PresenceRemote } from './remotes';

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { PresenceConfig } from '../../config/sections/presence';
 import { NodegridError } from '../../core/errors';
-import { sleep } from '../../node/lock';
+import { backoffDelayMs } from '../../sys/backoff';
+import { sleep } from '../../sys/sleep';
 import type { Author } from './build';
 import { ensureClone, gitIn, runGitIn, trackingRef, withCloneLock, type Repo } from './clone';
 import { findStateChange, readFirstParentLine } from './compact-history';
@@ -48,7 +49,7 @@ export interface CompactOutcome {
 
 const DEFAULT_ATTEMPTS = 5;
 // Long enough for a node's fetch-build-push to finish, short enough for a person waiting.
-const RETRY_DELAY_MS = 500;
+const REWRITE_BACKOFF = { baseMs: 1000, maxMs: 4000, jitter: 'equal' } as const;
 // A full history's fetch, rewrite and push take longer than a node's one-commit push.
 const MIN_COMMAND_TIMEOUT_MS = 10 * 60_000;
 
@@ -112,7 +113,7 @@ export async function compactHeartbeats(config: PresenceConfig, remote: Presence
             hint: 'run it again later; nodes keep beating meanwhile and lose nothing',
           });
         }
-        const delay = Math.round(RETRY_DELAY_MS * attempt * (0.5 + random()));
+        const delay = backoffDelayMs(attempt, REWRITE_BACKOFF, random);
         options.log(`presence compact: a node pushed to ${branch} meanwhile (${pushed.message.replace(/^.*rejected: /, '')}); rewriting again on the new tip in ${delay} ms`);
         await sleep(delay);
       }

@@ -15,6 +15,8 @@ export interface RemoteFailure {
   readonly kind: FailureKind;
   /** Names the remote (redacted) and git's reason. */
   readonly message: string;
+  /** Lost the race to other writers until the budget ran out: worth trying again soon, in the same run if it has time. */
+  readonly retrySoonMs?: number | undefined;
 }
 
 export class RemoteError extends Error {

@@ -1,5 +1,5 @@
 import type { PresenceConfig } from '../../config/sections/presence';
-import type { NodeEvent } from '../../core/event';
+import type { EventKind, NodeEvent } from '../../core/event';
 import type { SinkDescriptor } from '../sink';
 import { cloneDirFor, presenceRemotes } from './remotes';
 
@@ -11,12 +11,14 @@ import { cloneDirFor, presenceRemotes } from './remotes';
 export function presenceSinkDescriptors(config: PresenceConfig, homeDir: string): SinkDescriptor[] {
   if (config.backend === 's3') return [];
   // hybrid: beats go to S3 (sinks/presence-s3), documents and state changes stay here.
-  const wantsBeats = config.backend === 'git';
+  const kinds: EventKind[] = config.backend === 'git' ? ['state', 'announce', 'heartbeat'] : ['state', 'announce'];
   return presenceRemotes(config).map((remote) => ({
     name: `presence:${remote.name}`,
     // Enough for a long outage's heartbeats to be coalesced into a few commits.
     maxBatch: 200,
-    accepts: (event: NodeEvent) => event.kind === 'state' || event.kind === 'announce' || (wantsBeats && event.kind === 'heartbeat'),
+    role: 'presence' as const,
+    kinds,
+    accepts: (event: NodeEvent) => kinds.includes(event.kind),
     load: async () => {
       const { PresenceGitSink } = await import('./sink');
       return new PresenceGitSink(config, remote, cloneDirFor(homeDir, remote.name));

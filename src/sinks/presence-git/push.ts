@@ -1,7 +1,8 @@
 import { ObjectReader } from '../../git/object-reader';
 import { writeRef } from '../../git/refs';
 import { lastWords } from '../../git/run';
-import { sleep } from '../../node/lock';
+import { backoffDelayMs } from '../../sys/backoff';
+import { sleep } from '../../sys/sleep';
 import { buildCommits, readTip, type Author, type Tip } from './build';
 import { looksLikeDamagedClone } from './clone-health';
 import { DamagedCloneError, fetchBranch, runGitIn, trackingRef, type Repo } from './clone';
@@ -33,9 +34,8 @@ export type PushOutcome =
   | { readonly ok: true; readonly commits: number; readonly attempts: number; readonly head: string | undefined }
   | { readonly ok: false; readonly failure: RemoteFailure; readonly attempts: number };
 
-// Wide enough that twenty nodes retrying together spread out instead of colliding again.
-const FIRST_DELAY_MS = 50;
-const MAX_DELAY_MS = 2000;
+// Full jitter, wide enough that twenty nodes retrying together spread out instead of colliding again.
+const RACE_BACKOFF = { baseMs: 50, maxMs: 2000, jitter: 'full' } as const;
 
 export async function pushWithRetry(repo: Repo, run: PlannedRun, options: PushOptions): Promise<PushOutcome> {
   const random = options.random ?? Math.random;
@@ -67,13 +67,12 @@ export async function pushWithRetry(repo: Repo, run: PlannedRun, options: PushOp
         if (error instanceof RemoteError) return { ok: false, failure: error.failure, attempts: attempt };
         throw error;
       }
-      // Full jitter: nodes that collided once should not collide again in step.
-      const delay = Math.round(random() * Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** (attempt - 1)));
+      const delay = backoffDelayMs(attempt, RACE_BACKOFF, random);
       if (Date.now() + delay >= options.budgetEnd) {
         return {
           ok: false,
           attempts: attempt,
-          failure: { kind: 'transient', message: `${lost.message}; still losing the race after ${attempt} attempts, left queued for a later delivery` },
+          failure: { kind: 'transient', message: `${lost.message}; still losing the race after ${attempt} attempts, left queued for a later delivery`, retrySoonMs: backoffDelayMs(Infinity, RACE_BACKOFF, random) },
         };
       }
       options.log(`${options.label}: push rejected because the branch moved (${lost.message.replace(/^.*rejected: /, '')}); retry ${attempt + 1} in ${delay} ms`);

@@ -63,7 +63,8 @@ export class PresenceGitSink implements Sink {
         context.log(`${this.label}: ${what} on ${run.branch} at ${this.remote.shownUrl} (${run.events} event${run.events === 1 ? '' : 's'}, attempt ${outcome.attempts}, ${took} ms)`);
         return { delivered: run.events };
       }
-      return { delivered: 0, failure: { message: outcome.failure.message, permanent: outcome.failure.kind === 'refused' } };
+      // A lost race is contention, not an outage: a flush with time left tries again after a jittered pause.
+      return { delivered: 0, failure: { message: outcome.failure.message, permanent: outcome.failure.kind === 'refused', retryAfterMs: outcome.failure.retrySoonMs } };
     } catch (error) {
       const timedOut = error instanceof GitError && error.timedOut;
       const why = timedOut ? `${errorMessage(error)} (the delivery time budget ran out)` : errorMessage(error);

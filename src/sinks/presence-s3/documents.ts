@@ -2,6 +2,8 @@ import { MAX_DOCUMENT_BYTES } from '../../core/presence-doc';
 import { parseStateLog } from '../../core/statelog';
 import { getObject, putObject, S3Failure, type Precondition } from '../../s3/objects';
 import type { S3Connection } from '../../s3/client';
+import { backoffDelayMs } from '../../sys/backoff';
+import { sleep } from '../../sys/sleep';
 
 /**
  * Replaces a node's current document in the bucket without ever putting an
@@ -41,12 +43,14 @@ export async function writeCurrentDocument(
     if ((await putObject(s3, path, content, precondition, { signal: options.signal })).written) return 'written';
     if (existing && sentEtag !== undefined && (await learnEtagMode(s3, path, existing.etag, sentEtag, options.signal))) continue;
     // Someone else wrote between our read and our write: back off a little and compare again.
-    await sleep(20 + Math.random() * 40 * attempt, options.signal);
+    await sleep(backoffDelayMs(attempt, RACE_BACKOFF), options.signal);
   }
   throw new S3Failure(`${s3.where}: cannot write ${path}: another writer kept changing it (${MAX_RACES} tries)`, false);
 }
 
 const MAX_RACES = 8;
+// Full jitter: two writers of one document should not meet again at the same instant.
+const RACE_BACKOFF = { baseMs: 40, maxMs: 400, jitter: 'full' } as const;
 
 /** "the remote one is newer": a later statetss, or the same second with more statelog entries. */
 export function isNewer(remote: DocumentOrder | undefined, ours: DocumentOrder): boolean {
@@ -98,11 +102,4 @@ async function learnEtagMode(s3: S3Connection, path: string, etag: string, sent:
     etagModes.set(s3.client, 'unsupported');
   }
   return true;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
 }

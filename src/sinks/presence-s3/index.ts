@@ -1,5 +1,5 @@
 import type { PresenceConfig } from '../../config/sections/presence';
-import type { NodeEvent } from '../../core/event';
+import type { EventKind, NodeEvent } from '../../core/event';
 import { urlCredentialSecrets } from '../../core/secrets';
 import type { SinkDescriptor } from '../sink';
 
@@ -13,12 +13,14 @@ export const S3_SINK_NAME = 'presence:s3';
 
 export function presenceS3SinkDescriptors(config: PresenceConfig): SinkDescriptor[] {
   if (config.backend === 'git' || config.s3 === undefined) return [];
-  const beatsOnly = config.backend === 'hybrid';
+  const kinds: EventKind[] = config.backend === 'hybrid' ? ['heartbeat'] : ['heartbeat', 'state', 'announce'];
   return [
     {
       name: S3_SINK_NAME,
       maxBatch: 200,
-      accepts: (event: NodeEvent) => event.kind === 'heartbeat' || (!beatsOnly && (event.kind === 'state' || event.kind === 'announce')),
+      role: 'presence',
+      kinds,
+      accepts: (event: NodeEvent) => kinds.includes(event.kind),
       load: async () => {
         const { PresenceS3Sink } = await import('./sink');
         return new PresenceS3Sink(config, S3_SINK_NAME);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { specStateEvent } from '../../helpers/events';
-import { fitWithinTagLimit, isEc2InstanceId, tagsForEvent } from '../../../src/sinks/ec2/tags';
+import { isEc2InstanceId } from '../../../src/core/cloud';
+import { fitWithinTagLimit, tagsForEvent } from '../../../src/sinks/ec2/tags';
 
 const event = specStateEvent;
 

@@ -1,6 +1,13 @@
 import { NodegridError } from '../core/errors';
-import { NODEINFO_FILES, readNodeRecord, requireIdentity, writeInstanceId } from '../node/nodeinfo';
-import type { CliContext } from './context';
+import type { NodeLog } from '../sys/log';
+import { NODEINFO_FILES, readNodeRecord, requireIdentity, writeInstanceId } from './nodeinfo';
+
+export interface IdentitySource {
+  readonly nodeinfoDir: string;
+  /** Whether the EC2 instance metadata service may be asked. */
+  readonly ec2Enabled: boolean;
+  readonly log: NodeLog;
+}
 
 /**
  * Commands that publish need an instance id. It comes from instance-id.txt;
@@ -8,12 +15,12 @@ import type { CliContext } from './context';
  * asked (IMDSv2, bounded to about a second so a boot script never hangs) and
  * the answer is written, so `state set setup` can be a boot script's first line.
  */
-export async function ensureInstanceId(context: CliContext): Promise<string> {
-  const nodeinfoDir = context.settings.nodeinfoDir.path;
+export async function ensureInstanceId(source: IdentitySource): Promise<string> {
+  const { nodeinfoDir } = source;
   const record = readNodeRecord(nodeinfoDir);
   // An id that is present but invalid is the operator's to fix, never silently replaced.
   const invalid = record.problems.some((problem) => problem.startsWith(NODEINFO_FILES.id));
-  if (record.identity.id !== undefined || invalid || !context.settings.config.ec2.enabled) return requireIdentity(record, nodeinfoDir).id;
+  if (record.identity.id !== undefined || invalid || !source.ec2Enabled) return requireIdentity(record, nodeinfoDir).id;
 
   const { readInstanceMetadata } = await import('../sinks/ec2/imds');
   let instanceId: string;
@@ -25,6 +32,6 @@ export async function ensureInstanceId(context: CliContext): Promise<string> {
     });
   }
   writeInstanceId(nodeinfoDir, instanceId);
-  context.log.write(`instance id ${instanceId} read from EC2 instance metadata and written to ${NODEINFO_FILES.id}`);
+  source.log.write(`instance id ${instanceId} read from EC2 instance metadata and written to ${NODEINFO_FILES.id}`);
   return instanceId;
 }

@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { NodegridError } from '../core/errors';
-import { isProcessAlive, readTextIfExists } from './files';
+import { backoffDelayMs } from './backoff';
+import { readTextIfExists } from './files';
+import { isProcessAlive } from './process';
+import { sleep } from './sleep';
 
 /**
  * A per-node lock that a SIGKILL cannot leave behind.
@@ -23,12 +26,14 @@ export interface LockOptions {
   readonly what: string;
 }
 
+/** Short waits: a lock is held for one delivery or one record write, and the waiter is often a person. */
+const LOCK_BACKOFF = { baseMs: 5, maxMs: 100, jitter: 'equal' } as const;
+
 export async function acquireLock(lockFile: string, options: LockOptions): Promise<Lock> {
   fs.mkdirSync(path.dirname(lockFile), { recursive: true });
   const deadline = Date.now() + options.timeoutMs;
   const attempt = process.platform === 'linux' ? tryAbstractSocketLock : tryPidFileLock;
-  let delay = 5;
-  for (;;) {
+  for (let tries = 1; ; tries++) {
     const lock = await attempt(lockFile);
     if (lock) {
       writeHolderNote(lockFile);
@@ -40,8 +45,7 @@ export async function acquireLock(lockFile: string, options: LockOptions): Promi
         hint: 'wait for it to finish, or raise --lock-timeout',
       });
     }
-    await sleep(Math.min(delay, Math.max(1, deadline - Date.now())) * (0.5 + Math.random()));
-    delay = Math.min(delay * 2, 100);
+    await sleep(Math.min(backoffDelayMs(tries, LOCK_BACKOFF), Math.max(1, deadline - Date.now())));
   }
 }
 
@@ -105,8 +109,4 @@ function writeHolderNote(lockFile: string): void {
   } catch {
     // The note is for people; the lock itself does not depend on it.
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isProcessAlive } from './process';
 
 /**
  * Crash-safe file primitives. A reader (cat, another nodegrid, a SIGKILL at any
@@ -149,14 +150,5 @@ export function removeStaleTempFiles(dir: string): void {
       const pid = Number(name.split('.').at(-3));
       if (Number.isInteger(pid) && pid !== process.pid && !isProcessAlive(pid)) fs.rmSync(path.join(dir, name), { force: true });
     }
-  }
-}
-
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -9,7 +9,7 @@ import { checkOutbox } from '../doctor/outbox';
 import { checkReachable, checkWriteAccess } from '../doctor/remote';
 import { existingQueueNames, SinkQueue } from '../outbox/queue';
 import { readQueueHealth } from '../outbox/status';
-import { cloneDirFor, presenceRemotes } from '../sinks/presence-git/remotes';
+import { cloneDirFor, presenceRemotes } from '../presence/git/remotes';
 import { globalOptions, openContext, outputFor, parseSeconds, type CliContext } from './context';
 
 export function registerDoctorCommand(program: Command): void {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { NodegridError } from '../core/errors';
 import { describeValue } from '../core/ids';
-import { troubledCount } from '../grid/monitor';
-import { monitorLayout } from '../grid/monitor-memory';
-import { runMonitorPass, type MonitorEnvironment } from '../grid/monitor-pass';
+import { troubledCount } from '../monitor/plan';
+import { monitorLayout } from '../monitor/memory';
+import { runMonitorPass, type MonitorEnvironment } from '../monitor/pass';
 import { countHealth, describeCounts } from '../grid/query';
 import type { GridNode } from '../grid/view';
 import { acquireLock } from '../sys/lock';

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { NodegridError } from '../core/errors';
 import { humanTime, parseDuration } from '../core/time';
-import type { CompactOutcome } from '../sinks/presence-git/compact';
-import { presenceRemotes, type PresenceRemote } from '../sinks/presence-git/remotes';
+import type { CompactOutcome } from '../presence/git/compact';
+import { presenceRemotes, type PresenceRemote } from '../presence/git/remotes';
 import { lockTimeoutMs, openContext, type CliContext } from './context';
 
 /**
  * `nodegrid presence compact`: flags in, summary out. The rewrite itself
- * (sinks/presence-git/compact.ts) is loaded only when the command runs.
+ * (presence/git/compact.ts) is loaded only when the command runs.
  */
 export function registerCompactCommand(presence: Command): void {
   presence
@@ -55,7 +55,7 @@ async function compact(command: Command, flags: CompactFlags): Promise<void> {
   const olderThan = flags.olderThan ?? DEFAULT_OLDER_THAN;
   const olderThanMs = parseOlderThan(olderThan);
   const dryRun = flags.dryRun ?? false;
-  const { compactHeartbeats, heartbeatBranchToCompact } = await import('../sinks/presence-git/compact');
+  const { compactHeartbeats, heartbeatBranchToCompact } = await import('../presence/git/compact');
   const { presence } = context.settings.config;
   // Refused before anything touches the network.
   heartbeatBranchToCompact(presence);

@@ -5,13 +5,13 @@ import { isHeartbeatDue } from '../core/beat-cadence';
 import { NodegridError } from '../core/errors';
 import { nodeLabel } from '../core/event';
 import { assertInstanceId } from '../core/ids';
-import { currentDocumentPath } from '../core/presence-doc';
+import { currentDocumentPath } from '../presence/format';
 import { flattimeMinute, humanTime, parseTss } from '../core/time';
-import type { ParsedDocument } from '../grid/presence-reader';
+import type { ParsedDocument } from '../presence/read';
 import { readTextIfExists, writeFileAtomic } from '../sys/files';
 import { recordPlainEvent } from '../node/record';
 import { SinkQueue } from '../outbox/queue';
-import { presenceRemotes, type PresenceRemote } from '../sinks/presence-git/remotes';
+import { presenceRemotes, type PresenceRemote } from '../presence/git/remotes';
 import { deliveryBudgetMs, identitySource, lockTimeoutMs, openContext, parseSeconds, type CliContext } from './context';
 import { reportPending, runDelivery } from './delivery';
 import { registerCompactCommand } from './presence-compact';
@@ -182,10 +182,10 @@ async function show(command: Command, idArgument: string | undefined, options: S
   if (!remote) throw new NodegridError('E_BAD_INPUT', `no presence remote named ${JSON.stringify(options.remote!.slice(0, 64))}; configured: ${remotes.map((r) => r.name).join(', ')}`);
   const id = idArgument === undefined ? await ensureInstanceId(identitySource(context)) : assertInstanceId(idArgument, 'the id to show');
   const budgetMs = (parseSeconds(options.wait, '--wait') ?? 30) * 1000;
-  const { fetchPresence } = await import('../sinks/presence-git/snapshot');
+  const { fetchPresence } = await import('../presence/git/snapshot');
   const fetched = await fetchPresence(context.settings.config.presence, remote, context.home.root, budgetMs);
   // The reader and git plumbing load only for `show`: push and heartbeat share the entry with `state set`.
-  const [{ latestBeats }, { gitSource }, { loadOneDocument }] = await Promise.all([import('../grid/heartbeats'), import('../grid/presence-source'), import('../grid/presence-reader')]);
+  const [{ latestBeats }, { gitSource }, { loadOneDocument }] = await Promise.all([import('../grid/heartbeats'), import('../presence/source'), import('../presence/read')]);
   const file = currentDocumentPath(id);
   const document = fetched.main.ref ? await loadOneDocument(gitSource(fetched.gitDir, fetched.main.ref, { secrets: remote.secrets }), id) : undefined;
   const beats = fetched.heartbeat.ref ? await latestBeats(gitSource(fetched.gitDir, fetched.heartbeat.ref, { secrets: remote.secrets }), { hoursBack: 24 }) : new Map<string, string>();
@@ -214,7 +214,7 @@ interface FoundPresence {
 /** When beats (hybrid) or everything (s3) are in a bucket: read through the grid's own sources. */
 async function findInBucket(context: CliContext, idArgument: string | undefined): Promise<FoundPresence> {
   const id = idArgument === undefined ? await ensureInstanceId(identitySource(context)) : assertInstanceId(idArgument, 'the id to show');
-  const [{ locateGrid }, { latestBeats }, { loadOneDocument }] = await Promise.all([import('../grid/load'), import('../grid/heartbeats'), import('../grid/presence-reader')]);
+  const [{ locateGrid }, { latestBeats }, { loadOneDocument }] = await Promise.all([import('../grid/load'), import('../grid/heartbeats'), import('../presence/read')]);
   const location = await locateGrid({ presence: context.settings.config.presence, homeDir: context.home.root });
   const file = currentDocumentPath(id);
   const document = await loadOneDocument(location.current, id);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { NodegridError } from '../core/errors';
 import { acquireLock } from '../sys/lock';
-import { checkCloneIntegrity, findStaleLocks } from '../sinks/presence-git/clone-health';
+import { checkCloneIntegrity, findStaleLocks } from '../presence/git/clone-health';
 import { ok, problem, type CheckResult } from './check';
 
 /**

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { errorMessage } from '../core/errors';
 import { lastWords, runGit, type GitOptions } from '../git/run';
-import { classifyGitFailure } from '../sinks/presence-git/failures';
-import type { PresenceRemote } from '../sinks/presence-git/remotes';
+import { classifyGitFailure } from '../presence/git/failures';
+import type { PresenceRemote } from '../presence/git/remotes';
 import { ok, problem, type CheckResult } from './check';
 
 /**

@@ -1,7 +1,7 @@
-import { BEAT_TIME_KEY, FLATTIME_DIR, flattimeMinuteDir, parsePresencePath } from '../core/presence-doc';
+import { BEAT_TIME_KEY, FLATTIME_DIR, flattimeMinuteDir, parsePresencePath } from '../presence/format';
 import { flattimeMinute, parseTss } from '../core/time';
-import { parsePresenceDocument } from './presence-reader';
-import type { PresenceSource } from './presence-source';
+import { parsePresenceDocument } from '../presence/read';
+import type { PresenceSource } from '../presence/source';
 
 /**
  * Heartbeats in flattened time (SPEC §5): "who beat in minute M" is one folder

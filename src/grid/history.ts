@@ -1,8 +1,8 @@
-import { currentDocumentPath, MAX_DOCUMENT_BYTES } from '../core/presence-doc';
+import { currentDocumentPath, MAX_DOCUMENT_BYTES } from '../presence/format';
 import type { StateLogEntry } from '../core/statelog';
 import { git } from '../git/run';
-import { loadPresence, parsePresenceDocument, type PresenceRecord } from './presence-reader';
-import { catFileBatch, gitSource, objectSizes } from './presence-source';
+import { loadPresence, parsePresenceDocument, type PresenceRecord } from '../presence/read';
+import { catFileBatch, gitSource, objectSizes } from '../presence/source';
 
 /**
  * A node's past, from `git log` of its document: every version with its commit

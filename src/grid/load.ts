@@ -3,13 +3,13 @@ import path from 'node:path';
 import type { PresenceConfig, S3StoreConfig } from '../config/sections/presence';
 import { NodegridError } from '../core/errors';
 import { GitError, lastWords, runGit, type GitResult } from '../git/run';
-import { ensureClone, withCloneLock } from '../sinks/presence-git/clone';
-import { labelForUrl, presenceRemote, presenceRemotes, type PresenceRemote } from '../sinks/presence-git/remotes';
-import { remoteTimedOut, remoteUnreachable } from '../sinks/presence-git/unreachable';
+import { ensureClone, withCloneLock } from '../presence/git/clone';
+import { labelForUrl, presenceRemote, presenceRemotes, type PresenceRemote } from '../presence/git/remotes';
+import { remoteTimedOut, remoteUnreachable } from '../presence/git/unreachable';
 import { exactBeatTimes, latestBeats } from './heartbeats';
 import { gitHistory, type HistorySource } from './history';
-import { loadPresence, type FileProblem, type PresenceRecord } from './presence-reader';
-import { folderSource, gitSource, type PresenceSource } from './presence-source';
+import { loadPresence, type FileProblem, type PresenceRecord } from '../presence/read';
+import { folderSource, gitSource, type PresenceSource } from '../presence/source';
 
 /**
  * Where the grid is read from, resolved once per command: a folder holding

@@ -1,11 +1,11 @@
 import { NodegridError } from '../core/errors';
 import type { NodeHistory, NodeSummary } from '../core/grid-view';
-import { flattimeMinuteDir } from '../core/presence-doc';
+import { flattimeMinuteDir } from '../presence/format';
 import { flattimeMinute, formatTss, parseTss } from '../core/time';
 import { beatsInMinute } from './heartbeats';
 import { statesThroughHistory } from './history';
 import type { GridLocation } from './load';
-import { parsePresenceDocument, type PresenceRecord } from './presence-reader';
+import { parsePresenceDocument, type PresenceRecord } from '../presence/read';
 
 /**
  * The grid's past, answered from the presence repository alone: a node's

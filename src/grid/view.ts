@@ -1,7 +1,7 @@
 import type { NodeSummary } from '../core/grid-view';
 import { classifyHealth, type HealthRules } from '../core/health';
 import { parseTss } from '../core/time';
-import type { PresenceRecord } from './presence-reader';
+import type { PresenceRecord } from '../presence/read';
 
 /**
  * The grid as an observer sees it at `now`: each usable document with its

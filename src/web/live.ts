@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../core/errors';
 import { redactSecrets } from '../core/secrets';
 import type { GridLocation } from '../grid/load';
-import type { FileProblem, PresenceRecord } from '../grid/presence-reader';
+import type { FileProblem, PresenceRecord } from '../presence/read';
 import type { GridNode } from '../grid/view';
 import type { HelloMessage, RefreshInfo, SkippedDocument, UpdateMessage } from './api';
 import { SECURITY_HEADERS } from './headers';

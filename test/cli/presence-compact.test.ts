@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { heartbeatPath } from '../../src/core/presence-doc';
+import { heartbeatPath } from '../../src/presence/format';
 import { formatTss } from '../../src/core/time';
 import { cleanEnv, makeTestNode, nodegridBin, readAllFiles, type CliResult, type TestNode } from '../helpers/cli';
 import { createBareRepo, gitSync, makeRepoRoot, startGitDaemon, startGitHttpServer, type GitServer } from '../helpers/git-server';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isHeartbeatDue } from '../../src/core/beat-cadence';
 import type { NodeEvent } from '../../src/core/event';
 import { classifyHealth, isStale } from '../../src/core/health';
-import { planRun } from '../../src/sinks/presence-git/plan';
+import { planRun } from '../../src/presence/git/plan';
 import { configSchema } from '../../src/config/schema';
 
 const TEN_SECONDS = 10 / 60;

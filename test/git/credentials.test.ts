@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { plainAuthFailure, remoteAccess } from '../../src/git/credentials';
 import { lastWords } from '../../src/git/run';
-import { presenceRemote } from '../../src/sinks/presence-git/remotes';
+import { presenceRemote } from '../../src/presence/git/remotes';
 
 const basic = (userAndPassword: string): string => `Authorization: Basic ${Buffer.from(userAndPassword, 'utf8').toString('base64')}`;
 

@@ -1,7 +1,7 @@
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openS3Presence, type S3Presence } from '../../src/grid/s3-source';
-import { loadPresence } from '../../src/grid/presence-reader';
+import { loadPresence } from '../../src/presence/read';
 import { startCephRgw, type CephRgw } from '../helpers/ceph-rgw.mjs';
 import { presenceDocument } from '../helpers/grid-fixture.mjs';
 import { createBucket, storeConfig, testS3Client, useS3Credentials } from '../helpers/s3';

@@ -1,4 +1,4 @@
-import { formatPresenceDocument, heartbeatPath } from '../../src/core/presence-doc';
+import { formatPresenceDocument, heartbeatPath } from '../../src/presence/format';
 import { flattimeMinute } from '../../src/core/time';
 import { gitSync } from './git-server';
 

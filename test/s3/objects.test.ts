@@ -2,7 +2,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openS3, type S3Connection } from '../../src/s3/client';
 import { getObject, listObjects, listVersions, mapLimit, putObject } from '../../src/s3/objects';
-import { writeCurrentDocument } from '../../src/sinks/presence-s3/documents';
+import { writeCurrentDocument } from '../../src/presence/s3/documents';
 import { startCephRgw, type CephRgw } from '../helpers/ceph-rgw.mjs';
 import { createBucket, storeConfig, testS3Client, useS3Credentials } from '../helpers/s3';
 

@@ -1,8 +1,7 @@
 import type { ChatDestinationConfig } from '../../config/schema';
 import type { NodeEvent } from '../../core/event';
-import { severityRank } from '../../core/lifecycle';
 import type { SinkDescriptor, SinkEnvironment } from '../sink';
-import { destinationSecrets } from './destination';
+import { destinationSecrets, matchesRoute } from './destination';
 
 /**
  * One outbox queue per chat destination, "chat:<name>". Building the
@@ -35,8 +34,5 @@ export function acceptsEvent(destination: ChatDestinationConfig, event: NodeEven
   // People read chat: state changes and notify messages, never heartbeats or presence re-announcements.
   if (event.kind !== 'state' && event.kind !== 'notify') return false;
   if (destination.via === 'monitor' && event.severity !== 'critical') return false;
-  if (severityRank(event.severity) < severityRank(destination.minSeverity)) return false;
-  if (destination.states && !(event.state !== null && destination.states.includes(event.state))) return false;
-  if (destination.deployments && !(event.node.deployment !== undefined && destination.deployments.includes(event.node.deployment))) return false;
-  return true;
+  return matchesRoute(destination, { severity: event.severity, state: event.state, deployment: event.node.deployment });
 }

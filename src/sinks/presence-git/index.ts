@@ -1,7 +1,7 @@
 import type { PresenceConfig } from '../../config/sections/presence';
 import type { EventKind, NodeEvent } from '../../core/event';
 import type { SinkDescriptor } from '../sink';
-import { cloneDirFor, presenceRemotes } from './remotes';
+import { cloneDirFor, presenceRemotes } from '../../presence/git/remotes';
 
 /**
  * The presence sink: every node's document and heartbeat in a shared git

@@ -3,12 +3,12 @@ import { errorMessage } from '../../core/errors';
 import type { NodeEvent } from '../../core/event';
 import { GitError } from '../../git/run';
 import type { DeliveryContext, DeliveryOutcome, Sink } from '../sink';
-import { DamagedCloneError, describeRepairs, ensureClone, withCloneLock, type Repo } from './clone';
-import { setCloneAside } from './clone-health';
+import { DamagedCloneError, describeRepairs, ensureClone, withCloneLock, type Repo } from '../../presence/git/clone';
+import { setCloneAside } from '../../presence/git/clone-health';
 import { isSubMinute } from '../../core/beat-cadence';
-import { planRun } from './plan';
-import { pushWithRetry } from './push';
-import type { PresenceRemote } from './remotes';
+import { planRun } from '../../presence/git/plan';
+import { pushWithRetry } from '../../presence/git/push';
+import type { PresenceRemote } from '../../presence/git/remotes';
 
 /** Delivers a batch: plans the commits of its leading events and pushes them with retry. */
 export class PresenceGitSink implements Sink {

@@ -2,11 +2,11 @@ import type { PresenceConfig, S3StoreConfig } from '../../config/sections/presen
 import { isSubMinute } from '../../core/beat-cadence';
 import { errorMessage } from '../../core/errors';
 import type { NodeEvent } from '../../core/event';
-import { beatDocument, currentDocumentPath, formatPresenceDocument, heartbeatPath, historyDocumentPath, presenceValueOf } from '../../core/presence-doc';
+import { beatDocument, currentDocumentPath, formatPresenceDocument, heartbeatPath, historyDocumentPath, presenceValueOf } from '../../presence/format';
 import { openS3, type S3Connection } from '../../s3/client';
 import { mapLimit, putObject, S3Failure } from '../../s3/objects';
 import type { DeliveryContext, DeliveryOutcome, Sink } from '../sink';
-import { writeCurrentDocument } from './documents';
+import { writeCurrentDocument } from '../../presence/s3/documents';
 
 /**
  * Presence in an S3 bucket, same keys and bytes as the git layout:

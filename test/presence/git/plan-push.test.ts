@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeEvent } from '../../src/core/event';
-import { classifyPush } from '../../src/sinks/presence-git/failures';
-import { planRun } from '../../src/sinks/presence-git/plan';
-import { labelForUrl, presenceRemotes } from '../../src/sinks/presence-git/remotes';
-import { presenceSection } from '../../src/config/sections/presence';
+import type { NodeEvent } from '../../../src/core/event';
+import { classifyPush } from '../../../src/presence/git/failures';
+import { planRun } from '../../../src/presence/git/plan';
+import { labelForUrl, presenceRemotes } from '../../../src/presence/git/remotes';
+import { presenceSection } from '../../../src/config/sections/presence';
 
 const URL = 'git://h/x.git';
 

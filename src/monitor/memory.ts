@@ -7,7 +7,7 @@ import { COLORS } from '../core/lifecycle';
 import { parseJsonWith } from '../core/parse-json';
 import { readTextIfExists, writeFileAtomic } from '../sys/files';
 import type { GridChange } from '../sinks/chat/digest';
-import type { MonitorMemory, RememberedNode } from './monitor';
+import type { MonitorMemory, RememberedNode } from './plan';
 
 /**
  * What the monitor announced, kept between passes (and between `--once` runs

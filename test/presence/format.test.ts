@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { specStateEvent } from '../helpers/events';
 import { isHeartbeatDue } from '../../src/core/beat-cadence';
 import { parseJsonWith } from '../../src/core/parse-json';
-import { currentDocumentPath, flattimeMinuteDir, formatPresenceDocument, heartbeatPath, parsePresencePath, presenceDocumentSchema, presenceValueOf } from '../../src/core/presence-doc';
+import { currentDocumentPath, flattimeMinuteDir, formatPresenceDocument, heartbeatPath, parsePresencePath, presenceDocumentSchema, presenceValueOf } from '../../src/presence/format';
 
 const event = specStateEvent;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRawCommit } from '../../src/sinks/presence-git/compact-history';
-import { compactedCount, compactionMessage, planCompaction, unitTime, type HistoryCommit } from '../../src/sinks/presence-git/compact-plan';
+import { parseRawCommit } from '../../../src/presence/git/compact-history';
+import { compactedCount, compactionMessage, planCompaction, unitTime, type HistoryCommit } from '../../../src/presence/git/compact-plan';
 
 const at = (iso: string): number => Date.parse(iso) / 1000;
 let n = 0;

@@ -4,9 +4,9 @@ import { DEFAULT_LIFECYCLE } from '../../src/core/lifecycle';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { planPass, type MonitorMemory } from '../../src/grid/monitor';
-import { readMemory, writeMemory } from '../../src/grid/monitor-memory';
-import type { PresenceRecord } from '../../src/grid/presence-reader';
+import { planPass, type MonitorMemory } from '../../src/monitor/plan';
+import { readMemory, writeMemory } from '../../src/monitor/memory';
+import type { PresenceRecord } from '../../src/presence/read';
 import type { GridNode } from '../../src/grid/view';
 
 const now = new Date('2015-10-08T21:13:30Z');

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GIT_OWNER_VARIABLE, spawnGit, stopGit } from '../../src/git/run';
-import { stopStrayGits } from '../../src/sinks/presence-git/clone-health';
-import { createBareRepo } from '../helpers/git-server';
+import { GIT_OWNER_VARIABLE, spawnGit, stopGit } from '../../../src/git/run';
+import { stopStrayGits } from '../../../src/presence/git/clone-health';
+import { createBareRepo } from '../../helpers/git-server';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodegrid-clone-health-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

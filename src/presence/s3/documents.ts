@@ -1,4 +1,4 @@
-import { MAX_DOCUMENT_BYTES } from '../../core/presence-doc';
+import { MAX_DOCUMENT_BYTES } from '../format';
 import { parseStateLog } from '../../core/statelog';
 import { getObject, putObject, S3Failure, type Precondition } from '../../s3/objects';
 import type { S3Connection } from '../../s3/client';

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
-import type { NodeEvent } from './event';
-import { assertInstanceId, isValidInstanceId } from './ids';
-import { looksLikeSecret } from './secrets';
-import { flattimeDatePath, formatTss } from './time';
+import type { NodeEvent } from '../core/event';
+import { assertInstanceId, isValidInstanceId } from '../core/ids';
+import { looksLikeSecret } from '../core/secrets';
+import { flattimeDatePath, formatTss } from '../core/time';
 
 /**
  * The presence formats of SPEC §5, byte-compatible with the original (Python's

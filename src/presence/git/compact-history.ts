@@ -1,4 +1,4 @@
-import { CURRENT_DIR } from '../../core/presence-doc';
+import { CURRENT_DIR } from '../format';
 import { gitIn, runGitIn, type Repo } from './clone';
 import { compactedCount, type HistoryCommit, type PlanUnit } from './compact-plan';
 

@@ -1,4 +1,4 @@
-import { MAX_DOCUMENT_BYTES } from '../../core/presence-doc';
+import { MAX_DOCUMENT_BYTES } from '../format';
 import type { ObjectReader } from '../../git/object-reader';
 import { commitTree, EMPTY_TREE, formatCommit, isTreeEntry, makeObject, parseTree, writeLooseObject, type GitObject } from '../../git/objects';
 import { setFiles, type TreeReader } from '../../git/tree-edit';

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { beatsInMinute, latestBeats } from '../../src/grid/heartbeats';
 import { readDocumentHistory, statesThroughHistory } from '../../src/grid/history';
-import { loadOneDocument, loadPresence } from '../../src/grid/presence-reader';
-import { folderSource, gitSource } from '../../src/grid/presence-source';
+import { loadOneDocument, loadPresence } from '../../src/presence/read';
+import { folderSource, gitSource } from '../../src/presence/source';
 import { commitFiles, gitSync } from '../helpers/git-server';
 
 const dirs: string[] = [];

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { MAX_DOCUMENT_BYTES } from '../core/presence-doc';
+import { MAX_DOCUMENT_BYTES } from './format';
 import { git, runGit, type GitOptions } from '../git/run';
 
 /**

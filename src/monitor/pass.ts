@@ -1,13 +1,14 @@
 import type { ChatDestinationConfig } from '../config/schema';
-import { severityRank, type Lifecycle } from '../core/lifecycle';
+import type { Lifecycle } from '../core/lifecycle';
 import type { NodeLog } from '../sys/log';
 import { deliverPending, type DeliveryPolicy, type SinkReport } from '../outbox/deliver';
 import { publishEvents, type EventDraft } from '../outbox/publish';
 import type { GridChange } from '../sinks/chat/digest';
+import { matchesRoute } from '../sinks/chat/destination';
 import type { SinkDescriptor } from '../sinks/sink';
-import { planPass, type Announcement } from './monitor';
-import { readMemory, writeMemory, type MonitorLayout, type StoredMemory } from './monitor-memory';
-import type { GridNode } from './view';
+import { planPass, type Announcement } from './plan';
+import { readMemory, writeMemory, type MonitorLayout, type StoredMemory } from './memory';
+import type { GridNode } from '../grid/view';
 
 /**
  * One pass of the monitor with its side effects, in an order that loses
@@ -90,12 +91,9 @@ export async function runMonitorPass(env: MonitorEnvironment, nodes: readonly Gr
   return { announcements: plan.announcements, digests, delivery };
 }
 
-/** A grid digest is chatty: it respects the destination's severity, state and deployment filters. */
+/** A grid digest is chatty, and routed by the chat sink's own rule (severity, state and deployment filters). */
 function wantsChange(destination: ChatDestinationConfig, change: GridChange): boolean {
-  if (severityRank('chatty') < severityRank(destination.minSeverity)) return false;
-  if (destination.states && !destination.states.includes(change.state)) return false;
-  if (destination.deployments && !(change.node.deployment !== undefined && destination.deployments.includes(change.node.deployment))) return false;
-  return true;
+  return matchesRoute(destination, { severity: 'chatty', state: change.state, deployment: change.node.deployment });
 }
 
 /** An announcement as an event: a notify about the node, so chat shows "i-…:fed1/db1: alive -> stale (…)". */

@@ -1,10 +1,10 @@
 import { isValidDnaName } from '../core/ids';
 import { isValidStateName, normalizeState } from '../core/lifecycle';
 import { parseJsonWith } from '../core/parse-json';
-import { CURRENT_DIR, currentDocumentPath, MAX_DOCUMENT_BYTES, parsePresencePath, presenceDocumentSchema } from '../core/presence-doc';
+import { CURRENT_DIR, currentDocumentPath, MAX_DOCUMENT_BYTES, parsePresencePath, presenceDocumentSchema } from './format';
 import { parseStateLog, type StateLogEntry } from '../core/statelog';
 import { isTss } from '../core/time';
-import type { PresenceSource, SourceEntry } from './presence-source';
+import type { PresenceSource, SourceEntry } from './source';
 
 /**
  * Reads presence documents into typed node records. Tolerant of the original's
@@ -50,7 +50,7 @@ const KNOWN_KEYS = new Set<string>(['instance-id', 'state', 'statetss', 'statelo
 /**
  * One document. `expectedId` is the id its file name claims: a document that
  * says it is another node is refused, or one node could overwrite another's view.
- * The shape is the schema's (core/presence-doc.ts); what is left here is what a
+ * The shape is the schema's (presence/format.ts); what is left here is what a
  * schema cannot say: names and times that are wrong but harmless are dropped
  * with a warning, so the node is still seen.
  */

@@ -2,7 +2,7 @@ import type { NodeIdentity } from '../core/event';
 import { TROUBLED_HEALTHS, type Health } from '../core/health';
 import { stateDefinition, type Color, type Lifecycle, type Severity } from '../core/lifecycle';
 import type { GridChange } from '../sinks/chat/digest';
-import type { GridNode } from './view';
+import type { GridNode } from '../grid/view';
 
 /**
  * One monitor pass, decided from the previous pass's memory and this pass's

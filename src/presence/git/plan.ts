@@ -1,5 +1,5 @@
 import { nodeLabel, type NodeEvent } from '../../core/event';
-import { beatDocument, currentDocumentPath, formatPresenceDocument, heartbeatPath, presenceValueOf } from '../../core/presence-doc';
+import { beatDocument, currentDocumentPath, formatPresenceDocument, heartbeatPath, presenceValueOf } from '../format';
 import { flattimeMinute } from '../../core/time';
 
 /**

@@ -4,7 +4,7 @@ import { isHeartbeatDue } from '../core/beat-cadence';
 import { errorMessage } from '../core/errors';
 import type { NodeIdentity } from '../core/event';
 import { acquireLock, type Lock } from '../sys/lock';
-import { sleep } from '../sys/sleep';
+import { systemClock, type Clock } from '../sys/clock';
 import type { NodeLog } from '../sys/log';
 import type { SinkReport } from '../outbox/deliver';
 import { stableJitterMs } from './jitter';
@@ -33,6 +33,8 @@ export interface TickEnvironment {
   recordHeartbeat(): Promise<void>;
   deliver(budgetMs: number): Promise<SinkReport[]>;
   readonly skipJitter: boolean;
+  /** The system clock unless a test moves its own. */
+  readonly clock?: Clock | undefined;
 }
 
 export interface TickResult {
@@ -54,13 +56,14 @@ const GIT_TIMEOUT_MS = 20_000;
 const BUSY_DELIVERY_MS = 1500;
 
 export async function runTick(env: TickEnvironment): Promise<TickResult> {
-  const started = Date.now();
+  const clock = env.clock ?? systemClock;
+  const started = clock.now();
   const { node } = env.identity();
   const result: TickResult = { worked: false, workOk: null, busy: false, pulled: [], scripts: [], wedged: false, beat: false, pending: 0, ms: 0, jitterMs: 0 };
 
   if (!env.skipJitter) {
-    await sleep(stableJitterMs(node.id, env.heartbeat.jitterSeconds));
-    result.jitterMs = Date.now() - started;
+    await clock.sleep(stableJitterMs(node.id, env.heartbeat.jitterSeconds));
+    result.jitterMs = clock.now() - started;
   }
 
   let workLock: Lock | undefined;
@@ -71,7 +74,7 @@ export async function runTick(env: TickEnvironment): Promise<TickResult> {
   }
   if (workLock) {
     try {
-      await pullAndWork(env, node, result);
+      await pullAndWork(env, node, result, clock);
     } finally {
       await workLock.release();
     }
@@ -79,10 +82,10 @@ export async function runTick(env: TickEnvironment): Promise<TickResult> {
 
   const workState = readWorkState(env.homeDir);
   const lastBeat = workState.lastBeatAt ? new Date(workState.lastBeatAt) : undefined;
-  if (env.wantsHeartbeats && isHeartbeatDue(lastBeat, new Date(), env.beatEveryMinutes)) {
+  if (env.wantsHeartbeats && isHeartbeatDue(lastBeat, new Date(clock.now()), env.beatEveryMinutes)) {
     try {
       await env.recordHeartbeat();
-      writeWorkState(env.homeDir, { ...readWorkState(env.homeDir), lastBeatAt: new Date().toISOString() });
+      writeWorkState(env.homeDir, { ...readWorkState(env.homeDir), lastBeatAt: new Date(clock.now()).toISOString() });
       result.beat = true;
     } catch (error) {
       env.log.write(`heartbeat not recorded: ${errorMessage(error)}`);
@@ -90,15 +93,15 @@ export async function runTick(env: TickEnvironment): Promise<TickResult> {
   }
 
   // Deliver within what is left of the beat, leaving a margin before the next one.
-  const left = env.heartbeat.intervalSeconds * 1000 - (Date.now() - started) - 5000;
+  const left = env.heartbeat.intervalSeconds * 1000 - (clock.now() - started) - 5000;
   const reports = await env.deliver(result.busy ? BUSY_DELIVERY_MS : Math.max(1000, left));
   result.pending = reports.reduce((sum, report) => sum + report.pending, 0);
-  result.ms = Date.now() - started;
+  result.ms = clock.now() - started;
   env.log.write(describeTick(result));
   return result;
 }
 
-async function pullAndWork(env: TickEnvironment, node: NodeIdentity, result: TickResult): Promise<void> {
+async function pullAndWork(env: TickEnvironment, node: NodeIdentity, result: TickResult, clock: Clock): Promise<void> {
   result.pulled = await pullAll(env.repoDir, GIT_TIMEOUT_MS);
   for (const pull of result.pulled) if (pull.error) env.log.write(`pull ${path.basename(pull.repo)}: ${pull.error}`);
 
@@ -111,7 +114,7 @@ async function pullAndWork(env: TickEnvironment, node: NodeIdentity, result: Tic
   const scripts = configRepo ? workScripts(configRepo, node) : [];
   if (!configRepo || scripts.length === 0) {
     // Nothing to run counts as work done, so the same commits do not ask again.
-    writeWorkState(env.homeDir, { ...state, lastSuccess: { at: new Date().toISOString(), commits }, consecutiveFailures: 0 });
+    writeWorkState(env.homeDir, { ...state, lastSuccess: { at: new Date(clock.now()).toISOString(), commits }, consecutiveFailures: 0 });
     return;
   }
 
@@ -129,7 +132,7 @@ async function pullAndWork(env: TickEnvironment, node: NodeIdentity, result: Tic
     }
   }
 
-  const now = new Date().toISOString();
+  const now = new Date(clock.now()).toISOString();
   if (!failure) {
     result.workOk = true;
     writeWorkState(env.homeDir, { ...readWorkState(env.homeDir), lastSuccess: { at: now, commits }, consecutiveFailures: 0, lastFailure: null });

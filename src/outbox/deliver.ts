@@ -3,7 +3,7 @@ import { nodeEventSchema } from '../core/event-schema';
 import { parseJsonWith } from '../core/parse-json';
 import { redactSecrets } from '../core/secrets';
 import { acquireLock, type Lock } from '../sys/lock';
-import { sleep } from '../sys/sleep';
+import { systemClock, type Clock } from '../sys/clock';
 import { readTextIfExists } from '../sys/files';
 import type { NodeLog } from '../sys/log';
 import type { Sink, SinkDescriptor, SinkFailure } from '../sinks/sink';
@@ -30,6 +30,8 @@ export interface DeliveryRun {
   readonly ignoreBackoff: boolean;
   readonly policy: DeliveryPolicy;
   readonly log: NodeLog;
+  /** The system clock unless a test moves its own. */
+  readonly clock?: Clock | undefined;
 }
 
 export interface SinkReport {
@@ -43,11 +45,12 @@ export interface SinkReport {
 }
 
 export async function deliverPending(run: DeliveryRun): Promise<SinkReport[]> {
-  const deadline = Date.now() + run.budgetMs;
+  const deadline = (run.clock ?? systemClock).now() + run.budgetMs;
   return Promise.all(run.descriptors.map((descriptor) => deliverOneSink(run, descriptor, deadline)));
 }
 
 async function deliverOneSink(run: DeliveryRun, descriptor: SinkDescriptor, deadline: number): Promise<SinkReport> {
+  const clock = run.clock ?? systemClock;
   const queue = new SinkQueue(run.outboxDir, descriptor.name);
   // Every sink's secrets, not only this one's: an error text may echo anything (a proxy's error page, a shared receiver).
   const knownSecrets = [...new Set(run.descriptors.flatMap((d) => d.secrets))];
@@ -63,14 +66,14 @@ async function deliverOneSink(run: DeliveryRun, descriptor: SinkDescriptor, dead
   if (queue.pendingCount() === 0) return report(0);
 
   const status = queue.readStatus();
-  if (!run.ignoreBackoff && status.nextAttemptAt && Date.parse(status.nextAttemptAt) > Date.now()) {
+  if (!run.ignoreBackoff && status.nextAttemptAt && Date.parse(status.nextAttemptAt) > clock.now()) {
     return report(0, { skipped: 'backoff', error: status.lastError });
   }
 
   let lock: Lock;
   try {
     lock = await acquireLock(`${run.locksDir}/deliver-${queue.dir.split('/').at(-1)}.lock`, {
-      timeoutMs: Math.max(0, deadline - Date.now()),
+      timeoutMs: Math.max(0, deadline - clock.now()),
       what: `delivery to ${descriptor.name}`,
     });
   } catch (error) {
@@ -86,8 +89,8 @@ async function deliverOneSink(run: DeliveryRun, descriptor: SinkDescriptor, dead
     sink = await descriptor.load();
     for (;;) {
       const batch = queue.peek(descriptor.maxBatch);
-      if (batch.length === 0 || Date.now() >= deadline) break;
-      const outcome = await attempt(sink, batch.map((q) => q.event), deadline, run.log, redact);
+      if (batch.length === 0 || clock.now() >= deadline) break;
+      const outcome = await attempt(sink, batch.map((q) => q.event), deadline, clock, run.log, redact);
       const leading = Math.min(Math.max(outcome.delivered, 0), batch.length);
       const outOfOrder = new Set(outcome.deliveredIds ?? []);
       const doneFiles = batch.filter((q, index) => index < leading || outOfOrder.has(q.event.id)).map((q) => q.file);
@@ -101,11 +104,11 @@ async function deliverOneSink(run: DeliveryRun, descriptor: SinkDescriptor, dead
       if (!outcome.failure) continue;
 
       lastError = redact(outcome.failure.message);
-      const next = recordFailure(queue, outcome.failure, lastError, run.policy);
+      const next = recordFailure(queue, outcome.failure, lastError, run.policy, clock);
       run.log.write(`delivery to ${descriptor.name} failed (attempt ${next.attempts}): ${lastError}`);
       if (outcome.failure.permanent && next.permanentFailures >= run.policy.maxPermanentFailures) {
         if (descriptor.keepsRefusedEvents) {
-          if (next.permanentFailures === run.policy.maxPermanentFailures) warnKeptRefused(descriptor, next, lastError, run.log);
+          if (next.permanentFailures === run.policy.maxPermanentFailures) warnKeptRefused(descriptor, next, lastError, run.log, clock);
           break; // retried after the backoff, never set aside
         }
         setAsideRefused(queue, descriptor, batch, doneFiles, outcome.failure, next, lastError, run.log);
@@ -113,15 +116,15 @@ async function deliverOneSink(run: DeliveryRun, descriptor: SinkDescriptor, dead
       }
       // A destination that asked us to wait a little is retried within this run's budget.
       const wait = outcome.failure.retryAfterMs;
-      if (wait !== undefined && Date.now() + wait < deadline - 50) {
-        await sleep(wait);
+      if (wait !== undefined && clock.now() + wait < deadline - 50) {
+        await clock.sleep(wait);
         continue;
       }
       break;
     }
   } catch (error) {
     lastError = redact(`${descriptor.name}: ${errorMessage(error)}`);
-    recordFailure(queue, { message: lastError }, lastError, run.policy);
+    recordFailure(queue, { message: lastError }, lastError, run.policy, clock);
     run.log.write(`delivery to ${descriptor.name} failed: ${lastError}`);
   } finally {
     await sink?.close?.().catch(() => undefined);
@@ -131,8 +134,8 @@ async function deliverOneSink(run: DeliveryRun, descriptor: SinkDescriptor, dead
 }
 
 /** Once, when a presence sink crosses maxPermanentFailures: loud, but the events stay. */
-function warnKeptRefused(descriptor: SinkDescriptor, status: QueueStatus, lastError: string, log: NodeLog): void {
-  const retryIn = Math.max(0, Math.round((Date.parse(status.nextAttemptAt ?? '') - Date.now()) / 1000));
+function warnKeptRefused(descriptor: SinkDescriptor, status: QueueStatus, lastError: string, log: NodeLog, clock: Clock): void {
+  const retryIn = Math.max(0, Math.round((Date.parse(status.nextAttemptAt ?? '') - clock.now()) / 1000));
   log.write(
     `CRITICAL: ${descriptor.name} refused ${status.permanentFailures} deliveries in a row; its events stay queued and are retried with backoff (next in ${retryIn} s) until delivered: fix the remote (hook, permissions) or discard them with \`nodegrid outbox drop ${descriptor.name} --yes\`: ${lastError}`,
   );
@@ -186,11 +189,12 @@ async function attempt(
   sink: Sink,
   events: Parameters<Sink['deliver']>[0],
   deadline: number,
+  clock: Clock,
   log: NodeLog,
   redact: (text: string) => string,
 ): Promise<Awaited<ReturnType<Sink['deliver']>>> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), Math.max(0, deadline - Date.now()));
+  const timer = setTimeout(() => controller.abort(), Math.max(0, deadline - clock.now()));
   try {
     return await sink.deliver(events, { deadline, signal: controller.signal, log: (line) => log.write(redact(line)) });
   } catch (error) {
@@ -200,7 +204,7 @@ async function attempt(
   }
 }
 
-function recordFailure(queue: SinkQueue, failure: SinkFailure, message: string, policy: DeliveryPolicy): QueueStatus {
+function recordFailure(queue: SinkQueue, failure: SinkFailure, message: string, policy: DeliveryPolicy, clock: Clock): QueueStatus {
   const current = queue.readStatus();
   const attempts = current.attempts + 1;
   const delay = Math.max(failure.retryAfterMs ?? 0, backoffDelayMs(attempts, { baseMs: policy.backoffMs, maxMs: policy.maxBackoffMs, jitter: 'equal' }));
@@ -209,8 +213,8 @@ function recordFailure(queue: SinkQueue, failure: SinkFailure, message: string, 
     attempts,
     permanentFailures: failure.permanent ? current.permanentFailures + 1 : current.permanentFailures,
     lastError: message,
-    lastAttemptAt: new Date().toISOString(),
-    nextAttemptAt: new Date(Date.now() + delay).toISOString(),
+    lastAttemptAt: new Date(clock.now()).toISOString(),
+    nextAttemptAt: new Date(clock.now() + delay).toISOString(),
     failuresTotal: current.failuresTotal + 1,
   };
   queue.writeStatus(next);

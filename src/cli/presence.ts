@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { isHeartbeatDue } from '../core/beat-cadence';
 import { NodegridError } from '../core/errors';
@@ -8,7 +6,7 @@ import { assertInstanceId } from '../core/ids';
 import { currentDocumentPath } from '../presence/format';
 import { flattimeMinute, humanTime, parseTss } from '../core/time';
 import type { ParsedDocument } from '../presence/read';
-import { readTextIfExists, writeFileAtomic } from '../sys/files';
+import { noteBeat, readLastBeat } from '../heartbeat/last-beat';
 import { recordPlainEvent } from '../node/record';
 import { SinkQueue } from '../outbox/queue';
 import { presenceRemotes, type PresenceRemote } from '../presence/git/remotes';
@@ -150,9 +148,7 @@ async function heartbeat(command: Command, options: HeartbeatOptions): Promise<v
   const { presence } = context.settings.config;
   requirePresence(context);
   await ensureInstanceId(identitySource(context));
-  const lastFile = path.join(context.home.root, 'presence', 'last-heartbeat');
-  const lastText = readTextIfExists(lastFile)?.trim();
-  const last = lastText ? new Date(lastText) : undefined;
+  const last = readLastBeat(context.home.root);
   const now = new Date();
   if (!options.force && !isHeartbeatDue(last, now, presence.heartbeat.everyMinutes)) {
     const message = `not due: last beat ${last ? humanTime(last) : 'never'}, every ${presence.heartbeat.everyMinutes} min (use --force to beat anyway)`;
@@ -161,8 +157,7 @@ async function heartbeat(command: Command, options: HeartbeatOptions): Promise<v
     return;
   }
   const event = await recordPlainEvent(context.recordContext({ lockTimeoutMs: lockTimeoutMs(options) }), { kind: 'heartbeat', now });
-  fs.mkdirSync(path.dirname(lastFile), { recursive: true });
-  writeFileAtomic(lastFile, `${event.time}\n`);
+  noteBeat(context.home.root, new Date(event.time));
   const budgetMs = deliveryBudgetMs(context, options);
   const reports = budgetMs > 0 ? await runDelivery(context, budgetMs, true) : [];
   await updateNodeMetrics(context);

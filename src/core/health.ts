@@ -28,8 +28,16 @@ export interface HealthRules {
 
 export const DEFAULT_HEALTH_RULES: HealthRules = { zombieAfterMinutes: 30, staleAfterBeats: 3, beatEveryMinutes: 1 };
 
-const SETTING_UP = new Set(['presetup', 'setup']);
+/** The states of a node that has not finished setting up: past the deadline there, it is a zombie. */
+const SETTING_UP: ReadonlySet<string> = new Set(['presetup', 'setup']);
+/** The state of a node that left the grid on purpose. */
+export const RETIRED_STATE = 'decommissioned';
 const MINUTE_MS = 60_000;
+
+/** One zombie rule for the grid view and the cloud audit: a node with no state yet, or still setting up. */
+export function isSettingUp(state: string | undefined): boolean {
+  return state === undefined || SETTING_UP.has(state);
+}
 
 /**
  * Top to bottom, first match wins: retired, wedged, zombie, stale, alive.
@@ -39,7 +47,7 @@ const MINUTE_MS = 60_000;
  * once per change while the heartbeat is what a living node repeats.
  */
 export function classifyHealth(facts: HealthFacts, now: Date, rules: HealthRules): Health {
-  if (facts.state === 'decommissioned') return 'retired';
+  if (facts.state === RETIRED_STATE) return 'retired';
   if (facts.state === 'wedged') return 'wedged';
   if (isZombie(facts, now, rules)) return 'zombie';
   if (isStale(facts.lastBeat, now, rules)) return 'stale';
@@ -49,7 +57,7 @@ export function classifyHealth(facts: HealthFacts, now: Date, rules: HealthRules
 /** Stuck in presetup/setup past the deadline, or a document that never reached any state. */
 function isZombie(facts: HealthFacts, now: Date, rules: HealthRules): boolean {
   if (facts.state === undefined) return true;
-  if (!SETTING_UP.has(facts.state)) return false;
+  if (!isSettingUp(facts.state)) return false;
   // A setting-up node with no statetss cannot prove it is within the deadline.
   if (facts.stateSince === undefined) return true;
   return now.getTime() - facts.stateSince.getTime() > rules.zombieAfterMinutes * MINUTE_MS;

@@ -1,3 +1,4 @@
+import { isSettingUp, RETIRED_STATE } from '../core/health';
 import { normalizeState } from '../core/lifecycle';
 import { parseTss } from '../core/time';
 import { hasPrefixedTag, isEc2InstanceId, type CloudInstance } from '../core/cloud';
@@ -53,8 +54,7 @@ export interface AuditReport {
 
 const RUNNING = new Set(['pending', 'running']);
 const GONE = new Set(['shutting-down', 'terminated']);
-const NOT_YET_SETUP = new Set(['presetup', 'setup']);
-const RETIRED = 'decommissioned';
+const RETIRED = RETIRED_STATE;
 
 export function auditFleet(input: AuditInput): AuditReport {
   const presence = input.presence.filter((node) => input.deployment === undefined || node.deployment === input.deployment);
@@ -110,7 +110,7 @@ function zombieReason(instance: CloudInstance, node: PresenceNode | undefined, p
   if (!node) {
     return overdue(instance.launchTime) ? `running ${age(instance.launchTime)} and never reported to presence` : undefined;
   }
-  if (presenceState === undefined || NOT_YET_SETUP.has(presenceState)) {
+  if (isSettingUp(presenceState)) {
     const since = node.statetss ? parseTss(node.statetss)?.getTime() : instance.launchTime;
     return overdue(since) ? `stuck in ${presenceState ?? 'no state'} ${age(since)}` : undefined;
   }

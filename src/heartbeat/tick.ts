@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../sys/clock';
 import type { NodeLog } from '../sys/log';
 import type { SinkReport } from '../outbox/deliver';
 import { stableJitterMs } from './jitter';
+import { noteBeat, readLastBeat } from './last-beat';
 import { changedPaths, pullAll, type PullResult } from './repos';
 import { runWorkScript, workScripts, type ScriptOutcome } from './work';
 import { readWorkState, writeWorkState, type WorkState } from './work-state';
@@ -80,12 +81,10 @@ export async function runTick(env: TickEnvironment): Promise<TickResult> {
     }
   }
 
-  const workState = readWorkState(env.homeDir);
-  const lastBeat = workState.lastBeatAt ? new Date(workState.lastBeatAt) : undefined;
-  if (env.wantsHeartbeats && isHeartbeatDue(lastBeat, new Date(clock.now()), env.beatEveryMinutes)) {
+  if (env.wantsHeartbeats && isHeartbeatDue(readLastBeat(env.homeDir), new Date(clock.now()), env.beatEveryMinutes)) {
     try {
       await env.recordHeartbeat();
-      writeWorkState(env.homeDir, { ...readWorkState(env.homeDir), lastBeatAt: new Date(clock.now()).toISOString() });
+      noteBeat(env.homeDir, new Date(clock.now()));
       result.beat = true;
     } catch (error) {
       env.log.write(`heartbeat not recorded: ${errorMessage(error)}`);

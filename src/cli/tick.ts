@@ -1,10 +1,9 @@
-import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { pickSetting } from '../config/load';
+import { currentUser, repoDirSetting } from '../config/paths';
 import { NodegridError } from '../core/errors';
+import { runAgent } from '../heartbeat/agent';
 import type { TickEnvironment, TickResult } from '../heartbeat/tick';
-import { sleep } from '../sys/sleep';
 import { readNodeRecord, requireIdentity } from '../node/nodeinfo';
 import type { QueueHealth } from '../outbox/status';
 import { recordPlainEvent, recordStateChange } from '../node/record';
@@ -62,25 +61,18 @@ Examples:
     )
     .action(async (options: TickOptions, command: Command) => {
       const context = await openContext(command);
-      let stopping = false;
-      let wake: (() => void) | undefined;
-      const stop = (): void => {
-        stopping = true;
-        wake?.();
-      };
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
       context.log.write(`agent started (pid ${process.pid})`);
-      const { runTick } = await import('../heartbeat/tick');
-      while (!stopping) {
-        const started = Date.now();
-        const result = await runTick(await tickEnvironment(context, { ...options, now: true }));
-        await updateNodeMetrics(context, tickTiming(result));
-        if (!context.out.json) printTick(context, result);
-        reportStuckDelivery(context);
-        const wait = Math.max(0, context.settings.config.heartbeat.intervalSeconds * 1000 - (Date.now() - started));
-        await Promise.race([sleep(wait), new Promise<void>((resolve) => (wake = resolve))]);
-      }
+      // The loop (and its SIGTERM handling) starts before the beat's code is loaded.
+      await runAgent({
+        intervalMs: context.settings.config.heartbeat.intervalSeconds * 1000,
+        beat: async () => {
+          const { runTick } = await import('../heartbeat/tick');
+          const result = await runTick(await tickEnvironment(context, { ...options, now: true }));
+          await updateNodeMetrics(context, tickTiming(result));
+          if (!context.out.json) printTick(context, result);
+          reportStuckDelivery(context);
+        },
+      });
       await runDelivery(context, 5000, true);
       context.log.write('agent stopped');
     });
@@ -89,10 +81,6 @@ Examples:
 interface TickOptions {
   now?: boolean;
   repoDir?: string;
-}
-
-function defaultRepoDir(): string {
-  return process.getuid?.() === 0 ? '/root/gitrepo' : path.join(os.homedir(), 'gitrepo');
 }
 
 async function tickEnvironment(context: CliContext, options: TickOptions): Promise<TickEnvironment> {
@@ -106,7 +94,7 @@ async function tickEnvironment(context: CliContext, options: TickOptions): Promi
   return {
     homeDir: context.home.root,
     locksDir: context.home.locksDir,
-    repoDir: path.resolve(pickSetting(options.repoDir, process.env.NODEGRID_REPO_DIR || undefined, config.heartbeat.repoDir, defaultRepoDir()).value),
+    repoDir: repoDirSetting(options.repoDir, process.env, config.heartbeat.repoDir, currentUser()),
     heartbeat: config.heartbeat,
     beatEveryMinutes: config.presence.heartbeat.everyMinutes,
     log: context.log,

@@ -67,7 +67,7 @@ export function parsePresenceDocument(text: string, file: string, expectedId?: s
   for (const key of IDENTITY_KEYS) {
     const raw = value[key] || undefined;
     if (raw !== undefined && !isValidDnaName(raw)) warnings.push(`"${key}" is not a valid name; ignored`);
-    else identity[key] = raw;
+    else if (raw !== undefined) identity[key] = raw;
   }
   // Any valid name is kept as text, known to this lifecycle or not; it is never looked up as a key of an object.
   const rawState = value.state ? normalizeState(value.state) : undefined;

@@ -48,6 +48,11 @@ interface CallOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+/** The SDK's per-call options: an abort signal only when there is one. */
+function sendOptions(options: CallOptions): { abortSignal?: AbortSignal } {
+  return options.signal ? { abortSignal: options.signal } : {};
+}
+
 /** The object, or undefined when there is none. `maxBytes` bounds what is read of a hostile object. */
 export async function getObject(s3: S3Connection, path: string, options: CallOptions & { maxBytes?: number; versionId?: string } = {}): Promise<StoredObject | undefined> {
   try {
@@ -58,7 +63,7 @@ export async function getObject(s3: S3Connection, path: string, options: CallOpt
         ...(options.versionId ? { VersionId: options.versionId } : {}),
         ...(options.maxBytes ? { Range: `bytes=0-${options.maxBytes}` } : {}),
       }),
-      { abortSignal: options.signal },
+      sendOptions(options),
     );
     const body = Buffer.from((await out.Body?.transformToByteArray()) ?? []);
     return { path, body, etag: out.ETag ?? '', lastModified: out.LastModified ?? new Date(0), versionId: out.VersionId };
@@ -94,7 +99,7 @@ export async function putObject(
         ...(precondition && 'ifNoneMatch' in precondition ? { IfNoneMatch: '*' } : {}),
         ...(precondition && 'ifMatch' in precondition ? { IfMatch: precondition.ifMatch } : {}),
       }),
-      { abortSignal: options.signal },
+      sendOptions(options),
     );
     return { written: true, etag: out.ETag ?? '' };
   } catch (error) {
@@ -112,7 +117,7 @@ export async function listObjects(s3: S3Connection, folder: string, options: Cal
   do {
     let page;
     try {
-      page = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix, MaxKeys: 1000, ContinuationToken: token }), { abortSignal: options.signal });
+      page = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix, MaxKeys: 1000, ContinuationToken: token }), sendOptions(options));
     } catch (error) {
       throw failure(s3, `list ${folder}/`, error);
     }
@@ -133,7 +138,7 @@ export async function listFolders(s3: S3Connection, folder: string, options: Cal
   do {
     let page;
     try {
-      page = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix, Delimiter: '/', MaxKeys: 1000, ContinuationToken: token }), { abortSignal: options.signal });
+      page = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix, Delimiter: '/', MaxKeys: 1000, ContinuationToken: token }), sendOptions(options));
     } catch (error) {
       throw failure(s3, `list ${folder}/`, error);
     }
@@ -155,7 +160,7 @@ export async function listVersions(s3: S3Connection, keyPrefix: string, options:
     try {
       page = await s3.client.send(
         new ListObjectVersionsCommand({ Bucket: s3.bucket, Prefix: s3.prefix + keyPrefix, MaxKeys: 1000, KeyMarker: keyMarker, VersionIdMarker: versionMarker }),
-        { abortSignal: options.signal },
+        sendOptions(options),
       );
     } catch (error) {
       throw failure(s3, `list versions of ${keyPrefix}`, error);

@@ -17,7 +17,7 @@ export interface Ec2Tag {
 const TAG_NAMES = ['state', 'statetss', 'deployment', 'nodepart', 'stacktype', 'statelog'] as const;
 export type TagName = (typeof TAG_NAMES)[number];
 
-export function tagValuesForEvent(event: NodeEvent): Partial<Record<TagName, string>> {
+export function tagValuesForEvent(event: NodeEvent): Partial<Record<TagName, string | undefined>> {
   const { entries } = parseStateLog(event.statelog);
   return {
     state: event.state ?? undefined,

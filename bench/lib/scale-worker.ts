@@ -68,7 +68,7 @@ function cpuSeconds(): number {
 async function runBeats(message: RunMessage): Promise<{ beats: BeatRecord[]; cpuSeconds: number }> {
   const beats: BeatRecord[] = [];
   const cpuStart = cpuSeconds();
-  const calls: Promise<void>[] = [];
+  const calls: Array<Promise<void>> = [];
   for (const node of nodes) {
     const offset = stableJitterMs(node.id, message.jitterSeconds);
     const outstanding: Array<{ minute: number; due: number }> = [];

@@ -44,7 +44,7 @@ export interface GlobalOptions {
 }
 
 export function globalOptions(command: Command): GlobalOptions {
-  return command.optsWithGlobals() as GlobalOptions;
+  return command.optsWithGlobals<GlobalOptions>();
 }
 
 export function outputFor(command: Command, json = false): Output {

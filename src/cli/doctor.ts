@@ -82,7 +82,7 @@ async function runChecks(context: CliContext, timeoutMs: number): Promise<CheckR
   const gitTimeoutMs = Math.min(timeoutMs, config.presence.gitTimeoutSeconds * 1000);
   for (const remote of remotes) {
     const sink = `presence:${remote.name}`;
-    results.push(await checkClone(sink, cloneDirFor(context.home.root, remote.name), gitTimeoutMs).catch((error) => problem(`clone ${sink}`, errorMessage(error))));
+    results.push(await checkClone(sink, cloneDirFor(context.home.root, remote.name), gitTimeoutMs).catch((error: unknown) => problem(`clone ${sink}`, errorMessage(error))));
   }
   for (const remote of remotes) {
     const sink = `presence:${remote.name}`;

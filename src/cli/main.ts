@@ -54,7 +54,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = await buildProgram(argv);
   const debug = argv.includes('--debug') || process.env.NODEGRID_DEBUG === '1';
   try {
-    await program.parseAsync(argv as string[], { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -59,10 +59,9 @@ async function monitor(command: Command, options: MonitorOptions): Promise<void>
   const context = await openContext(command);
   const environment = monitorEnvironment(context, budgetMs);
   const lock = await acquireLock(environment.layout.lockFile, { timeoutMs: 0, what: 'the monitor lock (another nodegrid monitor runs with this home)' });
-  let stop = false;
-  const onSignal = (): void => {
-    stop = true;
-  };
+  // Ends the wait between passes (a pass in progress is finished first).
+  const stopped = new AbortController();
+  const onSignal = (): void => stopped.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let lastPass: LastPass | undefined;
@@ -77,8 +76,8 @@ async function monitor(command: Command, options: MonitorOptions): Promise<void>
         if (troubled > 0) throw new NodegridError('E_PROBLEMS_FOUND', `${troubled} node${troubled === 1 ? ' is' : 's are'} not alive or retired`);
         return;
       }
-      for (let waited = 0; waited < intervalSeconds * 1000 && !stop; waited += 200) await sleep(200);
-      if (stop) return;
+      await sleep(intervalSeconds * 1000, stopped.signal);
+      if (stopped.signal.aborted) return;
     }
   } finally {
     await exporter?.close();

@@ -37,7 +37,7 @@ export function redactForPrinting(text: string): string {
 }
 
 export function shouldUseColor(stream: NodeJS.WriteStream, env: Env, disabled: boolean): boolean {
-  return !disabled && stream.isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+  return !disabled && stream.isTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb';
 }
 
 export function createOutput(options: { json: boolean; noColor: boolean; env?: Env }): Output {

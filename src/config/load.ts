@@ -137,7 +137,7 @@ export async function parseConfigText(text: string, configPath: string): Promise
   } catch (error) {
     throw new NodegridError('E_CONFIG', `config file ${configPath} is not valid ${trimmed.startsWith('{') ? 'JSON' : 'YAML'}: ${errorMessage(error).split('\n')[0]}`);
   }
-  if (data === null || data === undefined) data = {};
+  data ??= {};
   const result = configSchema.safeParse(data);
   if (!result.success) {
     const details = result.error.issues.map(formatIssue).join('; ');
@@ -152,7 +152,7 @@ async function loadYamlParser(): Promise<typeof import('yaml').parse> {
   return typeof module.parse === 'function' ? module.parse : module.default!.parse;
 }
 
-export function formatKeyPath(pathParts: ReadonlyArray<PropertyKey>): string {
+export function formatKeyPath(pathParts: readonly PropertyKey[]): string {
   let out = '';
   for (const part of pathParts) {
     if (typeof part === 'number') out += `[${part}]`;

@@ -177,8 +177,8 @@ export function describeType(schema: AnySchema): string {
 function formatDefault(value: unknown): string {
   if (value === undefined) return '';
   if (Array.isArray(value)) return code(value.length === 0 ? '[]' : `[${value.map(String).join(', ')}]`);
-  if (typeof value === 'object' && value !== null) return '';
-  return code(String(value));
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return code(String(value));
+  return '';
 }
 
 /** The objects under a schema that hold keys of their own, with the path suffix that reaches them. */

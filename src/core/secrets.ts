@@ -108,7 +108,7 @@ function redactEncodedToken(token: string): string {
   } catch {
     return token;
   }
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\u0000-\u001f\u007f]/.test(decoded)) return token;
   const redacted = redactShapes(decoded);
   return redacted === decoded ? token : redacted;

@@ -14,7 +14,7 @@ export function checkNodeinfo(dir: string, ec2Enabled: boolean): CheckResult {
     const id = record.identity.id;
     if (id === undefined) {
       const invalid = record.problems.find((p) => p.startsWith(NODEINFO_FILES.id));
-      if (invalid) return problem(name, `${path.join(dir, invalid)}`, 'fix it with: nodegrid init --id <id> --force');
+      if (invalid) return problem(name, path.join(dir, invalid), 'fix it with: nodegrid init --id <id> --force');
       // On EC2 the id comes from instance metadata on the next state set or tick.
       if (ec2Enabled) return ok(name, `${NODEINFO_FILES.id} not written yet in ${dir}; the next state set or tick reads it from EC2 instance metadata`);
       return problem(name, `${path.join(dir, NODEINFO_FILES.id)} is missing`, 'set it with: nodegrid init --id <id> (or enable ec2 to read it from instance metadata)');

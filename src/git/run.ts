@@ -60,7 +60,7 @@ export function gitEnvironment(extra: Readonly<Record<string, string>> = {}, fro
   }
   // Never wait for a password or a host-key question: nodegrid runs unattended.
   env.GIT_TERMINAL_PROMPT = '0';
-  env.GIT_SSH_COMMAND ??= 'ssh -o BatchMode=yes';
+  if (!('GIT_SSH_COMMAND' in env)) env.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes';
   // Messages are parsed (rejection reasons), so they must not be translated.
   env.LC_ALL = 'C';
   env.LANG = 'C';
@@ -169,7 +169,7 @@ export function lastWords(stderr: string): string {
   const telling: string[] = [];
   let continues = false;
   for (const line of lines) {
-    if (continues && !TELLING.test(line)) telling[telling.length - 1] += ` ${line}`;
+    if (continues && !TELLING.test(line)) telling.push(`${telling.pop() ?? ''} ${line}`);
     else if (TELLING.test(line) || REASON.test(line)) telling.push(line);
     else {
       continues = false;

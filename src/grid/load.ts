@@ -165,5 +165,5 @@ async function fetchInto(fetching: Fetching, branch: string, shallow: boolean): 
   if (/couldn't find remote ref/i.test(result.stderr)) {
     throw new NodegridError('E_BAD_INPUT', `${shownUrl} has no branch ${branch}: no node has published presence there yet`, { hint: 'check presence.branch, or publish with: nodegrid presence push' });
   }
-  throw remoteUnreachable(shownUrl, `${lastWords(result.stderr) || 'git gave no reason'}`);
+  throw remoteUnreachable(shownUrl, lastWords(result.stderr) || 'git gave no reason');
 }

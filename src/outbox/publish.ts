@@ -17,7 +17,7 @@ export interface Publisher {
   readonly seqFile: string;
   readonly sinks: readonly SinkDescriptor[];
   readonly maxPerSink: number;
-  onDrop(sink: string, file: string): void;
+  readonly onDrop: (sink: string, file: string) => void;
 }
 
 export type EventDraft = Omit<NodeEvent, 'id' | 'seq'>;

@@ -107,7 +107,7 @@ export async function loadPresence(source: PresenceSource): Promise<PresenceSnap
   const wanted: Array<{ path: string; id: string }> = [];
   for (const entry of await source.list([CURRENT_DIR])) {
     const parsed = parsePresencePath(entry.path);
-    if (!parsed || parsed.kind !== 'current') {
+    if (parsed?.kind !== 'current') {
       if (entry.path.endsWith('.json')) problems.push({ file: entry.path, message: 'file name is not a valid instance id' });
       continue;
     }

@@ -143,7 +143,7 @@ export function gitSource(gitDir: string, ref: string, options: GitSourceOptions
       const blobs = new Map((await listTree([], folders)).map((entry) => [entry.path, entry]));
       const wanted = paths.filter((p) => {
         const entry = blobs.get(p);
-        return entry !== undefined && entry.kind === 'file' && entry.size <= MAX_DOCUMENT_BYTES;
+        return entry?.kind === 'file' && entry.size <= MAX_DOCUMENT_BYTES;
       });
       return catFileBatch(gitDir, wanted.map((p) => blobs.get(p)!.object), wanted, options);
     },

@@ -122,7 +122,7 @@ export async function listObjects(s3: S3Connection, folder: string, options: Cal
       throw failure(s3, `list ${folder}/`, error);
     }
     for (const item of page.Contents ?? []) {
-      if (item.Key === undefined || !item.Key.startsWith(s3.prefix)) continue;
+      if (!item.Key?.startsWith(s3.prefix)) continue;
       out.push({ path: item.Key.slice(s3.prefix.length), size: item.Size ?? 0, etag: item.ETag ?? '', lastModified: item.LastModified ?? new Date(0) });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -166,7 +166,7 @@ export async function listVersions(s3: S3Connection, keyPrefix: string, options:
       throw failure(s3, `list versions of ${keyPrefix}`, error);
     }
     for (const item of page.Versions ?? []) {
-      if (item.Key === undefined || !item.Key.startsWith(s3.prefix)) continue;
+      if (!item.Key?.startsWith(s3.prefix)) continue;
       out.push({
         path: item.Key.slice(s3.prefix.length),
         size: item.Size ?? 0,

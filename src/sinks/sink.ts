@@ -14,7 +14,7 @@ export interface DeliveryContext {
   /** Aborted at the deadline. */
   readonly signal: AbortSignal;
   /** A line for the node's log (redacted by the caller). */
-  log(line: string): void;
+  readonly log: (line: string) => void;
 }
 
 export interface SinkFailure {

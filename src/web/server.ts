@@ -74,7 +74,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     close: async () => {
       live.stop();
       // A first read still under way schedules refreshes when it ends: stop those too.
-      void firstRead?.then(() => live.stop());
+      void firstRead.then(() => live.stop());
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     },

@@ -27,7 +27,7 @@ describe('nodegrid state', () => {
     expect(n.read('nodeinfo/state.txt')).toBe('initdone\n');
     const statelog = n.read('nodeinfo/statelog.txt')!;
     expect(statelog).toMatch(/^setup:\d{8}-\d{6};initdone:\d{8}-\d{6};$/);
-    expect(n.read('nodeinfo/statetss.txt')).toBe(`${statelog.match(/initdone:(\d{8}-\d{6});$/)![1]}\n`);
+    expect(n.read('nodeinfo/statetss.txt')).toBe(`${/initdone:(\d{8}-\d{6});$/.exec(statelog)![1]}\n`);
 
     const log = n.read('home/log/nodegrid.log')!;
     expect(log).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ i-4e7cb59a:fed1\/db1: setup -> initdone \(init took 104 s\)$/m);

@@ -18,7 +18,7 @@ describe('settings precedence: flags > environment > config file > defaults', ()
   });
 
   it('uses the original layout as root', async () => {
-    const settings = await loadSettings({ config: path.join(dir, 'absent-is-named.yaml') }, {}, { isRoot: true, homedir: '/root' }).catch((e: Error) => e);
+    const settings = await loadSettings({ config: path.join(dir, 'absent-is-named.yaml') }, {}, { isRoot: true, homedir: '/root' }).catch((e: unknown) => e);
     expect(settings).toBeInstanceOf(Error); // a named config must exist
     const rootDefaults = await loadSettings({}, {}, { isRoot: true, homedir: path.join(dir, 'no-such-root') });
     expect(rootDefaults.nodeinfoDir.path).toBe('/root/nodeinfo');

@@ -144,7 +144,7 @@ describe('presence with Object.prototype names beside 100 good nodes', () => {
       await page.goto(serve.url);
       await page.waitForSelector('#grid tbody tr.node');
       await expect.poll(() => page.locator('#grid tbody tr.node').count()).toBe(goodIds.length + hostileIds.length);
-      type Row = { dataset: Record<string, string | undefined>; cells: ArrayLike<{ textContent: string | null }> };
+      interface Row { dataset: Record<string, string | undefined>; cells: ArrayLike<{ textContent: string | null }> }
       const rows = await page.$$eval('#grid tbody tr.node', (trs) => trs.map((tr) => ({ id: (tr as unknown as Row).dataset.id ?? '', state: (tr as unknown as Row).cells[2]?.textContent ?? '' })));
       const states = new Map(rows.map((r) => [r.id, r.state]));
       for (const id of goodIds) expect(states.get(id)).toBe('running');

@@ -74,7 +74,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (prometheus && prometheus.exitCode === null) {
+  if (prometheus?.exitCode === null) {
     const exited = new Promise((resolve) => prometheus!.once('exit', resolve));
     prometheus.kill('SIGTERM');
     await exited;
@@ -132,7 +132,7 @@ describe('examples/prometheus', () => {
     for (const [, name, labels] of inputs) {
       // instance and job are what Prometheus adds when it scrapes.
       const used = labelNames(labels!).filter((label) => label !== 'instance' && label !== 'job');
-      expect(producedLabelSets(name!), `${name}{${used}}`).toContainEqual(used);
+      expect(producedLabelSets(name!), `${name}{${used.join(',')}}`).toContainEqual(used);
     }
   });
 });

@@ -103,7 +103,7 @@ describe('presence.backend s3', () => {
       expect(down.stderr).toMatch(/pending: presence:s3 \(1 event\): s3:\/\/ng-\d+-\d+\/ at http:\/\/127\.0\.0\.1:\d+: cannot write it\/presence\/history\/i-4e7cb59a\/000000000001\.json: ECONNREFUSED/);
       const push = await run(n, ['presence', 'push', '--wait', '2']);
       expect(push.code).toBe(4);
-      expect(down.stderr + n.read('home/log/nodegrid.log')).not.toContain(rgw.credentials.secretAccessKey);
+      expect(`${down.stderr}${n.read('home/log/nodegrid.log') ?? ''}`).not.toContain(rgw.credentials.secretAccessKey);
       const beat = await run(n, ['presence', 'heartbeat', '--no-wait']);
       expect(beat.code, beat.stderr).toBe(0);
       expect(pendingPresenceEvents(n, 'presence:s3')).toHaveLength(3);

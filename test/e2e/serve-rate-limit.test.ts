@@ -53,7 +53,7 @@ describe('serve: wrong tokens per client address', () => {
     // A session opened before the guessing starts, from the address that will guess.
     const login = await get('127.0.0.2', `/login?token=${TOKEN}`);
     expect(login.status).toBe(303);
-    const cookie = String(login.headers['set-cookie']?.[0] ?? '').split(';')[0]!;
+    const cookie = (login.headers['set-cookie']?.[0] ?? '').split(';')[0]!;
 
     for (let i = 1; i <= 10; i++) {
       const wrong = await get('127.0.0.2', '/api/nodes', bearer(`wrong-${i}-0123456789abcdef`));

@@ -46,7 +46,7 @@ describe('examples/config-repo', () => {
     const result = JSON.parse(first.stdout);
     expect(result).toMatchObject({ worked: true, workOk: true });
     expect(result.scripts.map((s: { script: string }) => s.script)).toEqual(ORDER);
-    const log = (): string[] => fs.readFileSync(path.join(app.home, 'log/nodegrid.log'), 'utf8').split('\n').filter((line) => / work bin\//.test(line));
+    const log = (): string[] => fs.readFileSync(path.join(app.home, 'log/nodegrid.log'), 'utf8').split('\n').filter((line) => line.includes(' work bin/'));
     const lines = log();
     expect(lines.map((line) => /work (bin\/\S+):/.exec(line)?.[1])).toEqual([...ORDER.slice(0, 3), ORDER[3], ORDER[3]]);
     expect(lines[0]).toContain('common: i-0a990001 is fed1/app1 of lad1 (first run..');

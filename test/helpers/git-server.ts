@@ -138,7 +138,7 @@ export async function startGitHttpServer(baseDir: string, auth?: { user: string;
         QUERY_STRING: url.search.slice(1),
         REQUEST_METHOD: req.method ?? 'GET',
         CONTENT_TYPE: req.headers['content-type'] ?? '',
-        HTTP_CONTENT_ENCODING: String(req.headers['content-encoding'] ?? ''),
+        HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
         GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
         REMOTE_USER: auth?.user ?? 'anonymous',
         REMOTE_ADDR: '127.0.0.1',
@@ -198,7 +198,7 @@ export async function startGitHttpServer(baseDir: string, auth?: { user: string;
 }
 
 async function stopGroup(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.pid === undefined || child.exitCode !== null) return;
+  if (child?.pid === undefined || child.exitCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     process.kill(-child.pid, 'SIGTERM');

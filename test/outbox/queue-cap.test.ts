@@ -15,7 +15,7 @@ function event(seq: number, kind: NodeEvent['kind']): NodeEvent {
 describe('a sink queue over its cap', () => {
   it('drops the oldest heartbeats first and names every state change it has to drop', () => {
     const queue = new SinkQueue(dir, 'exec:capped');
-    const kinds: NodeEvent['kind'][] = ['state', 'heartbeat', 'heartbeat', 'state', 'heartbeat', 'state', 'state'];
+    const kinds: Array<NodeEvent['kind']> = ['state', 'heartbeat', 'heartbeat', 'state', 'heartbeat', 'state', 'state'];
     kinds.forEach((kind, i) => queue.enqueue(event(i + 1, kind)));
     const dropped: string[] = [];
 

@@ -90,9 +90,9 @@ describe('S3 objects on Ceph RGW', () => {
 
   it('names the store and the reason when the bucket does not exist, and never the secret key', async () => {
     const missing = openS3(storeConfig(rgw, 'no-such-bucket-here'));
-    const error = await putObject(missing, 'x.json', '{}', undefined).catch((e: Error) => e);
-    expect(String(error)).toMatch(/s3:\/\/no-such-bucket-here\/ at http:\/\/127\.0\.0\.1:\d+: cannot write x\.json: NoSuchBucket \(HTTP 404\).*create the bucket/);
-    expect(String(error)).not.toContain(rgw.credentials.secretAccessKey);
+    const error = await putObject(missing, 'x.json', '{}', undefined).then(() => new Error('the write succeeded'), (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    expect(error.message).toMatch(/s3:\/\/no-such-bucket-here\/ at http:\/\/127\.0\.0\.1:\d+: cannot write x\.json: NoSuchBucket \(HTTP 404\).*create the bucket/);
+    expect(error.message).not.toContain(rgw.credentials.secretAccessKey);
     missing.client.destroy();
   });
 });

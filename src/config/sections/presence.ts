@@ -110,11 +110,11 @@ export const presenceSection = z._default(
     gitTimeoutSeconds: z._default(duration('s'), 60),
   }).check(
     z.refine((presence) => presence.backend === 'git' || presence.s3 !== undefined, {
-      message: 'backend s3 and hybrid need presence.s3 (at least a bucket)',
+      error: 'backend s3 and hybrid need presence.s3 (at least a bucket)',
       path: ['s3'],
     }),
     z.refine((presence) => presence.backend !== 'hybrid' || presence.remote !== undefined || (presence.remotes?.length ?? 0) > 0, {
-      message: 'backend hybrid keeps state changes in git: set presence.remote too',
+      error: 'backend hybrid keeps state changes in git: set presence.remote too',
       path: ['backend'],
     }),
   ),

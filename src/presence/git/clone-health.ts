@@ -113,7 +113,7 @@ export async function checkCloneIntegrity(gitDir: string, timeoutMs: number): Pr
   if (!fs.existsSync(path.join(gitDir, 'HEAD')) || !fs.existsSync(path.join(gitDir, 'objects'))) return 'the clone is missing or half-made';
   const stale = findStaleLocks(gitDir);
   if (stale.length > 0) return `stale git lock or temporary files: ${stale.map((file) => path.relative(gitDir, file)).join(', ')}`;
-  const result = await runGit(['fsck', '--connectivity-only', '--no-dangling', '--no-progress'], { gitDir, timeoutMs }).catch((error: Error) => ({ code: -1, stderr: error.message }));
+  const result = await runGit(['fsck', '--connectivity-only', '--no-dangling', '--no-progress'], { gitDir, timeoutMs }).catch((error: unknown) => ({ code: -1, stderr: error instanceof Error ? error.message : String(error) }));
   if (result.code === 0) return undefined;
   return firstLines(result.stderr) || `git fsck exited ${result.code}`;
 }

@@ -62,7 +62,7 @@ export async function readRawCommits(repo: Repo, shas: readonly string[]): Promi
       const headerEnd = out.indexOf(0x0a, at);
       const header = out.subarray(at, headerEnd).toString('latin1');
       const match = /^([0-9a-f]+) commit (\d+)$/.exec(header);
-      if (headerEnd < 0 || !match || match[1] !== sha) throw new Error(`git cat-file gave "${header.slice(0, 80)}" for commit ${sha}`);
+      if (headerEnd < 0 || match?.[1] !== sha) throw new Error(`git cat-file gave "${header.slice(0, 80)}" for commit ${sha}`);
       const size = Number(match[2]);
       commits.set(sha, parseRawCommit(out.subarray(headerEnd + 1, headerEnd + 1 + size)));
       at = headerEnd + 1 + size + 1;

@@ -175,7 +175,7 @@ async function pushWithLease(repo: Repo, branch: string, oldTip: string, newTip:
   if (status.kind === 'ok') return 'ok';
   // The server forbidding history rewrites (receive.denyNonFastForwards, a protected
   // branch) is no race: retrying would only fail the same way.
-  if (status.kind === 'stale' && !/\[remote rejected\] \(non-fast-forward\)/.test(status.message)) return status;
+  if (status.kind === 'stale' && !status.message.includes('[remote rejected] (non-fast-forward)')) return status;
   throw remoteError(status.kind === 'stale' ? { kind: 'refused', message: `${status.message}: the server does not allow rewriting ${branch}` } : status);
 }
 

@@ -75,7 +75,7 @@ export function classifyPush(code: number, stdout: string, stderr: string, shown
     .slice(-5)
     .join(' / ')
     .slice(0, 400);
-  const kind: FailureKind = /^\[remote failure\]/.test(summary) ? 'transient' : 'refused';
+  const kind: FailureKind = summary.startsWith("[remote failure]") ? 'transient' : 'refused';
   return {
     kind,
     message: `the server refused the push to ${shownUrl} (branch ${branch}): ${summary}${remoteLines ? `; the server said: ${remoteLines}` : ''}`,

@@ -53,7 +53,7 @@ export function describeEc2Error(error: unknown, action: string, where: string):
   const code = errorCode(error);
   const status = shape.$metadata?.httpStatusCode;
   // Server messages can be long (encoded authorization messages) and must never carry a secret.
-  const detail = redactSecrets(String(shape.message ?? '').split('\n')[0]!.slice(0, 200));
+  const detail = redactSecrets((typeof shape.message === 'string' ? shape.message : '').split('\n')[0]!.slice(0, 200));
   const said = detail ? `: ${detail}` : '';
   const describe = (kind: Ec2ErrorKind, message: string, permanent = false): Ec2ErrorDescription => ({ kind, code, message: `ec2: ${message}`, permanent });
 

@@ -20,6 +20,8 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props =
   return node;
 }
 
+// The caller names the element type it expects of its own page; the one use of T is the point.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 export function byId<T extends HTMLElement>(id: string): T {
   const node = document.getElementById(id);
   if (!node) throw new Error(`the page has no #${id}`);

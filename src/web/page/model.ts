@@ -41,7 +41,7 @@ export function matches(node: ApiNode, filter: Filter): boolean {
   if (filter.health !== '' && node.health !== filter.health) return false;
   if (filter.text === '') return true;
   const words = [node.id, node.deployment, node.nodepart, node.stacktype, node.state, node.health, ...Object.values(node.fields ?? {})];
-  return words.some((word) => word !== null && word.toLowerCase().includes(filter.text));
+  return words.some((word) => word?.toLowerCase().includes(filter.text));
 }
 
 /** Groups by deployment and nodepart; groups holding wedged, zombie or stale nodes first. */

@@ -24,7 +24,7 @@ export function renderDeployments(nodes: Iterable<ApiNode>): void {
   for (const node of nodes) {
     const key = node.deployment ?? MISSING;
     let counts = perDeployment.get(key);
-    if (!counts) perDeployment.set(key, (counts = new Map()));
+    if (!counts) perDeployment.set(key, (counts = new Map<string, number>()));
     counts.set(node.health, (counts.get(node.health) ?? 0) + 1);
   }
   const table = byId<HTMLTableElement>('deployments');

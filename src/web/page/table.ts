@@ -54,7 +54,7 @@ export class GridTable {
     if (!row) return false;
     fill(row, node, now);
     row.classList.remove('changed');
-    void row.offsetWidth; // restarts the highlight animation
+    row.getBoundingClientRect(); // a layout read restarts the highlight animation
     row.classList.add('changed');
     return true;
   }

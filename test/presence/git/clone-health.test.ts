@@ -26,7 +26,7 @@ describe('stopping the gits a killed nodegrid left on a clone', () => {
     // A reader still at work: started by this (living) process through run.ts.
     const reader = spawnGit(['cat-file', '--batch'], { gitDir });
     // A git whose nodegrid was SIGKILLed: its owner tag names a process that has exited.
-    const gone = spawnSync('true').pid!;
+    const gone = spawnSync('true').pid;
     const orphan = spawn('git', ['--git-dir', gitDir, 'cat-file', '--batch'], {
       detached: true,
       stdio: ['pipe', 'ignore', 'ignore'],

@@ -39,9 +39,9 @@ export const slackPayload = z.strictObject({
 const discordEmbed = z.strictObject({
   title: z.string().max(256).optional(),
   description: z.string().max(4096).optional(),
-  url: z.string().url().optional(),
+  url: z.url().optional(),
   color: z.number().int().min(0).max(0xffffff).optional(),
-  timestamp: z.string().datetime().optional(),
+  timestamp: z.iso.datetime().optional(),
   footer: z.strictObject({ text: z.string().max(2048), icon_url: z.string().optional() }).optional(),
 });
 
@@ -112,7 +112,7 @@ const nodeEvent = z.object({
   node: z.object({ id: z.string(), deployment: z.string().optional(), nodepart: z.string().optional() }),
   from: z.string().nullable(),
   state: z.string().nullable(),
-  time: z.string().datetime(),
+  time: z.iso.datetime(),
   severity: z.enum(['quiet', 'chatty', 'critical']),
   color: z.enum(['green', 'yellow', 'red', 'purple', 'gray']),
 });
@@ -125,7 +125,7 @@ export const webhookPayload = z.strictObject({
   lines: z.array(z.string()),
   color: z.enum(['green', 'yellow', 'red', 'purple', 'gray']),
   severity: z.enum(['quiet', 'chatty', 'critical']),
-  time: z.string().datetime(),
+  time: z.iso.datetime(),
   events: z.array(nodeEvent),
 });
 

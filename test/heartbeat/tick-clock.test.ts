@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runTick, type TickEnvironment } from '../../src/heartbeat/tick';
-import type { Clock } from '../../src/sys/clock';
+import { movedClock } from '../helpers/clock';
 
 /**
  * The beat's time decisions — whether a heartbeat is due, how long delivery
@@ -16,17 +16,11 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const START = Date.parse('2026-12-01T12:00:10Z');
 
-function movedClock(): Clock & { advance(ms: number): void; slept: number[] } {
-  let now = START;
-  const slept: number[] = [];
-  return { now: () => now, sleep: async (ms) => void (slept.push(ms), (now += ms)), advance: (ms) => void (now += ms), slept };
-}
-
 let n = 0;
 function beatingNode(options: { everyMinutes?: number; jitterSeconds?: number; skipJitter?: boolean } = {}) {
   const root = path.join(dir, `node-${++n}`);
   fs.mkdirSync(path.join(root, 'repos'), { recursive: true });
-  const clock = movedClock();
+  const clock = movedClock(START);
   const beats: number[] = [];
   const budgets: number[] = [];
   const env: TickEnvironment = {

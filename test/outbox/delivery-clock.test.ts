@@ -7,6 +7,7 @@ import { deliverPending, type DeliveryRun } from '../../src/outbox/deliver';
 import { SinkQueue } from '../../src/outbox/queue';
 import type { DeliveryOutcome, SinkDescriptor } from '../../src/sinks/sink';
 import type { Clock } from '../../src/sys/clock';
+import { movedClock } from '../helpers/clock';
 
 /**
  * The delivery policy's time decisions (backoff windows, budgets, in-run
@@ -16,23 +17,6 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodegrid-delivery-clock-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const START = Date.parse('2026-12-01T12:00:00Z');
-
-/** A clock that only moves when told to, or when delivery sleeps on it. */
-function movedClock(): Clock & { advance(ms: number): void; slept: number[] } {
-  let now = START;
-  const slept: number[] = [];
-  return {
-    now: () => now,
-    sleep: async (ms) => {
-      slept.push(ms);
-      now += ms;
-    },
-    advance: (ms) => {
-      now += ms;
-    },
-    slept,
-  };
-}
 
 function event(seq: number): NodeEvent {
   return { id: `i-1-${seq}`, seq, kind: 'state', node: { id: 'i-1' }, from: null, state: 'running', time: new Date(START).toISOString(), statetss: null, statelog: '', severity: 'chatty', color: 'green' };
@@ -62,7 +46,7 @@ function scriptedSink(name: string, outcomes: Array<(events: readonly NodeEvent[
 let runs = 0;
 function setUp(queued: number) {
   const root = path.join(dir, `run-${++runs}`);
-  const clock = movedClock();
+  const clock = movedClock(START);
   const lines: string[] = [];
   const run = (descriptor: SinkDescriptor, overrides: Partial<DeliveryRun> = {}) =>
     deliverPending({

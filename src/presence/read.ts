@@ -63,11 +63,12 @@ export function parsePresenceDocument(text: string, file: string, expectedId?: s
   if (expectedId !== undefined && id !== expectedId) return { ok: false, problem: `says it is ${JSON.stringify(id)} but its file name says ${JSON.stringify(expectedId)}` };
 
   const warnings: string[] = [];
-  const identity: Partial<Record<(typeof IDENTITY_KEYS)[number], string>> = {};
+  // Every identity key is present, undefined when the document has no valid value (readers spread it as is).
+  const identity: Partial<Record<(typeof IDENTITY_KEYS)[number], string | undefined>> = {};
   for (const key of IDENTITY_KEYS) {
     const raw = value[key] || undefined;
     if (raw !== undefined && !isValidDnaName(raw)) warnings.push(`"${key}" is not a valid name; ignored`);
-    else if (raw !== undefined) identity[key] = raw;
+    else identity[key] = raw;
   }
   // Any valid name is kept as text, known to this lifecycle or not; it is never looked up as a key of an object.
   const rawState = value.state ? normalizeState(value.state) : undefined;

@@ -6,7 +6,6 @@ import { assertInstanceId } from '../core/ids';
 import { currentDocumentPath } from '../presence/format';
 import { flattimeMinute, humanTime, parseTss } from '../core/time';
 import type { ParsedDocument } from '../presence/read';
-import { noteBeat, readLastBeat } from '../heartbeat/last-beat';
 import { recordPlainEvent } from '../node/record';
 import { SinkQueue } from '../outbox/queue';
 import { presenceRemotes, type PresenceRemote } from '../presence/git/remotes';
@@ -148,6 +147,7 @@ async function heartbeat(command: Command, options: HeartbeatOptions): Promise<v
   const { presence } = context.settings.config;
   requirePresence(context);
   await ensureInstanceId(identitySource(context));
+  const { noteBeat, readLastBeat } = await import('../heartbeat/last-beat'); // the work-state schema: loaded by beats only
   const last = readLastBeat(context.home.root);
   const now = new Date();
   if (!options.force && !isHeartbeatDue(last, now, presence.heartbeat.everyMinutes)) {

@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { currentUser, repoDirSetting } from '../config/paths';
 import { NodegridError } from '../core/errors';
-import { runAgent } from '../heartbeat/agent';
 import type { TickEnvironment, TickResult } from '../heartbeat/tick';
 import { readNodeRecord, requireIdentity } from '../node/nodeinfo';
 import type { QueueHealth } from '../outbox/status';
@@ -62,7 +61,8 @@ Examples:
     .action(async (options: TickOptions, command: Command) => {
       const context = await openContext(command);
       context.log.write(`agent started (pid ${process.pid})`);
-      // The loop (and its SIGTERM handling) starts before the beat's code is loaded.
+      // The loop (and its SIGTERM handling) starts before the beat's code is loaded; neither loads for other commands.
+      const { runAgent } = await import('../heartbeat/agent');
       await runAgent({
         intervalMs: context.settings.config.heartbeat.intervalSeconds * 1000,
         beat: async () => {

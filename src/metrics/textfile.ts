@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../sys/files';
-import { isProcessAlive } from '../sys/process';
+import { isProcessAlive } from '../sys/pid';
 
 /**
  * Replaces the textfile in one rename, so node_exporter (which may read it at

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isProcessAlive } from './process';
+import { isProcessAlive } from './pid';
 
 /**
  * Crash-safe file primitives. A reader (cat, another nodegrid, a SIGKILL at any

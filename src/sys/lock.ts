@@ -4,7 +4,7 @@ import path from 'node:path';
 import { NodegridError } from '../core/errors';
 import { backoffDelayMs } from './backoff';
 import { readTextIfExists } from './files';
-import { isProcessAlive } from './process';
+import { isProcessAlive } from './pid';
 import { sleep } from './sleep';
 
 /**

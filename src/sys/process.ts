@@ -128,14 +128,3 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
     /* already gone */
   }
 }
-
-/** Whether a process is running (signal 0 checks without sending anything). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

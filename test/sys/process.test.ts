@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isProcessAlive, runProcess } from '../../src/sys/process';
+import { isProcessAlive } from '../../src/sys/pid';
+import { runProcess } from '../../src/sys/process';
 import { sleep } from '../../src/sys/sleep';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodegrid-process-'));

@@ -1,4 +1,4 @@
-import { CONFIG_DESCRIPTIONS } from './descriptions';
+import * as z from 'zod/mini';
 import { DURATION_UNITS } from './duration';
 import { configSchema } from './schema';
 
@@ -8,20 +8,20 @@ import { configSchema } from './schema';
  * test/config/reference.test.ts fails when it is out of date). Not part of the
  * runtime bundle: only scripts/config-reference.mjs and the tests import it.
  *
- * It reads zod's definitions (`schema._zod.def`), which zod/mini exposes for
- * exactly this kind of walk.
+ * It reads the schema as JSON Schema (z.toJSONSchema), never zod's internals:
+ * a key's meaning is the `description` registered beside it in
+ * z.globalRegistry, what a pattern or a refine accepts is the `rules` list
+ * registered beside that check, and durations are the schemas
+ * config/duration.ts lists in DURATION_UNITS.
  */
 
 export const REFERENCE_START = '<!-- config-reference:start -->';
 export const REFERENCE_END = '<!-- config-reference:end -->';
 
-interface ZodDef {
-  readonly type: string;
-  readonly [key: string]: unknown;
-}
-interface AnySchema {
-  readonly _zod: { readonly def: ZodDef };
-}
+type JSONSchema = z.core.JSONSchema.JSONSchema;
+
+/** Set on a duration's JSON Schema while converting: its unit. */
+const DURATION = 'x-nodegrid-duration';
 
 export interface ReferenceRow {
   /** `chat.destinations[].url`, `lifecycle.states.<name>.color`. */
@@ -30,85 +30,46 @@ export interface ReferenceRow {
   /** The default as written in a config file, "required", or "" for none. */
   readonly default: string;
   readonly isObject: boolean;
+  /** What the key means, from its schema's description; "" when it has none. */
+  readonly description: string;
 }
 
-const def = (schema: AnySchema): ZodDef => schema._zod.def;
-const child = (schema: AnySchema, key: string): AnySchema => def(schema)[key] as AnySchema;
-
-interface Unwrapped {
-  readonly core: AnySchema;
-  readonly optional: boolean;
-  readonly hasDefault: boolean;
-  readonly defaultValue: unknown;
+/** A schema as JSON Schema, the way a config file is written (the input side of its transforms). */
+export function configJSONSchema(schema: z.core.$ZodType = configSchema): JSONSchema {
+  return z.toJSONSchema(schema, {
+    // A duration is written as 90 or "90s", an edge as [from, to]: what they turn into is not what a reader writes.
+    io: 'input',
+    unrepresentable: 'any',
+    override: ({ zodSchema, jsonSchema }) => {
+      const unit = DURATION_UNITS.get(zodSchema);
+      if (unit) jsonSchema[DURATION] = unit;
+      // io "input" leaves out the default of a key whose schema transforms (every
+      // duration); the value the schema gives a missing key is that default.
+      if (!('default' in jsonSchema)) {
+        const missing = z.safeParse(zodSchema, undefined);
+        if (missing.success && missing.data !== undefined) jsonSchema.default = missing.data;
+      }
+    },
+  });
 }
 
-/** Peels default/optional wrappers; a pipe that is not a duration is described by its input. */
-function unwrap(schema: AnySchema): Unwrapped {
-  let core = schema;
-  let optional = false;
-  let hasDefault = false;
-  let defaultValue: unknown;
-  for (;;) {
-    const type = def(core).type;
-    if (type === 'default' || type === 'prefault') {
-      if (!hasDefault) defaultValue = def(core).defaultValue;
-      hasDefault = true;
-      core = child(core, 'innerType');
-    } else if (type === 'optional' || type === 'nullable') {
-      optional = true;
-      core = child(core, 'innerType');
-    } else if (type === 'pipe' && !DURATION_UNITS.has(core)) {
-      core = child(core, 'in');
-    } else {
-      return { core, optional, hasDefault, defaultValue };
-    }
-  }
-}
-
-interface Check {
-  readonly check: string;
-  readonly format?: string;
-  readonly minimum?: number;
-  readonly maximum?: number;
-  readonly value?: number;
-  readonly inclusive?: boolean;
-  readonly error?: (issue?: unknown) => unknown;
-}
-
-function checksOf(schema: AnySchema): Check[] {
-  const checks = (def(schema).checks ?? []) as Array<{ _zod: { def: Check } }>;
-  return checks.map((check) => check._zod.def);
-}
-
-/** The message a check was given (regex and refine checks explain themselves). */
-function checkMessage(check: Check): string | undefined {
-  try {
-    const message = check.error?.();
-    return typeof message === 'string' ? message : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const asSchema = (value: z.core.JSONSchema._JSONSchema | undefined): JSONSchema => (typeof value === 'object' ? value : {});
+const isObjectSchema = (json: JSONSchema): json is JSONSchema & { properties: Record<string, z.core.JSONSchema._JSONSchema> } =>
+  json.type === 'object' && json.properties !== undefined;
+/** The value schema of a record (an object of any keys), or undefined for anything else. */
+const recordValues = (json: JSONSchema): JSONSchema | undefined =>
+  json.type === 'object' && json.properties === undefined && typeof json.additionalProperties === 'object' ? json.additionalProperties : undefined;
+const rulesOf = (json: JSONSchema): string[] => (Array.isArray(json.rules) ? json.rules.filter((rule): rule is string => typeof rule === 'string') : []);
 
 const code = (value: string): string => `\`${value}\``;
 
-function describeString(schema: AnySchema): string {
-  const d = def(schema);
-  if (d.format === 'url') return `http(s) URL`;
-  const notes: string[] = [];
-  let min: number | undefined;
-  let max: number | undefined;
-  let pattern = false;
-  for (const check of checksOf(schema)) {
-    if (check.check === 'min_length') min = check.minimum;
-    else if (check.check === 'max_length') max = check.maximum;
-    else {
-      // A pattern's message says what it accepts, lengths included.
-      if (check.check === 'string_format') pattern = true;
-      const message = checkMessage(check);
-      if (message) notes.push(message);
-    }
-  }
+function describeString(json: JSONSchema): string {
+  if (json.format === 'uri') return `http(s) URL`;
+  const notes = rulesOf(json);
+  const min = json.minLength;
+  const max = json.maxLength;
+  // A pattern's rule says what it accepts, lengths included.
+  const pattern = json.pattern !== undefined || (json.allOf ?? []).some((part) => part.pattern !== undefined);
   if (!pattern) {
     if (min !== undefined && max !== undefined) notes.unshift(`${min}–${max} characters`);
     else if (max !== undefined) notes.unshift(`at most ${max} characters`);
@@ -118,59 +79,51 @@ function describeString(schema: AnySchema): string {
   return notes.length > 0 ? `string: ${notes.join('; ')}` : 'string';
 }
 
-function describeNumber(schema: AnySchema): string {
-  let integer = false;
-  let min: number | undefined;
-  let max: number | undefined;
-  for (const check of checksOf(schema)) {
-    if (check.check === 'number_format' && (check.format === 'safeint' || check.format === 'int32')) integer = true;
-    else if (check.check === 'greater_than') min = check.value;
-    else if (check.check === 'less_than') max = check.value;
-  }
-  const base = integer ? 'integer' : 'number';
+/** A bound worth printing: z.int() keeps an integer in the safe range on its own. */
+const bound = (value: number | boolean | undefined): number | undefined =>
+  typeof value === 'number' && Math.abs(value) !== Number.MAX_SAFE_INTEGER ? value : undefined;
+
+function describeNumber(json: JSONSchema): string {
+  const base = json.type === 'integer' ? 'integer' : 'number';
+  const min = bound(json.minimum);
+  const max = bound(json.maximum);
   if (min !== undefined && max !== undefined) return `${base} ${min}–${max}`;
-  if (min !== undefined) return `${base} ≥ ${min}`;
-  if (max !== undefined) return `${base} ≤ ${max}`;
-  return base;
+  const above = bound(json.exclusiveMinimum);
+  const below = bound(json.exclusiveMaximum);
+  const limits = [min !== undefined ? `≥ ${min}` : above !== undefined ? `> ${above}` : '', max !== undefined ? `≤ ${max}` : below !== undefined ? `< ${below}` : ''];
+  const limit = limits.filter((text) => text !== '').join(', ');
+  return limit === '' ? base : `${base} ${limit}`;
 }
 
 /** A type as a reader of the README needs it: allowed values spelled out. */
-export function describeType(schema: AnySchema): string {
-  const unit = DURATION_UNITS.get(schema);
-  if (unit) return `duration (${unit})`;
-  const { core } = unwrap(schema);
-  if (core !== schema) return describeType(core);
-  const d = def(core);
-  switch (d.type) {
+function describeType(json: JSONSchema): string {
+  const unit = json[DURATION];
+  if (unit === 's' || unit === 'm') return `duration (${unit})`;
+  if (json.enum) return `one of ${json.enum.map((value) => code(String(value))).join(', ')}`;
+  if (json.anyOf) return json.anyOf.map((option) => (isObjectSchema(option) ? `{${Object.keys(option.properties).join(', ')}}` : describeType(option))).join(' or ');
+  switch (json.type) {
     case 'string':
-      return describeString(core);
+      return describeString(json);
     case 'number':
-      return describeNumber(core);
+    case 'integer':
+      return describeNumber(json);
     case 'boolean':
       return 'boolean';
-    case 'enum':
-      return `one of ${Object.values(d.entries as Record<string, string>).map(code).join(', ')}`;
     case 'array': {
-      const element = describeType(child(core, 'element'));
+      if (json.prefixItems) return `[${json.prefixItems.map((item) => describeType(asSchema(item))).join(', ')}]`;
+      const element = describeType(asSchema(Array.isArray(json.items) ? undefined : json.items));
       if (element.startsWith('one of ')) return `list of ${element.slice('one of '.length)}`;
       if (element === 'object') return 'list of objects';
       return /^[\w-]+( string)?$/.test(element) ? `list of ${element}s` : `list of (${element})`;
     }
-    case 'tuple':
-      return `[${(d.items as AnySchema[]).map(describeType).join(', ')}]`;
-    case 'object':
-      return 'object';
-    case 'record':
-      return `map of name → ${describeType(child(core, 'valueType'))}`;
-    case 'union':
-      return (d.options as AnySchema[])
-        .map((option) => {
-          const inner = unwrap(option).core;
-          return def(inner).type === 'object' ? `{${Object.keys(def(inner).shape as object).join(', ')}}` : describeType(option);
-        })
-        .join(' or ');
+    case 'object': {
+      const values = recordValues(json);
+      return values ? `map of name → ${describeType(values)}` : 'object';
+    }
+    case undefined:
+      return 'any';
     default:
-      return d.type;
+      return Array.isArray(json.type) ? json.type.join(' or ') : json.type;
   }
 }
 
@@ -182,62 +135,56 @@ function formatDefault(value: unknown): string {
 }
 
 /** The objects under a schema that hold keys of their own, with the path suffix that reaches them. */
-function nestedObjects(schema: AnySchema): Array<{ suffix: string; object: AnySchema }> {
-  const { core } = unwrap(schema);
-  const d = def(core);
-  switch (d.type) {
-    case 'object':
-      return [{ suffix: '', object: core }];
-    case 'array':
-      return nestedObjects(child(core, 'element')).map((found) => ({ ...found, suffix: `[]${found.suffix}` }));
-    case 'record':
-      return nestedObjects(child(core, 'valueType')).map((found) => ({ ...found, suffix: `.<name>${found.suffix}` }));
-    case 'union':
-      return (d.options as AnySchema[]).flatMap(nestedObjects);
-    default:
-      return [];
+function nestedObjects(json: JSONSchema): Array<{ suffix: string; object: JSONSchema }> {
+  if (isObjectSchema(json)) return [{ suffix: '', object: json }];
+  if (json.anyOf) return json.anyOf.flatMap(nestedObjects);
+  if (json.type === 'array' && !json.prefixItems && !Array.isArray(json.items)) {
+    return nestedObjects(asSchema(json.items)).map((found) => ({ ...found, suffix: `[]${found.suffix}` }));
   }
+  const values = recordValues(json);
+  return values ? nestedObjects(values).map((found) => ({ ...found, suffix: `.<name>${found.suffix}` })) : [];
 }
 
-/** Every key of the config, depth first in schema order, with its type and default. */
-export function configRows(schema: AnySchema = configSchema as unknown as AnySchema): ReferenceRow[] {
+/** Every key of the config, depth first in schema order, with its type, default and meaning. */
+export function configRows(schema: z.core.$ZodType = configSchema): ReferenceRow[] {
   const rows: ReferenceRow[] = [];
-  const walk = (object: AnySchema, prefix: string): void => {
-    for (const [key, field] of Object.entries(def(object).shape as Record<string, AnySchema>)) {
+  const walk = (object: JSONSchema, prefix: string): void => {
+    const required = new Set(object.required ?? []);
+    for (const [key, value] of Object.entries(object.properties ?? {})) {
+      const field = asSchema(value);
       const path = prefix === '' ? key : `${prefix}.${key}`;
-      const info = unwrap(field);
-      const required = !info.optional && !info.hasDefault;
       rows.push({
         path,
         type: describeType(field),
-        default: required ? 'required' : formatDefault(info.defaultValue),
-        isObject: def(info.core).type === 'object',
+        default: required.has(key) ? 'required' : formatDefault(field.default),
+        isObject: isObjectSchema(field),
+        description: field.description ?? '',
       });
       for (const nested of nestedObjects(field)) walk(nested.object, `${path}${nested.suffix}`);
     }
   };
-  walk(schema, '');
+  walk(configJSONSchema(schema), '');
   return rows;
 }
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** The markdown between the README's markers: one table per section. */
-export function renderConfigReference(descriptions: Readonly<Record<string, string>> = CONFIG_DESCRIPTIONS): string {
-  const rows = configRows();
-  const describe = (path: string): string => {
-    const text = descriptions[path];
-    if (text === undefined) throw new Error(`no description for config key ${path}: add one to src/config/descriptions.ts`);
-    return text;
+export function renderConfigReference(rows: readonly ReferenceRow[] = configRows()): string {
+  const describe = (row: ReferenceRow): string => {
+    if (row.description.trim() === '') {
+      throw new Error(`no description for config key ${row.path}: add .register(z.globalRegistry, { description: '…' }) beside it in src/config/schema.ts or src/config/sections/`);
+    }
+    return row.description;
   };
-  const table = (list: ReferenceRow[]): string[] => [
+  const table = (list: readonly ReferenceRow[]): string[] => [
     '| key | type | default | meaning |',
     '|---|---|---|---|',
-    ...list.map((row) => `| ${code(row.path)} | ${cell(row.type)} | ${cell(row.default === 'required' ? '**required**' : row.default)} | ${cell(describe(row.path))} |`),
+    ...list.map((row) => `| ${code(row.path)} | ${cell(row.type)} | ${cell(row.default === 'required' ? '**required**' : row.default)} | ${cell(describe(row))} |`),
   ];
   const out = [
     REFERENCE_START,
-    '<!-- Generated from src/config/schema.ts and src/config/descriptions.ts by `npm run docs`; edit those, not this block. -->',
+    '<!-- Generated from src/config/schema.ts and src/config/sections/ by `npm run docs`; edit those, not this block. -->',
     '',
     '*duration (s)* and *duration (m)* take a number in seconds or minutes, or a string with a unit: `90s`, `3m`, `1h`.',
     '`[]` in a key means each entry of a list; `<name>` any name you choose.',
@@ -246,7 +193,7 @@ export function renderConfigReference(descriptions: Readonly<Record<string, stri
   out.push('', '### Top level', '', ...table(topLevel));
   for (const section of rows.filter((row) => !row.path.includes('.') && row.isObject)) {
     const inSection = rows.filter((row) => row.path.startsWith(`${section.path}.`));
-    out.push('', `### \`${section.path}\``, '', describe(section.path), '', ...table(inSection));
+    out.push('', `### \`${section.path}\``, '', describe(section), '', ...table(inSection));
   }
   out.push(REFERENCE_END);
   return out.join('\n');

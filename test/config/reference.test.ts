@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { CONFIG_DESCRIPTIONS } from '../../src/config/descriptions';
 import { duration } from '../../src/config/duration';
 import { configRows, renderConfigReference, replaceReferenceBlock, REFERENCE_END, REFERENCE_START } from '../../src/config/reference';
 import { nodegridBin } from '../helpers/cli';
@@ -15,13 +14,22 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nodegrid-reference-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('the configuration reference', () => {
-  it('has a description for every key of the schema, and none for keys it no longer has', () => {
-    const keys = configRows().map((row) => row.path);
-    expect(keys.length).toBeGreaterThan(50);
-    const undescribed = keys.filter((key) => !(CONFIG_DESCRIPTIONS[key] ?? '').trim());
-    expect(undescribed, 'add these to src/config/descriptions.ts').toEqual([]);
-    const orphaned = Object.keys(CONFIG_DESCRIPTIONS).filter((key) => !keys.includes(key));
-    expect(orphaned, 'these keys are gone from the schema').toEqual([]);
+  it('has a description on the schema for every key', () => {
+    const rows = configRows();
+    expect(rows.length).toBeGreaterThan(50);
+    const undescribed = rows.filter((row) => row.description.trim() === '').map((row) => row.path);
+    expect(undescribed, 'give these keys a description (.register(z.globalRegistry, { description })) in src/config/schema.ts or src/config/sections/').toEqual([]);
+    expect(Object.fromEntries(rows.map((row) => [row.path, row.description]))).toMatchObject({
+      'outbox.maxBackoffSeconds': 'Longest delay between two retries of one sink.',
+      'presence.author.email': 'Commit author email.',
+      'lifecycle.edges[].from': 'The state the edge leaves.',
+      grid: 'How observers (`nodes`, `find`, `monitor`, `serve`) judge health.',
+    });
+  });
+
+  it('refuses to render a key with no description, naming it', () => {
+    const schema = z.strictObject({ said: z.string().register(z.globalRegistry, { description: 'Described.' }), unsaid: z.optional(z.boolean()) });
+    expect(() => renderConfigReference(configRows(schema))).toThrow("no description for config key unsaid: add .register(z.globalRegistry, { description: '…' })");
   });
 
   it("is the README's block, as `npm run docs` generates it now", () => {
@@ -47,22 +55,31 @@ describe('the configuration reference', () => {
     expect(rows['ec2.region']).toMatchObject({ type: 'string: an AWS region such as us-west-2', default: '' });
   });
 
-  it('walks any zod/mini schema: defaults, optionals, pipes, unions, records, durations', () => {
+  it('reads any zod/mini schema through its JSON Schema: defaults, optionals, pipes, unions, records, durations, rules', () => {
     const schema = z.strictObject({
-      a: z._default(z.strictObject({ wait: z._default(duration('s'), 5), mode: z.optional(z.enum(['x', 'y'])) }), { wait: 5 }),
+      a: z._default(z.strictObject({ wait: z._default(duration('s'), 5), mode: z.optional(z.enum(['x', 'y'])) }), { wait: 5 }).register(z.globalRegistry, { description: 'Section a.' }),
       list: z._default(z.array(z.union([z.string(), z.strictObject({ id: z.number().check(z.int(), z.minimum(2)) })])), []),
       map: z.optional(z.record(z.string(), z.strictObject({ on: z.boolean() }))),
       piped: z.pipe(z.string(), z.transform((s: string) => s.length)),
+      pair: z.pipe(z.tuple([z.string(), z.number()]), z.transform(([name, size]: [string, number]) => ({ name, size }))),
+      xs: z.optional(z.string().check(z.minLength(2), z.maxLength(9), z.refine((s: string) => s.startsWith('x'), 'starts with x')).register(z.globalRegistry, { rules: ['starts with x'] })),
+      // zod/mini's check form of the same metadata.
+      patterned: z.string().check(z.minLength(1), z.regex(/^y+$/, 'only y'), z.meta({ rules: ['only y'], description: 'Ys.' })),
+      ratio: z._default(z.number().check(z.minimum(0), z.maximum(1)), 0.5),
     });
-    expect(configRows(schema as never).map((row) => [row.path, row.type, row.default])).toEqual([
-      ['a', 'object', ''],
-      ['a.wait', 'duration (s)', '`5`'],
-      ['a.mode', 'one of `x`, `y`', ''],
-      ['list', 'list of (string or {id})', '`[]`'],
-      ['list[].id', 'integer ≥ 2', 'required'],
-      ['map', 'map of name → object', ''],
-      ['map.<name>.on', 'boolean', 'required'],
-      ['piped', 'string', 'required'],
+    expect(configRows(schema).map((row) => [row.path, row.type, row.default, row.description])).toEqual([
+      ['a', 'object', '', 'Section a.'],
+      ['a.wait', 'duration (s)', '`5`', ''],
+      ['a.mode', 'one of `x`, `y`', '', ''],
+      ['list', 'list of (string or {id})', '`[]`', ''],
+      ['list[].id', 'integer ≥ 2', 'required', ''],
+      ['map', 'map of name → object', '', ''],
+      ['map.<name>.on', 'boolean', 'required', ''],
+      ['piped', 'string', 'required', ''],
+      ['pair', '[string, number]', 'required', ''],
+      ['xs', 'string: 2–9 characters; starts with x', '', ''],
+      ['patterned', 'string: only y', 'required', 'Ys.'],
+      ['ratio', 'number 0–1', '`0.5`', ''],
     ]);
   });
 
@@ -79,9 +96,14 @@ describe('the configuration reference', () => {
     expect(spawnSync(process.execPath, [script, '--check', '--readme', copy]).status).toBe(0);
   });
 
-  it('keeps the descriptions out of the bundle a node starts every minute', () => {
-    const bundle = fs.readFileSync(nodegridBin(), 'utf8');
-    expect(bundle).not.toContain(CONFIG_DESCRIPTIONS['heartbeat.wedgeAfterFailures']);
-    expect(bundle).not.toContain(CONFIG_DESCRIPTIONS['outbox.maxBackoffSeconds']);
+  it('keeps the generator out of the bundle a node starts every minute', () => {
+    const dist = path.dirname(nodegridBin());
+    const files = [nodegridBin(), ...fs.readdirSync(path.join(dist, 'chunks')).map((file) => path.join(dist, 'chunks', file))];
+    const bundle = files.map((file) => fs.readFileSync(file, 'utf8')).join('\n');
+    // The config schema is in the bundle; the code that turns it into the README is not.
+    expect(bundle).toContain('a sink name is 1-64 characters');
+    expect(bundle).not.toContain(REFERENCE_START);
+    expect(bundle).not.toContain('x-nodegrid-duration');
+    expect(bundle).not.toContain('no description for config key');
   });
 });

@@ -6,29 +6,41 @@ import { SINK_NAME } from './outbox';
 export const CHAT_TYPES = ['slack', 'mattermost', 'rocketchat', 'discord', 'teams', 'hipchat', 'webhook'] as const;
 export type ChatType = (typeof CHAT_TYPES)[number];
 
+const DESTINATION_NAME_RULE = 'a destination name is 1-64 characters from A-Z a-z 0-9 . _ -';
+
 const destination = z
   .strictObject({
-    name: z.string().check(z.regex(SINK_NAME, 'a destination name is 1-64 characters from A-Z a-z 0-9 . _ -')),
-    type: z.enum(CHAT_TYPES),
-    /** Any http(s) URL: the service's webhook, a proxy, a self-hosted server. Treated as a secret. */
-    url: z.url({ protocol: /^https?$/ }),
-    minSeverity: z._default(z.enum(SEVERITIES), 'chatty'),
-    /** Only events whose (new) state is one of these. */
-    states: z.optional(z.array(z.string())),
-    /** Only events of nodes in one of these deployments. */
-    deployments: z.optional(z.array(z.string())),
-    /** "monitor": nodes send only critical events; the monitor posts grid-wide digests. */
-    via: z._default(z.enum(['node', 'monitor']), 'node'),
-    /** Least time between two posts of this node to this destination (default 1 s; 0 for type webhook). Slack allows about one per second. */
-    minIntervalSeconds: z.optional(duration('s')),
-    /** One HTTP request may take this long before it counts as failed (and is retried). */
-    timeoutSeconds: z._default(duration('s'), 10),
-    /** hipchat: the room name or id. */
-    room: z.optional(z.string().check(z.minLength(1))),
-    /** hipchat: the room notification token (sent as a Bearer header). */
-    token: z.optional(z.string().check(z.minLength(1))),
-    /** webhook: the HMAC-SHA256 signing secret. */
-    secret: z.optional(z.string().check(z.minLength(8))),
+    name: z.string().check(z.regex(SINK_NAME, DESTINATION_NAME_RULE)).register(z.globalRegistry, {
+      rules: [DESTINATION_NAME_RULE],
+      description: 'Names the destination in `nodegrid outbox` and `chat test --destination`.',
+    }),
+    type: z.enum(CHAT_TYPES).register(z.globalRegistry, {
+      description: 'The message format the receiver speaks (`webhook`: signed JSON to any HTTP endpoint).',
+    }),
+    url: z.url({ protocol: /^https?$/ }).register(z.globalRegistry, {
+      description: "Any http(s) URL: the service's webhook, a proxy, a self-hosted server. Treated as a secret.",
+    }),
+    minSeverity: z._default(z.enum(SEVERITIES), 'chatty').register(z.globalRegistry, {
+      description: 'Only events at least this severe (`critical` for a pager room).',
+    }),
+    states: z.optional(z.array(z.string())).register(z.globalRegistry, { description: 'Only events whose (new) state is one of these.' }),
+    deployments: z.optional(z.array(z.string())).register(z.globalRegistry, { description: 'Only events of nodes in one of these deployments.' }),
+    via: z._default(z.enum(['node', 'monitor']), 'node').register(z.globalRegistry, {
+      description: '`monitor`: nodes send only critical events; the monitor posts grid-wide digests.',
+    }),
+    minIntervalSeconds: z.optional(duration('s')).register(z.globalRegistry, {
+      description: 'Least time between two posts of this node to this destination (default 1 s; 0 for type `webhook`). Slack allows about one per second.',
+    }),
+    timeoutSeconds: z._default(duration('s'), 10).register(z.globalRegistry, {
+      description: 'One HTTP request may take this long before it counts as failed (and is retried).',
+    }),
+    room: z.optional(z.string().check(z.minLength(1))).register(z.globalRegistry, { description: '`hipchat` (required there): the room name or id.' }),
+    token: z.optional(z.string().check(z.minLength(1))).register(z.globalRegistry, {
+      description: '`hipchat` (required there): the room notification token (sent as a Bearer header).',
+    }),
+    secret: z.optional(z.string().check(z.minLength(8))).register(z.globalRegistry, {
+      description: '`webhook` (required there): the HMAC-SHA256 signing secret receivers verify `X-Nodegrid-Signature` with.',
+    }),
   })
   .check(
     z.superRefine((value, ctx) => {
@@ -57,7 +69,7 @@ export const chatSection = z._default(
         }),
       ),
       [],
-    ),
+    ).register(z.globalRegistry, { description: 'One entry per room or endpoint; each has its own outbox queue (`chat:<name>`).' }),
   }),
   { destinations: [] },
 );

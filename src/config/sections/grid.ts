@@ -3,18 +3,22 @@ import { duration } from '../duration';
 
 export const gridSection = z._default(
   z.strictObject({
-    /** A node in presetup/setup longer than this is a zombie. */
-    zombieAfterMinutes: z._default(duration('m'), 30),
-    /** A node is stale after missing this many beat periods (presence.heartbeat.everyMinutes). */
-    staleAfterBeats: z._default(z.number().check(z.int(), z.minimum(1)), 3),
-    /** Monitor self-preservation: more than this share of alive nodes silent at once is an observer fault. */
-    massSilenceRatio: z._default(z.number().check(z.minimum(0), z.maximum(1)), 0.25),
-    /** States in which `find` counts a node as a partner (plausibly live: a recent beat and one of these). */
-    workingStates: z._default(z.array(z.string().check(z.minLength(1))), ['initdone', 'running']),
-    /** `find --probe`: how long a TCP connect or HTTP GET may take. */
-    probeTimeoutSeconds: z._default(duration('s'), 3),
-    /** Readers look this far back for each node's latest heartbeat (an older one is reported as none). */
-    beatLookbackHours: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(24 * 30)), 24),
+    zombieAfterMinutes: z._default(duration('m'), 30).register(z.globalRegistry, { description: 'A node in presetup/setup longer than this is a zombie.' }),
+    staleAfterBeats: z._default(z.number().check(z.int(), z.minimum(1)), 3).register(z.globalRegistry, {
+      description: 'A node is stale after missing this many beat periods (`presence.heartbeat.everyMinutes`).',
+    }),
+    massSilenceRatio: z._default(z.number().check(z.minimum(0), z.maximum(1)), 0.25).register(z.globalRegistry, {
+      description: 'Monitor self-preservation: more than this share of alive nodes silent at once is an observer fault.',
+    }),
+    workingStates: z._default(z.array(z.string().check(z.minLength(1))), ['initdone', 'running']).register(z.globalRegistry, {
+      description: 'States in which `find` counts a node as a partner (plausibly live: a recent beat and one of these).',
+    }),
+    probeTimeoutSeconds: z._default(duration('s'), 3).register(z.globalRegistry, {
+      description: '`find --probe`: how long a TCP connect or HTTP GET may take.',
+    }),
+    beatLookbackHours: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(24 * 30)), 24).register(z.globalRegistry, {
+      description: "Readers look this far back for each node's latest heartbeat (an older one is reported as none).",
+    }),
   }),
   { zombieAfterMinutes: 30, staleAfterBeats: 3, massSilenceRatio: 0.25, workingStates: ['initdone', 'running'], probeTimeoutSeconds: 3, beatLookbackHours: 24 },
 );

@@ -6,26 +6,32 @@ const edge = z.union([
     z.tuple([z.string(), z.string()]),
     z.transform(([from, to]: [string, string]) => ({ from, to })),
   ),
-  z.strictObject({ from: z.string(), to: z.string() }),
+  z.strictObject({
+    from: z.string().register(z.globalRegistry, { description: 'The state the edge leaves.' }),
+    to: z.string().register(z.globalRegistry, { description: 'The state the edge enters.' }),
+  }),
 ]);
 
 export const lifecycleSection = z._default(
   z.strictObject({
-    /** Add states or change the severity/colour of existing ones. */
     states: z.optional(
       z.record(
         z.string(),
         z.strictObject({
-          severity: z.optional(z.enum(SEVERITIES)),
-          color: z.optional(z.enum(COLORS)),
-          live: z.optional(z.boolean()),
+          severity: z.optional(z.enum(SEVERITIES)).register(z.globalRegistry, {
+            description: 'How loudly entering the state is announced (`critical` is routed to the critical rooms).',
+          }),
+          color: z.optional(z.enum(COLORS)).register(z.globalRegistry, { description: 'Colour of the state in chat and the dashboard.' }),
+          live: z.optional(z.boolean()).register(z.globalRegistry, {
+            description: 'Whether the node is still working in this state: live states may go to `wedged` (default true for new states).',
+          }),
         }),
       ),
-    ),
-    /** Extra edges, as [from, to] or {from, to}. */
-    edges: z.optional(z.array(edge)),
-    /** States a node with no state yet may enter (default: presetup, setup). */
-    initial: z.optional(z.array(z.string())),
+    ).register(z.globalRegistry, { description: 'States to add, or existing states to change, by name.' }),
+    edges: z.optional(z.array(edge)).register(z.globalRegistry, { description: 'Extra edges, as `[from, to]` or `{from, to}`.' }),
+    initial: z.optional(z.array(z.string())).register(z.globalRegistry, {
+      description: 'States a node with no state yet may enter (default: `presetup`, `setup`).',
+    }),
   }),
   {},
 );

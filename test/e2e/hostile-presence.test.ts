@@ -5,12 +5,15 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser';
+import { hasTool } from '../helpers/tools';
 import { cleanEnv, makeTestNode, nodegridBin, type TestNode } from '../helpers/cli';
 import { generatePresence, presenceDocument, tssOf, writeBeat } from '../helpers/grid-fixture.mjs';
 import { commitFiles, createBareRepo, gitSync, makeRepoRoot } from '../helpers/git-server';
 import { readOrEmpty } from '../helpers/node-files';
 import { presenceNode } from '../helpers/presence';
 import { startServe } from '../helpers/serve';
+
+const withChromium = hasTool('chromium', import.meta.filename);
 
 /**
  * One node's document must not blind the grid: states, parts and ids that
@@ -132,7 +135,7 @@ describe('presence with Object.prototype names beside 100 good nodes', () => {
     expect(ofId.states.map((s) => s.state)).toEqual(['setup', 'running']);
   });
 
-  it('the dashboard in Chromium shows every node and the hostile states as text', async () => {
+  it.runIf(withChromium)('the dashboard in Chromium shows every node and the hostile states as text', async () => {
     fs.writeFileSync(path.join(root, 'config.json'), '{}\n');
     const serve = await startServe(['--presence', presence, '--refresh', '60'], { NODEGRID_HOME: path.join(root, 'serve-home'), NODEGRID_CONFIG: path.join(root, 'config.json') });
     let browser: Browser | undefined;

@@ -9,6 +9,9 @@ import { generatePresence, presenceDocument, tssOf, updateDocument, writeBeat, t
 import { seriesValues } from '../helpers/metrics-text';
 import { checkMetrics } from '../helpers/promtool';
 import { request, startServe, type ServeProcess } from '../helpers/serve';
+import { hasTool } from '../helpers/tools';
+
+const withPrometheus = hasTool('prometheus', import.meta.filename);
 
 const N = new Date('2015-10-08T21:13:30Z');
 const TOKEN = 'metrics-token-0123456789abcdef';
@@ -68,7 +71,7 @@ function expectExactCounts(text: string): void {
   expect([...counts.values()].reduce((a, b) => a + b, 0)).toBe(22);
 }
 
-describe('/metrics of nodegrid serve', () => {
+describe.runIf(withPrometheus)('/metrics of nodegrid serve', () => {
   it('gives exact node counts per deployment, nodepart and health, in valid exposition format', async () => {
     const before = Date.now() / 1000;
     const r = await request(serve.port, '/metrics');
@@ -102,7 +105,7 @@ describe('/metrics of nodegrid serve', () => {
   });
 });
 
-describe('nodegrid monitor --metrics-port', () => {
+describe.runIf(withPrometheus)('nodegrid monitor --metrics-port', () => {
   it('serves the same counts from its last pass on loopback, and follows the next pass', async () => {
     const monitorPresence = path.join(root, 'monitor-presence');
     fs.cpSync(presence, monitorPresence, { recursive: true });

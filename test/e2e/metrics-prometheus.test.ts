@@ -11,6 +11,9 @@ import { makeTestNode, type TestNode } from '../helpers/cli';
 import { generatePresence } from '../helpers/grid-fixture.mjs';
 import { promtool } from '../helpers/promtool';
 import { request, startServe, type ServeProcess } from '../helpers/serve';
+import { hasTool } from '../helpers/tools';
+
+const withPrometheus = hasTool('prometheus', import.meta.filename);
 
 /**
  * The examples/prometheus files against the real thing: promtool checks and
@@ -31,6 +34,7 @@ let promUrl: string;
 let produced: string;
 
 beforeAll(async () => {
+  if (!withPrometheus) return;
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'nodegrid-prometheus-'));
   const presence = path.join(root, 'presence');
   generatePresence(presence, { now: N, mix: { alive: 3, stale: 2, zombie: 1, wedged: 2 } });
@@ -74,6 +78,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (!withPrometheus) return;
   if (prometheus?.exitCode === null) {
     const exited = new Promise((resolve) => prometheus!.once('exit', resolve));
     prometheus.kill('SIGTERM');
@@ -85,7 +90,7 @@ afterAll(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-describe('examples/prometheus', () => {
+describe.runIf(withPrometheus)('examples/prometheus', () => {
   it('alert rules pass promtool check rules and their unit tests, and the tests fail when a rule is broken', () => {
     expect(promtool(['check', 'rules', path.join(EXAMPLES, 'nodegrid.rules.yml')]).code).toBe(0);
     const run = promtool(['test', 'rules', path.join(EXAMPLES, 'nodegrid.rules.test.yml')]);
@@ -137,7 +142,7 @@ describe('examples/prometheus', () => {
   });
 });
 
-describe('a real Prometheus scraping nodegrid', () => {
+describe.runIf(withPrometheus)('a real Prometheus scraping nodegrid', () => {
   it('reads back exact grid counts, the node textfile, and hostile label values unchanged', async () => {
     const grid = await until(async () => {
       const result = await query('nodegrid_grid_nodes{job="nodegrid-serve"}');

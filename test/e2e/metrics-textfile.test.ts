@@ -5,6 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestNode, type TestNode } from '../helpers/cli';
 import { seriesValues, valueOf } from '../helpers/metrics-text';
 import { checkMetrics } from '../helpers/promtool';
+import { hasTool } from '../helpers/tools';
+
+const withPrometheus = hasTool('prometheus', import.meta.filename);
 
 const git = (cwd: string, ...args: string[]): string =>
   execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
@@ -57,7 +60,7 @@ async function ok(n: TestNode, args: string[], codes: number[] = [0]): Promise<v
 
 const current = (text: string): string[] => [...seriesValues(text)].filter(([key, value]) => key.startsWith('nodegrid_node_state{') && value === 1).map(([key]) => key);
 
-describe('the node metrics textfile', () => {
+describe.runIf(withPrometheus)('the node metrics textfile', () => {
   it('follows the node through its life: state, ages, work failures, and an outbox that fills while its sink is down and drains on flush', async () => {
     const n = metricsNode();
     await ok(n, ['init', '--id', 'i-0000abcd', '--deployment', 'fed1', '--nodepart', 'app1', '--stacktype', 'lad1', '--initgitrepo', 'config']);

@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser';
 import { generatePresence, presenceDocument, tssOf, updateDocument, writeBeat } from '../helpers/grid-fixture.mjs';
 import { startServe, type ServeProcess } from '../helpers/serve';
+import { hasTool } from '../helpers/tools';
+
+const withChromium = hasTool('chromium', import.meta.filename);
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 let root: string;
@@ -18,6 +21,7 @@ const consoleErrors: string[] = [];
 let documentCsp: string | undefined;
 
 beforeAll(async () => {
+  if (!withChromium) return;
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'nodegrid-serve-page-'));
   presence = path.join(root, 'presence');
   // The real clock: the test changes presence while the page is open and health follows the clock.
@@ -47,6 +51,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (!withChromium) return;
   await browser?.close();
   await serve?.stop();
   fs.rmSync(root, { recursive: true, force: true });
@@ -55,7 +60,7 @@ afterAll(async () => {
 const rowIds = (p: Page): Promise<string[]> => p.$$eval('#grid tbody tr.node', (rows) => rows.map((row) => (row as unknown as { dataset: Record<string, string | undefined> }).dataset.id ?? ''));
 const count = (p: Page, health: string): Promise<string> => p.locator(`#health-counts [data-health="${health}"] b`).innerText();
 
-describe('nodegrid serve in a browser', () => {
+describe.runIf(withChromium)('nodegrid serve in a browser', () => {
   it('lists every node of the presence folder with the right health counts, troubled groups first', async () => {
     expect(await rowIds(page)).toHaveLength(12);
     expect({ alive: await count(page, 'alive'), stale: await count(page, 'stale'), zombie: await count(page, 'zombie'), wedged: await count(page, 'wedged'), retired: await count(page, 'retired') }).toEqual({

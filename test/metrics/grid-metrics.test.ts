@@ -3,11 +3,14 @@ import { HEALTHS, type Health } from '../../src/core/health';
 import { formatExposition } from '../../src/metrics/exposition';
 import { gridMetricFamilies, type CountedNode } from '../../src/metrics/grid-metrics';
 import { checkMetrics } from '../helpers/promtool';
+import { hasTool } from '../helpers/tools';
+
+const withPrometheus = hasTool('prometheus', import.meta.filename);
 
 const node = (deployment: string | null, nodepart: string | null, health: Health): CountedNode => ({ deployment, nodepart, health });
 const REFRESHED = new Date('2015-10-08T21:13:30.250Z');
 
-describe('grid metrics', () => {
+describe.runIf(withPrometheus)('grid metrics', () => {
   it('counts nodes per deployment, nodepart and health, with every health of a group present (zeros included)', () => {
     const nodes = [node('fed1', 'db1', 'alive'), node('fed1', 'db1', 'alive'), node('fed1', 'db1', 'wedged'), node('fed2', 'app1', 'zombie'), node(null, null, 'stale')];
     const text = formatExposition(gridMetricFamilies({ nodes, refreshedAt: REFRESHED }));

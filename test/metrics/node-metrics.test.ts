@@ -3,6 +3,9 @@ import { DEFAULT_LIFECYCLE } from '../../src/core/lifecycle';
 import { formatExposition } from '../../src/metrics/exposition';
 import { nodeMetricFamilies, type NodeFacts } from '../../src/metrics/node-metrics';
 import { checkMetrics } from '../helpers/promtool';
+import { hasTool } from '../helpers/tools';
+
+const withPrometheus = hasTool('prometheus', import.meta.filename);
 
 const NOW = new Date('2015-10-08T21:13:30Z');
 const base: NodeFacts = {
@@ -21,7 +24,7 @@ const base: NodeFacts = {
 
 const lines = (facts: NodeFacts): string[] => formatExposition(nodeMetricFamilies(facts, NOW)).split('\n');
 
-describe('node metrics', () => {
+describe.runIf(withPrometheus)('node metrics', () => {
   it('says who the node is, its state among every known state, ages in seconds and the outbox per sink', () => {
     const text = formatExposition(nodeMetricFamilies(base, NOW));
     expect(checkMetrics(text)).toEqual({ code: 0, output: '' });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { loadSettings, pickSetting, type Settings } from '../config/load';
-import { NodegridError } from '../core/errors';
+import { loadSettings, type Settings } from '../config/load';
+import { lockTimeoutSeconds, parseSeconds, waitSeconds } from '../config/precedence';
 import { createRedactor, type Redactor } from '../core/secrets';
 import { collectFields } from '../node/fields';
 import { homeLayout, type HomeLayout } from '../node/home';
@@ -12,6 +12,8 @@ import type { OutboxView } from '../outbox/listing';
 import { buildSinkDescriptors } from '../sinks/registry';
 import type { SinkDescriptor } from '../sinks/sink';
 import { createOutput, redactEverythingPrinted, type Output } from './output';
+
+export { parseSeconds };
 
 /**
  * What every command needs, resolved once from flags, environment and config
@@ -93,28 +95,13 @@ export async function openContext(command: Command): Promise<CliContext> {
   };
 }
 
-/** A seconds value from a flag or env var: a non-negative number, or a clear E_BAD_INPUT. */
-export function parseSeconds(value: string | undefined, what: string): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 86_400) {
-    throw new NodegridError('E_BAD_INPUT', `${what} must be a number of seconds between 0 and 86400, got ${JSON.stringify(value.slice(0, 40))}`);
-  }
-  return seconds;
-}
-
-/** --wait / NODEGRID_WAIT / outbox.waitSeconds, with --no-wait meaning 0. */
+/** --wait / NODEGRID_WAIT / outbox.waitSeconds, with --no-wait meaning 0 (config/precedence.ts). */
 export function deliveryBudgetMs(context: CliContext, flags: { wait?: string | boolean }): number {
-  if (flags.wait === false) return 0;
-  const flag = typeof flags.wait === 'string' ? parseSeconds(flags.wait, '--wait') : undefined;
-  const env = parseSeconds(process.env.NODEGRID_WAIT || undefined, 'NODEGRID_WAIT');
-  return pickSetting(flag, env, context.settings.config.outbox.waitSeconds, 10).value * 1000;
+  return waitSeconds(flags.wait, process.env, context.settings.config.outbox.waitSeconds) * 1000;
 }
 
 export function lockTimeoutMs(flags: { lockTimeout?: string }): number {
-  const flag = parseSeconds(flags.lockTimeout, '--lock-timeout');
-  const env = parseSeconds(process.env.NODEGRID_LOCK_TIMEOUT || undefined, 'NODEGRID_LOCK_TIMEOUT');
-  return pickSetting(flag, env, undefined, 30).value * 1000;
+  return lockTimeoutSeconds(flags.lockTimeout, process.env) * 1000;
 }
 
 /** The queues as the outbox listing reads them: this node's sinks, its stuck threshold, its secrets. */

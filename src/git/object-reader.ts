@@ -1,4 +1,5 @@
-import { spawnGit, stopGit } from './run';
+import { stopProcessGroup } from '../sys/process';
+import { spawnGit } from './run';
 
 /**
  * Reads objects through one `git cat-file --batch` for a whole delivery (every
@@ -61,7 +62,7 @@ export class ObjectReader {
     if (this.exited) return;
     this.child.stdin.end();
     // cat-file exits on end of input; make sure a hung one does not outlive us.
-    const timer = setTimeout(() => stopGit(this.child, () => this.exited), 2000);
+    const timer = setTimeout(() => stopProcessGroup(this.child, () => this.exited), 2000);
     timer.unref();
   }
 

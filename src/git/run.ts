@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import fs from 'node:fs';
 import { redactSecrets } from '../core/secrets';
-import { runProcess, stopProcessGroup } from '../sys/process';
+import { ownProcessTag } from '../sys/pid';
+import { runProcess } from '../sys/process';
 import { plainAuthFailure } from './credentials';
 
 /**
@@ -64,7 +64,7 @@ export function gitEnvironment(extra: Readonly<Record<string, string>> = {}, fro
   // Messages are parsed (rejection reasons), so they must not be translated.
   env.LC_ALL = 'C';
   env.LANG = 'C';
-  env[GIT_OWNER_VARIABLE] = ownerTag();
+  env[GIT_OWNER_VARIABLE] = ownProcessTag();
   return { ...env, ...extra };
 }
 
@@ -74,30 +74,6 @@ export function gitEnvironment(extra: Readonly<Record<string, string>> = {}, fro
  * those of a reader still running (the owner is alive: never touch them).
  */
 export const GIT_OWNER_VARIABLE = 'NODEGRID_GIT_OWNER';
-
-let ownTag: string | undefined;
-function ownerTag(): string {
-  ownTag ??= `${process.pid}:${processStartTime(process.pid) ?? ''}`;
-  return ownTag;
-}
-
-/** Field 22 of /proc/PID/stat (clock ticks since boot): with the pid, names one process for good. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether the process an owner tag names is still running (a pid reused since does not count). */
-export function ownerIsAlive(tag: string): boolean {
-  const [pid, started] = tag.split(':');
-  if (!pid || !/^\d+$/.test(pid)) return false;
-  const now = processStartTime(Number(pid));
-  return now !== undefined && (started === '' || now === started);
-}
 
 const OUTPUT_LIMIT = 64 * 1024 * 1024;
 
@@ -116,7 +92,7 @@ function gitArgv(args: readonly string[], gitDir: string | undefined): string[] 
 
 /**
  * A long-lived git (cat-file --batch) with the same settings and environment
- * as runGit, in its own process group; the caller ends it with stopGit().
+ * as runGit, in its own process group; the caller ends it with stopProcessGroup() (sys/process.ts).
  */
 export function spawnGit(args: readonly string[], options: Pick<GitOptions, 'gitDir' | 'env'>): ChildProcessWithoutNullStreams {
   return spawn('git', gitArgv(args, options.gitDir), { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: gitEnvironment(options.env) });
@@ -178,13 +154,4 @@ export function lastWords(stderr: string): string {
     continues = TELLING.test(line) && line.endsWith(':');
   }
   return (telling.length > 0 ? telling : lines.slice(-1)).join('; ').slice(0, 600);
-}
-
-/**
- * Ends a long-lived git (cat-file --batch) and its helpers by process group:
- * SIGTERM first, because git removes its lock files on SIGTERM (a SIGKILLed
- * fetch leaves shallow.lock behind), then SIGKILL after a grace.
- */
-export function stopGit(child: { readonly pid?: number | undefined }, hasExited: () => boolean = () => false): void {
-  stopProcessGroup(child, hasExited);
 }

@@ -54,7 +54,6 @@ export interface AuditReport {
 
 const RUNNING = new Set(['pending', 'running']);
 const GONE = new Set(['shutting-down', 'terminated']);
-const RETIRED = RETIRED_STATE;
 
 export function auditFleet(input: AuditInput): AuditReport {
   const presence = input.presence.filter((node) => input.deployment === undefined || node.deployment === input.deployment);
@@ -71,7 +70,7 @@ export function auditFleet(input: AuditInput): AuditReport {
   for (const node of presence) {
     const state = node.state === undefined ? undefined : normalizeState(node.state);
     // Only EC2-shaped ids: a grid may mix in Vagrant or bare-metal nodes EC2 never knew.
-    if (state === RETIRED || !isEc2InstanceId(node.id) || cloudIds.has(node.id)) continue;
+    if (state === RETIRED_STATE || !isEc2InstanceId(node.id) || cloudIds.has(node.id)) continue;
     const scope = input.deployment ? ` among instances tagged ${input.tagPrefix}deployment=${input.deployment}` : '';
     findings.push(finding('ghost', node.id, null, node, null, `presence says ${state ?? 'alive'}, but EC2 does not know this instance${scope}`));
   }
@@ -88,7 +87,7 @@ function classifyInstance(instance: CloudInstance, node: PresenceNode | undefine
   const make = (kind: FindingKind, detail: string): Finding => finding(kind, instance.id, instance.state, node, tagState, detail);
 
   if (GONE.has(instance.state)) {
-    if (node && presenceState !== RETIRED) return make('ghost', `presence says ${presenceState ?? 'alive'}, but the instance is ${instance.state}`);
+    if (node && presenceState !== RETIRED_STATE) return make('ghost', `presence says ${presenceState ?? 'alive'}, but the instance is ${instance.state}`);
     return undefined;
   }
   if (RUNNING.has(instance.state) && ours) {

@@ -13,11 +13,13 @@ export function lastBeatFile(home: string): string {
   return path.join(home, 'heartbeat', 'last-beat');
 }
 
-/** Older versions kept the time in two places; the latest of all three counts. */
+/** Older versions kept the time in two places; they are read only until this file is first written. */
 const LEGACY_FILE = ['presence', 'last-heartbeat'];
 
 export function readLastBeat(home: string): Date | undefined {
-  const candidates = [readTextIfExists(lastBeatFile(home)), readTextIfExists(path.join(home, ...LEGACY_FILE)), readWorkState(home).lastBeatAt ?? undefined];
+  const current = readTextIfExists(lastBeatFile(home));
+  // Every writer now writes this file only: once it exists, nothing else can be newer (no extra reads every minute).
+  const candidates = current !== undefined ? [current] : [readTextIfExists(path.join(home, ...LEGACY_FILE)), readWorkState(home).lastBeatAt ?? undefined];
   const times = candidates.map((text) => (text ? Date.parse(text.trim()) : Number.NaN)).filter((ms) => !Number.isNaN(ms));
   return times.length > 0 ? new Date(Math.max(...times)) : undefined;
 }

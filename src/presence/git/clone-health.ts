@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { GIT_OWNER_VARIABLE, ownerIsAlive, runGit } from '../../git/run';
+import { GIT_OWNER_VARIABLE, runGit } from '../../git/run';
+import { taggedProcessIsAlive } from '../../sys/pid';
 
 /**
  * A git killed mid-command (a delivery's budget ran out, an OOM kill, a cgroup
@@ -89,7 +90,7 @@ export function stopStrayGits(gitDir: string): number[] {
     if (at < 0 || path.resolve(argv[at + 1] ?? '') !== target) continue;
     // A reader still running (it lists and reads outside the clone lock) keeps its gits.
     const owner = ownerOf(name);
-    if (owner !== undefined && ownerIsAlive(owner)) continue;
+    if (owner !== undefined && taggedProcessIsAlive(owner)) continue;
     try {
       // runGit starts each git as the leader of its own group: end it with its helpers.
       process.kill(-pid, 'SIGKILL');

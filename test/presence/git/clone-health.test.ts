@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GIT_OWNER_VARIABLE, spawnGit, stopGit } from '../../../src/git/run';
+import { GIT_OWNER_VARIABLE, spawnGit } from '../../../src/git/run';
+import { stopProcessGroup } from '../../../src/sys/process';
 import { stopStrayGits } from '../../../src/presence/git/clone-health';
 import { createBareRepo } from '../../helpers/git-server';
 
@@ -43,7 +44,7 @@ describe('stopping the gits a killed nodegrid left on a clone', () => {
       await orphanClosed;
       expect(alive(reader.pid!)).toBe(true);
     } finally {
-      stopGit(reader);
+      stopProcessGroup(reader);
       orphan.kill('SIGKILL');
     }
   });

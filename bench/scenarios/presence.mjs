@@ -51,6 +51,8 @@ export async function run({ bin }) {
     console.log(`\nstate set -> visible on the remote (nodegrid):`);
     console.log(`  one node alone:      p50 ${fmt(median(alone.latencies))} (${alone.latencies.length} changes)`);
     console.log(`  20 x 5 contention:   p50 ${fmt(median(ours.latencies))}, p99 ${fmt(percentile(ours.latencies, 99))} (${ours.latencies.length} of ${NODES * STATES.length} changes)`);
+    // What one process costs at this concurrency with nothing to deliver: no delivery can be visible sooner.
+    console.log(`  floor, one state set with no remote at the same concurrency: p50 ${fmt(median(floor.durations))}, p99 ${fmt(percentile(floor.durations, 99))}`);
     console.log(`  push retries under contention: ${ours.retries} (rejected because another node pushed first); ${ours.flushFailures} final flushes failed`);
     console.log(`  longest state set under contention: ${fmt(ours.longestMs)} (wait budget ${WAIT_SECONDS} s)`);
     console.log(`\n10 nodes x 3 changes at once, each ending with outbox flush: ${small.flushFailures} flush failures, ${small.lost} lost, ${small.stale} stale final documents, ${(small.wallMs / 1000).toFixed(1)} s, longest state set ${fmt(small.longestMs)}`);
@@ -71,10 +73,12 @@ function bareRepoWithStamps(root, repo) {
   const dir = path.join(root, repo);
   git(['init', '--quiet', '--bare', dir]);
   const stamps = path.join(root, `${repo}.visible`);
-  // Runs after the ref moved: the moment each new commit became visible.
+  // Runs as the ref moves (the reference-transaction hook's "committed" state, inside the ref update itself, so a
+  // client that gave up mid-push cannot skip it the way it can skip post-receive): the moment each new commit became
+  // visible on the branch. Staged refs are not the grid's view, so only main counts.
   fs.writeFileSync(
-    path.join(dir, 'hooks', 'post-receive'),
-    `#!/bin/sh\nnow=$(date +%s%3N)\nwhile read old new ref; do\n  if [ "$old" = 0000000000000000000000000000000000000000 ]; then range=$new; else range=$old..$new; fi\n  git log --format="$now %s" $range >> ${JSON.stringify(stamps)}\ndone\n`,
+    path.join(dir, 'hooks', 'reference-transaction'),
+    `#!/bin/sh\n[ "$1" = committed ] || exit 0\nnow=$(date +%s%3N)\nwhile read old new ref; do\n  [ "$ref" = refs/heads/main ] || continue\n  if [ "$old" = 0000000000000000000000000000000000000000 ]; then range=$new; else range=$old..$new; fi\n  git log --format="$now %s" $range >> ${JSON.stringify(stamps)}\ndone\n`,
     { mode: 0o755 },
   );
   return { dir, stamps };
@@ -119,6 +123,7 @@ async function nodegridRun(root, bin, url, repo, count, states, { oneAtATime = f
   fs.writeFileSync(config, JSON.stringify(noRemote ? {} : { presence: { remote: url(repo) }, outbox: { waitSeconds: WAIT_SECONDS } }));
   const started = new Map();
   let longestMs = 0;
+  const durations = [];
   let flushFailures = 0;
   const t0 = Date.now();
   const one = async (node) => {
@@ -129,6 +134,7 @@ async function nodegridRun(root, bin, url, repo, count, states, { oneAtATime = f
       started.set(`${node.label}: ${from} -> ${state}`, at);
       const result = await runProcess(process.execPath, [bin, 'state', 'set', state], env);
       longestMs = Math.max(longestMs, Date.now() - at);
+      durations.push(Date.now() - at);
       if (result.code !== 0) throw new Error(`${node.id}: state set ${state} exited ${result.code}: ${result.stderr}`);
       from = state;
     }
@@ -137,7 +143,7 @@ async function nodegridRun(root, bin, url, repo, count, states, { oneAtATime = f
   if (oneAtATime) for (const node of nodes) await one(node);
   else await Promise.all(nodes.map(one));
   const wallMs = Date.now() - t0;
-  if (noRemote) return { wallMs };
+  if (noRemote) return { wallMs, durations };
   const seen = readStamps(stamps);
   const latencies = [...started].filter(([subject]) => seen.has(subject)).map(([subject, at]) => seen.get(subject) - at);
   const retries = nodes.reduce((sum, node) => sum + (readIf(path.join(node.dir, 'home/log/nodegrid.log')).match(/push rejected because the branch moved/g) ?? []).length, 0);

@@ -95,10 +95,20 @@ export async function openContext(command: Command): Promise<CliContext> {
   };
 }
 
-/** --wait / NODEGRID_WAIT / outbox.waitSeconds, with --no-wait meaning 0 (config/precedence.ts). */
+/**
+ * --wait / NODEGRID_WAIT / outbox.waitSeconds, with --no-wait meaning 0
+ * (config/precedence.ts). The wait counts from the command's start, so `state set --wait 10` returns
+ * within about 10 s even when starting took long on a busy machine; what is
+ * left is never less than one short try.
+ */
 export function deliveryBudgetMs(context: CliContext, flags: { wait?: string | boolean }): number {
-  return waitSeconds(flags.wait, process.env, context.settings.config.outbox.waitSeconds) * 1000;
+  const waitMs = waitSeconds(flags.wait, process.env, context.settings.config.outbox.waitSeconds) * 1000;
+  return waitMs === 0 ? 0 : Math.max(MIN_TRY_MS, Math.round(waitMs - process.uptime() * 1000 - Math.min(STOP_AND_EXIT_MS, waitMs / 10)));
 }
+
+const MIN_TRY_MS = 250;
+/** Kept back (at most a tenth of the wait) for stopping a git the deadline caught (SIGTERM, then its locks) and writing what happened. */
+const STOP_AND_EXIT_MS = 1000;
 
 export function lockTimeoutMs(flags: { lockTimeout?: string }): number {
   return lockTimeoutSeconds(flags.lockTimeout, process.env) * 1000;

@@ -14,7 +14,7 @@ export function registerNotifyCommand(program: Command): void {
     .description('send a free message from this node to its chat destinations (and every other sink that takes notify events)')
     .argument('<text>', 'the message, e.g. "rolling fed1 to v42"')
     .option('--critical', 'a critical message: reaches critical-only destinations, is never folded into a digest')
-    .option('--wait <seconds>', 'how long to try delivering before returning (env NODEGRID_WAIT, config outbox.waitSeconds, default 10)')
+    .option('--wait <seconds>', 'how long the command may take, delivery included, counted from its start (env NODEGRID_WAIT, config outbox.waitSeconds, default 10)')
     .option('--no-wait', 'record and queue only; deliver later (outbox flush or the heartbeat)')
     .option('--lock-timeout <seconds>', 'how long to wait for another nodegrid on this node (env NODEGRID_LOCK_TIMEOUT, default 30); exit 75 after')
     .option('--json', 'print the event and what is still pending as JSON')

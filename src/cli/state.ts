@@ -36,7 +36,7 @@ Examples:
     .argument('<state>', 'the new state (presetup, setup, initdone, running, draining, drained, wedged, decommissioned, or one from config)')
     .option('--note <text>', 'a note shown with the change (chat, log, event)')
     .option('--force', 'allow a transition the lifecycle graph does not, or re-announce the current state')
-    .option('--wait <seconds>', 'how long to try delivering before returning (env NODEGRID_WAIT, config outbox.waitSeconds, default 10)')
+    .option('--wait <seconds>', 'how long the command may take, delivery included, counted from its start (env NODEGRID_WAIT, config outbox.waitSeconds, default 10)')
     .option('--no-wait', 'record and queue only; deliver later (outbox flush or the heartbeat)')
     .option('--lock-timeout <seconds>', 'how long to wait for another nodegrid on this node (env NODEGRID_LOCK_TIMEOUT, default 30); exit 75 after')
     .option('--json', 'print the event and the delivery report as JSON')

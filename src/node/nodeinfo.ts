@@ -86,13 +86,8 @@ export function requireIdentity(record: NodeRecord, nodeinfoDir: string): NodeId
   return record.identity as NodeIdentity;
 }
 
-export interface IdentityInput {
-  readonly id: string;
-  readonly deployment?: string | undefined;
-  readonly nodepart?: string | undefined;
-  readonly stacktype?: string | undefined;
-  readonly initgitrepo?: string | undefined;
-}
+/** What `init` writes: the node's identity, one shape with the events' (core/event.ts). */
+export type IdentityInput = NodeIdentity;
 
 /** Validates everything first, then writes: bad input changes nothing. */
 export function writeIdentity(dir: string, input: IdentityInput, force: boolean): { written: string[] } {

@@ -1,3 +1,4 @@
+import type { NodeIdentity } from '../core/event';
 import { isValidDnaName } from '../core/ids';
 import { isValidStateName, normalizeState } from '../core/lifecycle';
 import { parseJsonWith } from '../core/parse-json';
@@ -12,12 +13,7 @@ import type { PresenceSource, SourceEntry } from './source';
  * state); a corrupt, oversized, symlinked or mislabelled file becomes a problem
  * for that file only, and every other node is still seen.
  */
-export interface PresenceRecord {
-  readonly id: string;
-  readonly deployment?: string | undefined;
-  readonly nodepart?: string | undefined;
-  readonly stacktype?: string | undefined;
-  readonly initgitrepo?: string | undefined;
+export interface PresenceRecord extends NodeIdentity {
   /** Normalised ("done" reads as "initdone"). */
   readonly state?: string | undefined;
   readonly statetss?: string | undefined;

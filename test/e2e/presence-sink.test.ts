@@ -1,33 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TestNode } from '../helpers/cli';
-import { commitFiles, createBareRepo, gitSync, makeRepoRoot, startGitDaemon, type GitServer } from '../helpers/git-server';
+import { commitFiles, createBareRepo, gitSync, useGitDaemon } from '../helpers/git-server';
 import { expectedDocument, mergeCommits, pendingPresenceEvents, presenceNode, remoteFile, remoteSubjects } from '../helpers/presence';
 
 const ID = 'i-4e7cb59a';
 const DOC = `it/presence/all/${ID}.json`;
 
-let repos: ReturnType<typeof makeRepoRoot>;
-let daemon: GitServer;
-const nodes: TestNode[] = [];
-
-beforeAll(async () => {
-  repos = makeRepoRoot();
-  daemon = await startGitDaemon(repos.dir);
-});
-afterAll(async () => {
-  await daemon?.stop();
-  repos?.remove();
-});
-afterEach(() => {
-  for (const n of nodes.splice(0)) fs.rmSync(n.root, { recursive: true, force: true });
-});
+const grid = useGitDaemon<TestNode>();
 
 async function node(repo: string, presence: Record<string, unknown> = {}): Promise<TestNode> {
-  const n = await presenceNode(daemon.url(repo), ID, presence);
-  nodes.push(n);
-  return n;
+  return grid.track(await presenceNode(grid.daemon().url(repo), ID, presence));
 }
 
 async function set(n: TestNode, state: string, ...args: string[]): Promise<void> {
@@ -41,7 +25,7 @@ function countLines(n: TestNode, pattern: RegExp): number {
 
 describe('presence sink against git daemon', () => {
   it('creates the branch on an empty remote and commits each state change as its own commit, byte for byte, reusing its clone', async () => {
-    const bare = createBareRepo(repos.dir, 'first.git');
+    const bare = createBareRepo(grid.repos(), 'first.git');
     const n = await node('first.git');
     await set(n, 'setup');
     await set(n, 'initdone', '--note', 'init took 104 s');
@@ -58,7 +42,7 @@ describe('presence sink against git daemon', () => {
   });
 
   it('re-announces the current document with one fetch and one push after the repository lost it', async () => {
-    const bare = createBareRepo(repos.dir, 'announce.git');
+    const bare = createBareRepo(grid.repos(), 'announce.git');
     const n = await node('announce.git');
     await set(n, 'setup');
     // Someone removes the node's document from the repository.
@@ -66,11 +50,11 @@ describe('presence sink against git daemon', () => {
     commitFiles(bare, 'main', { 'README.md': 'cleaned up\n' }, 'clean up', tip);
     expect(remoteFile(bare, 'main', DOC)).toBeUndefined();
 
-    const before = daemon.requests('announce.git');
+    const before = grid.daemon().requests('announce.git');
     const pushed = await n.run(['presence', 'push']);
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(pushed.stdout).toContain(`announced setup (${ID}:fed1/db1) on presence:origin`);
-    const after = daemon.requests('announce.git');
+    const after = grid.daemon().requests('announce.git');
     expect({ fetches: after.fetches - before.fetches, pushes: after.pushes - before.pushes }).toEqual({ fetches: 1, pushes: 1 });
     expect(remoteFile(bare, 'main', DOC)).toBe(expectedDocument(n));
     expect(remoteSubjects(bare, 'main').at(-1)).toBe(`${ID}:fed1/db1: announce setup`);
@@ -90,7 +74,7 @@ describe('presence sink against git daemon', () => {
   });
 
   it('writes heartbeats to flattime on their own branch, beats at most every everyMinutes, and coalesces queued beats into one commit', async () => {
-    const bare = createBareRepo(repos.dir, 'beats.git');
+    const bare = createBareRepo(grid.repos(), 'beats.git');
     const n = await node('beats.git', { heartbeat: { branch: 'heartbeat', everyMinutes: 5 } });
     await set(n, 'setup');
     const beat = await n.run(['presence', 'heartbeat', '--json']);
@@ -132,7 +116,7 @@ describe('presence sink against git daemon', () => {
   });
 
   it('adds its commits on top of a remote whose branch has unrelated history, and survives that history being replaced', async () => {
-    const bare = createBareRepo(repos.dir, 'unrelated.git', { unrelatedHistory: { branch: 'main', files: { 'README.md': '# grid presence\n', 'docs/how.txt': 'read me\n' } } });
+    const bare = createBareRepo(grid.repos(), 'unrelated.git', { unrelatedHistory: { branch: 'main', files: { 'README.md': '# grid presence\n', 'docs/how.txt': 'read me\n' } } });
     const theirs = gitSync(['--git-dir', bare, 'rev-parse', 'main']).trim();
     const n = await node('unrelated.git');
     await set(n, 'setup');
@@ -150,36 +134,36 @@ describe('presence sink against git daemon', () => {
   });
 
   it('reports a push refused by a pre-receive hook with the remote and the reason, once per delivery, and never gives the change up (issue 15)', async () => {
-    createBareRepo(repos.dir, 'frozen.git', { rejectWith: 'presence is frozen for maintenance' });
+    createBareRepo(grid.repos(), 'frozen.git', { rejectWith: 'presence is frozen for maintenance' });
     const n = await node('frozen.git');
     const result = await n.run(['state', 'set', 'setup']);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('pending: presence:origin (1 event)');
-    expect(daemon.requests('frozen.git').pushes).toBe(1);
+    expect(grid.daemon().requests('frozen.git').pushes).toBe(1);
 
     const listing = JSON.parse((await n.run(['outbox', '--json'])).stdout) as Array<{ sink: string; lastError: string; pending: number; setAside: number }>;
     const queue = listing.find((q) => q.sink === 'presence:origin')!;
-    expect(queue.lastError).toContain(`the server refused the push to ${daemon.url('frozen.git')} (branch main): [remote rejected] (pre-receive hook declined)`);
+    expect(queue.lastError).toContain(`the server refused the push to ${grid.daemon().url('frozen.git')} (branch main): [remote rejected] (pre-receive hook declined)`);
     expect(queue.lastError).toContain('presence is frozen for maintenance');
 
     // Past outbox.maxPermanentFailures (3) the change is still queued and still tried: only an operator drops it.
     for (let i = 0; i < 3; i++) expect((await n.run(['outbox', 'flush', '--wait', '20'])).code).toBe(4);
-    expect(daemon.requests('frozen.git').pushes).toBe(4);
+    expect(grid.daemon().requests('frozen.git').pushes).toBe(4);
     const after = JSON.parse((await n.run(['outbox', '--json'])).stdout) as Array<{ sink: string; pending: number; setAside: number }>;
     expect(after.find((q) => q.sink === 'presence:origin')).toMatchObject({ pending: 1, setAside: 0 });
   });
 
   it('keeps 5 changes made while the server is down and delivers them in order, one commit each, when it returns', async () => {
-    const bare = createBareRepo(repos.dir, 'outage.git');
+    const bare = createBareRepo(grid.repos(), 'outage.git');
     const n = await node('outage.git');
-    await daemon.stop();
+    await grid.daemon().stop();
     const states = ['setup', 'initdone', 'running', 'draining', 'drained'];
     try {
       for (const state of states) await set(n, state);
       expect(pendingPresenceEvents(n)).toHaveLength(5);
       expect(fs.existsSync(path.join(bare, 'refs/heads/main'))).toBe(false);
     } finally {
-      await daemon.start();
+      await grid.daemon().start();
     }
     const flushed = await n.run(['outbox', 'flush']);
     expect(flushed.code, flushed.stderr).toBe(0);

@@ -140,3 +140,22 @@ describe('a presence remote that cannot be reached', () => {
     expect(r.stderr).toContain(`${empty} has no branch main`);
   });
 });
+
+describe('a writer facing a hung remote', () => {
+  it('state set --wait counts from the command start: the delivery gets what is left of it, and the change stays queued', async () => {
+    const node = makeTestNode('nodegrid-unreachable-node-');
+    nodes.push(node);
+    // git's own timeout far beyond the wait: only the wait can stop the fetch.
+    node.writeConfig({ presence: { remote: `git://127.0.0.1:${silentPort}/grid.git`, gitTimeoutSeconds: 60 } });
+    expect((await node.run(['init', '--id', 'i-0ff11e01', '--deployment', 'fed1', '--nodepart', 'app1'])).code).toBe(0);
+
+    const r = await node.run(['state', 'set', 'setup', '--wait', '3']);
+
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('pending: presence:origin (1 event)');
+    const stopped = /git fetch timed out after (\d+) s \(the delivery time budget ran out\)/.exec(node.read('home/log/nodegrid.log') ?? '');
+    expect(stopped, node.read('home/log/nodegrid.log')).not.toBeNull();
+    // Starting and stopping take part of the 3 s, so the fetch had less; a slower start leaves it even less.
+    expect(Number(stopped![1])).toBeLessThan(3);
+  });
+});

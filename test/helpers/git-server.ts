@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { freePort, waitForPort } from './ports.mjs';
 
 /**
@@ -220,4 +221,31 @@ async function stopGroup(child: ChildProcess | undefined): Promise<void> {
 export function makeRepoRoot(prefix = 'nodegrid-git-'): { dir: string; remove(): void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A folder of bare repositories and a `git daemon` serving it for one test
+ * file, started in beforeAll and stopped in afterAll; test nodes made with
+ * `track` are removed after each test.
+ */
+export function useGitDaemon<Node extends { root: string }>(): { repos: () => string; daemon: () => GitServer; track: (node: Node) => Node } {
+  let repos: ReturnType<typeof makeRepoRoot> | undefined;
+  let daemon: GitServer | undefined;
+  const nodes: Node[] = [];
+  beforeAll(async () => {
+    repos = makeRepoRoot();
+    daemon = await startGitDaemon(repos.dir);
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+    repos?.remove();
+  });
+  afterEach(() => {
+    for (const node of nodes.splice(0)) fs.rmSync(node.root, { recursive: true, force: true });
+  });
+  return {
+    repos: () => repos!.dir,
+    daemon: () => daemon!,
+    track: (node) => (nodes.push(node), node),
+  };
 }

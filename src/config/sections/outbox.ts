@@ -4,7 +4,7 @@ import { duration } from '../duration';
 export const outboxSection = z._default(
   z.strictObject({
     waitSeconds: z._default(duration('s'), 10).register(z.globalRegistry, {
-      description: 'How long `state set` tries to deliver before returning (flag `--wait`, env `NODEGRID_WAIT`).',
+      description: 'How long `state set` and `notify` may take, delivery included, counted from their start (flag `--wait`, env `NODEGRID_WAIT`).',
     }),
     maxPerSink: z._default(z.number().check(z.int(), z.minimum(10)), 10_000).register(z.globalRegistry, {
       description: 'Events kept per sink queue; heartbeats are dropped first when over.',

@@ -123,6 +123,33 @@ export async function fetchBranch(repo: Repo, branch: string): Promise<string | 
   return tip;
 }
 
+/**
+ * A delivery's fetch: the branch's tip and every node's staged tip in one
+ * shallow fetch (one git process). Undefined tip: the branch does not exist
+ * yet (an empty repository).
+ */
+export async function fetchForDelivery(repo: Repo, branch: string, stagedRefspec: string): Promise<string | undefined> {
+  const ref = trackingRef(branch);
+  // Shallow only the first time: after that an incremental fetch costs the server a third of a shallow one
+  // (measured on git daemon), and it brings staged chains whole.
+  const depth = readRef(repo.gitDir, ref) === undefined ? ['--depth=1'] : [];
+  // git's own upkeep after a fetch is a process per delivery; one delivery in fifty keeps the clone packed.
+  const upkeep = Math.random() < 1 / 50 ? [] : ['--no-auto-maintenance'];
+  const result = await runGitIn(repo, ['fetch', ...depth, ...upkeep, '--no-tags', '--no-write-fetch-head', '--quiet', '--', repo.remote.url, `+refs/heads/${branch}:${ref}`, stagedRefspec]);
+  if (result.code !== 0 && /couldn't find remote ref/i.test(result.stderr)) {
+    // No branch yet: the first push creates it with our change (staged changes of others wait for the next writer).
+    await runGitIn(repo, ['update-ref', '-d', ref]);
+    return undefined;
+  }
+  if (result.code !== 0) {
+    if (looksLikeDamagedClone(result.stderr)) throw new DamagedCloneError(repo.gitDir, lastWords(result.stderr));
+    throw new RemoteError(classifyGitFailure('fetch from', repo.remote.shownUrl, result.stderr));
+  }
+  const tip = readRef(repo.gitDir, ref);
+  if (tip === undefined) throw new DamagedCloneError(repo.gitDir, `the fetch left no ${ref}`);
+  return tip;
+}
+
 /** The clone itself cannot be used (corrupt objects, a broken shallow file): it is set aside and made again. */
 export class DamagedCloneError extends Error {
   constructor(

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Author } from './build';
+import type { Author } from './tip';
 import { gitIn, runGitIn, type Repo } from './clone';
 import { readRawCommits, type RawCommit } from './compact-history';
 import { compactionMessage, unitTime, type CompactionPlan, type PlanUnit } from './compact-plan';

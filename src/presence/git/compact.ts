@@ -3,7 +3,7 @@ import type { PresenceConfig } from '../../config/sections/presence';
 import { NodegridError } from '../../core/errors';
 import { backoffDelayMs } from '../../sys/backoff';
 import { sleep } from '../../sys/sleep';
-import type { Author } from './build';
+import type { Author } from './tip';
 import { ensureClone, gitIn, runGitIn, trackingRef, withCloneLock, type Repo } from './clone';
 import { findStateChange, readFirstParentLine } from './compact-history';
 import { planCompaction, type CompactionPlan, type HistoryCommit } from './compact-plan';

@@ -51,12 +51,12 @@ const LOST_RACE = /failed to update ref|cannot lock ref|failed to lock|incorrect
 export type PushStatus = { kind: 'ok'; upToDate: boolean } | RemoteFailure;
 
 /**
- * Reads `git push --porcelain` for our one ref: "*" new branch, " " fast-forward,
+ * Reads `git push --porcelain` for one ref (the branch unless named): "*" new branch, " " fast-forward,
  * "=" up to date, "!" rejected with "[rejected] (fetch first)" or
  * "[remote rejected] (pre-receive hook declined)".
  */
-export function classifyPush(code: number, stdout: string, stderr: string, shownUrl: string, branch: string): PushStatus {
-  const line = stdout.split('\n').find((text) => /^[ +\-*!=]\t[^\t]*:refs\/heads\//.test(text));
+export function classifyPush(code: number, stdout: string, stderr: string, shownUrl: string, branch: string, ref = `refs/heads/${branch}`): PushStatus {
+  const line = stdout.split('\n').find((text) => /^[ +\-*!=]\t/.test(text) && text.split('\t')[1]?.endsWith(`:${ref}`));
   if (line === undefined) {
     if (code === 0) return { kind: 'ok', upToDate: false };
     return classifyGitFailure('push to', shownUrl, stderr);

@@ -40,6 +40,7 @@ export class PresenceGitSink implements Sink {
         if (repaired) context.log(`${this.label}: ${repaired}`);
         const push = (): ReturnType<typeof pushWithRetry> =>
           pushWithRetry(repo, run, {
+            id,
             budgetEnd: Math.min(started + this.config.pushBudgetSeconds * 1000, context.deadline),
             author: this.config.author ?? { name: 'nodegrid', email: `nodegrid@${id}` },
             log: context.log,
@@ -59,7 +60,7 @@ export class PresenceGitSink implements Sink {
       });
       const took = Date.now() - started;
       if (outcome.ok) {
-        const what = outcome.commits === 0 ? 'already up to date' : `pushed ${outcome.commits} commit${outcome.commits === 1 ? '' : 's'}`;
+        const what = outcome.commits === 0 ? 'already up to date' : `pushed ${outcome.commits} commit${outcome.commits === 1 ? '' : 's'}${outcome.carriedOthers > 0 ? ` with ${outcome.carriedOthers} other node${outcome.carriedOthers === 1 ? "'s" : "s'"} staged changes` : ''}`;
         context.log(`${this.label}: ${what} on ${run.branch} at ${this.remote.shownUrl} (${run.events} event${run.events === 1 ? '' : 's'}, attempt ${outcome.attempts}, ${took} ms)`);
         return { delivered: run.events };
       }

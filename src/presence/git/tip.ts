@@ -1,0 +1,54 @@
+import { MAX_DOCUMENT_BYTES } from '../format';
+import type { ObjectReader } from '../../git/object-reader';
+import { commitTree, EMPTY_TREE, isTreeEntry, parseTree } from '../../git/objects';
+
+/**
+ * What a delivery reads of the remote's tip, and the redelivery check: a push
+ * that landed just as its time ran out (or before a kill) leaves its events
+ * queued, so a state change is looked for before it is staged again.
+ */
+export interface Author {
+  readonly name: string;
+  readonly email: string;
+}
+
+export interface Tip {
+  readonly commit: string;
+  readonly tree: string;
+}
+
+/** The tip's commit and tree, read through cat-file. */
+export async function readTip(reader: ObjectReader, commit: string): Promise<Tip | undefined> {
+  const object = await reader.read(commit);
+  if (object?.type !== 'commit' || !object.body) return undefined;
+  const tree = commitTree(object.body);
+  return tree ? { commit: object.sha, tree } : undefined;
+}
+
+/** Whether the document at `file` already has this statelog or a newer one that extends it. */
+export async function documentCarries(reader: ObjectReader, rootTree: string, file: string, statelog: string): Promise<boolean> {
+  if (statelog === '' || rootTree === EMPTY_TREE) return false;
+  let sha = rootTree;
+  const parts = file.split('/');
+  for (const [i, part] of parts.entries()) {
+    const tree = await reader.read(sha);
+    if (tree?.type !== 'tree' || !tree.body) return false;
+    const entry = parseTree(tree.body).find((candidate) => candidate.name.toString('utf8') === part);
+    if (!entry || isTreeEntry(entry) !== i < parts.length - 1) return false;
+    sha = entry.sha;
+  }
+  const blob = await reader.read(sha, MAX_DOCUMENT_BYTES);
+  if (blob?.type !== 'blob' || !blob.body) return false;
+  try {
+    const remote = (JSON.parse(blob.body.toString('utf8')) as { value?: { statelog?: unknown } }).value?.statelog;
+    return typeof remote === 'string' && remote.startsWith(statelog);
+  } catch {
+    return false;
+  }
+}
+
+/** git refuses "<", ">" and newlines in a name or an email: they would break the commit header. */
+export function safeSignature(author: Author): Author {
+  const clean = (text: string, fallback: string): string => text.replace(/[<>\n\r\0]/g, '').trim() || fallback;
+  return { name: clean(author.name, 'nodegrid'), email: clean(author.email, 'nodegrid') };
+}

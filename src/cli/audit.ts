@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { NodegridError } from '../core/errors';
 import { isValidDnaName } from '../core/ids';
+import { settingUpStates } from '../core/lifecycle';
 import { auditFleet, FINDING_KINDS, type AuditReport } from '../grid/audit';
 import { openContext, type CliContext } from './context';
 import { addGridSourceOptions, openGrid, type GridSourceFlags } from './grid-source';
@@ -69,6 +70,7 @@ async function runAudit(command: Command, options: AuditOptions): Promise<void> 
     presence,
     tagPrefix: config.ec2.tagPrefix,
     zombieAfterMs: config.grid.zombieAfterMinutes * 60_000,
+    settingUp: settingUpStates(context.settings.lifecycle),
     now: Date.now(),
     deployment: options.deployment,
   });

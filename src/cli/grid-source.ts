@@ -3,6 +3,7 @@ import { isSubMinute } from '../core/beat-cadence';
 import { NodegridError } from '../core/errors';
 import type { HealthRules } from '../core/health';
 import { describeValue } from '../core/ids';
+import { settingUpStates } from '../core/lifecycle';
 import { loadGrid, locateGrid, type GridLocation, type LoadedGrid } from '../grid/load';
 import { classifyGrid, type GridNode } from '../grid/view';
 import type { CliContext } from './context';
@@ -37,7 +38,12 @@ export function parseNow(text: string | undefined): Date {
 
 export function healthRules(context: CliContext): HealthRules {
   const { grid, presence } = context.settings.config;
-  return { zombieAfterMinutes: grid.zombieAfterMinutes, staleAfterBeats: grid.staleAfterBeats, beatEveryMinutes: presence.heartbeat.everyMinutes };
+  return {
+    zombieAfterMinutes: grid.zombieAfterMinutes,
+    staleAfterBeats: grid.staleAfterBeats,
+    beatEveryMinutes: presence.heartbeat.everyMinutes,
+    settingUp: settingUpStates(context.settings.lifecycle),
+  };
 }
 
 export function locate(context: CliContext, flags: GridSourceFlags): Promise<GridLocation> {

@@ -22,7 +22,9 @@ export function registerNodesCommand(program: Command): void {
     'after',
     `
 Health is derived here, never stored by the node: retired (decommissioned),
-wedged, zombie (presetup/setup past grid.zombieAfterMinutes, or no state),
+wedged, zombie (in a setting-up state, presetup or setup unless
+lifecycle.states.<name>.settingUp says otherwise, past grid.zombieAfterMinutes;
+or no state),
 stale (no heartbeat for grid.staleAfterBeats beat periods), else alive.
 Unreadable documents are skipped with a warning on stderr; exit 0 regardless.
 

@@ -24,19 +24,21 @@ export interface HealthRules {
   readonly staleAfterBeats: number;
   /** presence.heartbeat.everyMinutes: one beat period. */
   readonly beatEveryMinutes: number;
+  /** The lifecycle's states flagged settingUp (core/lifecycle.ts settingUpStates); presetup and setup when not given. */
+  readonly settingUp?: ReadonlySet<string> | undefined;
 }
 
-export const DEFAULT_HEALTH_RULES: HealthRules = { zombieAfterMinutes: 30, staleAfterBeats: 3, beatEveryMinutes: 1 };
+/** The default lifecycle's setting-up states: past the deadline there, a node is a zombie. */
+export const DEFAULT_SETTING_UP: ReadonlySet<string> = new Set(['presetup', 'setup']);
 
-/** The states of a node that has not finished setting up: past the deadline there, it is a zombie. */
-const SETTING_UP: ReadonlySet<string> = new Set(['presetup', 'setup']);
+export const DEFAULT_HEALTH_RULES: HealthRules = { zombieAfterMinutes: 30, staleAfterBeats: 3, beatEveryMinutes: 1, settingUp: DEFAULT_SETTING_UP };
 /** The state of a node that left the grid on purpose. */
 export const RETIRED_STATE = 'decommissioned';
 const MINUTE_MS = 60_000;
 
 /** One zombie rule for the grid view and the cloud audit: a node with no state yet, or still setting up. */
-export function isSettingUp(state: string | undefined): boolean {
-  return state === undefined || SETTING_UP.has(state);
+export function isSettingUp(state: string | undefined, settingUp: ReadonlySet<string> = DEFAULT_SETTING_UP): boolean {
+  return state === undefined || settingUp.has(state);
 }
 
 /**
@@ -54,10 +56,10 @@ export function classifyHealth(facts: HealthFacts, now: Date, rules: HealthRules
   return 'alive';
 }
 
-/** Stuck in presetup/setup past the deadline, or a document that never reached any state. */
+/** Stuck in a setting-up state (presetup, setup) past the deadline, or a document that never reached any state. */
 function isZombie(facts: HealthFacts, now: Date, rules: HealthRules): boolean {
   if (facts.state === undefined) return true;
-  if (!isSettingUp(facts.state)) return false;
+  if (!isSettingUp(facts.state, rules.settingUp)) return false;
   // A setting-up node with no statetss cannot prove it is within the deadline.
   if (facts.stateSince === undefined) return true;
   return now.getTime() - facts.stateSince.getTime() > rules.zombieAfterMinutes * MINUTE_MS;

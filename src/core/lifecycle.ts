@@ -16,6 +16,8 @@ export interface StateDefinition {
   readonly color: Color;
   /** Live states may go to wedged without --force. */
   readonly live: boolean;
+  /** A node still setting up: past grid.zombieAfterMinutes in such a state it is a zombie. */
+  readonly settingUp: boolean;
 }
 
 export interface Lifecycle {
@@ -44,14 +46,14 @@ export function severityRank(severity: Severity): number {
 }
 
 const DEFAULT_STATES: StateDefinition[] = [
-  { name: 'presetup', severity: 'quiet', color: 'yellow', live: true },
-  { name: 'setup', severity: 'chatty', color: 'yellow', live: true },
-  { name: 'initdone', severity: 'chatty', color: 'green', live: true },
-  { name: 'running', severity: 'chatty', color: 'green', live: true },
-  { name: 'draining', severity: 'chatty', color: 'yellow', live: true },
-  { name: 'drained', severity: 'chatty', color: 'purple', live: true },
-  { name: 'wedged', severity: 'critical', color: 'red', live: false },
-  { name: 'decommissioned', severity: 'chatty', color: 'gray', live: false },
+  { name: 'presetup', severity: 'quiet', color: 'yellow', live: true, settingUp: true },
+  { name: 'setup', severity: 'chatty', color: 'yellow', live: true, settingUp: true },
+  { name: 'initdone', severity: 'chatty', color: 'green', live: true, settingUp: false },
+  { name: 'running', severity: 'chatty', color: 'green', live: true, settingUp: false },
+  { name: 'draining', severity: 'chatty', color: 'yellow', live: true, settingUp: false },
+  { name: 'drained', severity: 'chatty', color: 'purple', live: true, settingUp: false },
+  { name: 'wedged', severity: 'critical', color: 'red', live: false, settingUp: false },
+  { name: 'decommissioned', severity: 'chatty', color: 'gray', live: false, settingUp: false },
 ];
 
 const DEFAULT_EDGES: Array<[string, string]> = [
@@ -70,7 +72,7 @@ const DEFAULT_EDGES: Array<[string, string]> = [
 const DEFAULT_INITIAL = ['presetup', 'setup'];
 
 export interface LifecycleExtension {
-  states?: Record<string, { severity?: Severity | undefined; color?: Color | undefined; live?: boolean | undefined }> | undefined;
+  states?: Record<string, { severity?: Severity | undefined; color?: Color | undefined; live?: boolean | undefined; settingUp?: boolean | undefined }> | undefined;
   edges?: Array<{ from: string; to: string }> | undefined;
   initial?: string[] | undefined;
 }
@@ -94,6 +96,7 @@ export function buildLifecycle(extension: LifecycleExtension = {}): { lifecycle:
       severity: def.severity ?? base?.severity ?? 'chatty',
       color: def.color ?? base?.color ?? 'yellow',
       live: def.live ?? base?.live ?? true,
+      settingUp: def.settingUp ?? base?.settingUp ?? false,
     });
   }
 
@@ -118,6 +121,11 @@ export function buildLifecycle(extension: LifecycleExtension = {}): { lifecycle:
 
 export const DEFAULT_LIFECYCLE = buildLifecycle().lifecycle;
 
+/** The states flagged settingUp (presetup and setup unless the config says otherwise): the zombie rule's. */
+export function settingUpStates(lifecycle: Lifecycle): ReadonlySet<string> {
+  return new Set([...lifecycle.states.values()].filter((state) => state.settingUp).map((state) => state.name));
+}
+
 /** Reads a state as stored by this or an older version ("done" means initdone). */
 export function normalizeState(raw: string): string {
   const trimmed = raw.trim();
@@ -125,7 +133,7 @@ export function normalizeState(raw: string): string {
 }
 
 export function stateDefinition(lifecycle: Lifecycle, state: string): StateDefinition {
-  return lifecycle.states.get(state) ?? { name: state, severity: 'chatty', color: 'gray', live: false };
+  return lifecycle.states.get(state) ?? { name: state, severity: 'chatty', color: 'gray', live: false, settingUp: false };
 }
 
 export type TransitionDecision = { kind: 'change' } | { kind: 'noop'; reason: string };

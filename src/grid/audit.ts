@@ -40,6 +40,8 @@ export interface AuditInput {
   readonly presence: readonly PresenceNode[];
   readonly tagPrefix: string;
   readonly zombieAfterMs: number;
+  /** The lifecycle's setting-up states (core/lifecycle.ts settingUpStates); presetup and setup when not given. */
+  readonly settingUp?: ReadonlySet<string> | undefined;
   readonly now: number;
   /** Only this deployment (EC2 was filtered by tag; presence is filtered here). */
   readonly deployment?: string | undefined;
@@ -109,7 +111,7 @@ function zombieReason(instance: CloudInstance, node: PresenceNode | undefined, p
   if (!node) {
     return overdue(instance.launchTime) ? `running ${age(instance.launchTime)} and never reported to presence` : undefined;
   }
-  if (isSettingUp(presenceState)) {
+  if (isSettingUp(presenceState, input.settingUp)) {
     const since = node.statetss ? parseTss(node.statetss)?.getTime() : instance.launchTime;
     return overdue(since) ? `stuck in ${presenceState ?? 'no state'} ${age(since)}` : undefined;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyHealth, type HealthRules } from '../../src/core/health';
+import { buildLifecycle, settingUpStates } from '../../src/core/lifecycle';
 
 const rules: HealthRules = { zombieAfterMinutes: 30, staleAfterBeats: 3, beatEveryMinutes: 1 };
 const now = new Date('2015-10-08T21:13:30Z');
@@ -25,6 +26,17 @@ describe('classifyHealth', () => {
   it('calls a node that never reached any state, or sets up with no statetss, a zombie', () => {
     expect(classifyHealth({ lastBeat: fresh }, now, rules)).toBe('zombie');
     expect(classifyHealth({ state: 'setup', lastBeat: fresh }, now, rules)).toBe('zombie');
+  });
+
+  it("takes the setting-up states from the lifecycle's settingUp flags, not from the default names", () => {
+    const lifecycle = buildLifecycle({ states: { bootstrapping: { settingUp: true }, setup: { settingUp: false } }, edges: [{ from: 'presetup', to: 'bootstrapping' }] }).lifecycle;
+    const custom: HealthRules = { ...rules, settingUp: settingUpStates(lifecycle) };
+    expect([...settingUpStates(lifecycle)].sort()).toEqual(['bootstrapping', 'presetup']);
+    const old = { stateSince: minutesAgo(31), lastBeat: fresh };
+    expect(classifyHealth({ state: 'bootstrapping', ...old }, now, custom)).toBe('zombie');
+    expect(classifyHealth({ state: 'setup', ...old }, now, custom)).toBe('alive');
+    expect(classifyHealth({ state: 'bootstrapping', ...old }, now, rules)).toBe('alive');
+    expect([...settingUpStates(buildLifecycle().lifecycle)]).toEqual(['presetup', 'setup']);
   });
 
   it('does not call a running node a zombie however old its state', () => {

@@ -51,7 +51,7 @@ describe('the default lifecycle', () => {
   it('reads Object.prototype member names as the plain states they spell, never as what the prototype holds', () => {
     for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
       expect(normalizeState(`${name}\n`)).toBe(name);
-      expect(stateDefinition(DEFAULT_LIFECYCLE, name)).toEqual({ name, severity: 'chatty', color: 'gray', live: false });
+      expect(stateDefinition(DEFAULT_LIFECYCLE, name)).toEqual({ name, severity: 'chatty', color: 'gray', live: false, settingUp: false });
       expect(allowedNext(DEFAULT_LIFECYCLE, name)).toEqual([]);
       expect(() => decideTransition(DEFAULT_LIFECYCLE, 'setup', name, true)).toThrow(`unknown state "${name}"`);
     }

@@ -50,6 +50,25 @@ describe('nodegrid nodes', () => {
     expect(list.find((n) => n.id === 'i-alive-00000')?.state).toBe('running');
   });
 
+  it("judges zombies by the lifecycle's settingUp flags: a project whose setup may take hours says so in config", async () => {
+    const patient = makeTestNode('nodegrid-grid-patient-');
+    try {
+      patient.writeConfig({ lifecycle: { states: { setup: { settingUp: false }, running: { settingUp: true } } }, grid: { zombieAfterMinutes: 500 } });
+      const r = await patient.run(['nodes', '--presence', presence, '--json', ...NOW]);
+      expect(r.code, r.stderr).toBe(0);
+      const health = Object.fromEntries((JSON.parse(r.stdout) as Array<{ id: string; health: string }>).map((n) => [n.id, n.health]));
+      // The node 60 min in setup is alive here; running nodes are within the 500 min a setting-up state may take.
+      expect(health['i-zombie-00000']).toBe('alive');
+      expect(health['i-alive-00000']).toBe('alive');
+      patient.writeConfig({ lifecycle: { states: { running: { settingUp: true } } } });
+      const strict = JSON.parse((await patient.run(['nodes', '--presence', presence, '--json', ...NOW])).stdout) as Array<{ id: string; health: string }>;
+      expect(strict.find((n) => n.id === 'i-alive-00000')?.health).toBe('zombie');
+      expect(strict.find((n) => n.id === 'i-zombie-00000')?.health).toBe('zombie');
+    } finally {
+      fs.rmSync(patient.root, { recursive: true, force: true });
+    }
+  });
+
   it('prints a table grouped by deployment and nodepart with a summary line, without colour off a TTY', async () => {
     const r = await node.run(['nodes', '--presence', presence, ...NOW]);
     expect(r.code).toBe(0);

@@ -47,6 +47,16 @@ describe('auditFleet', () => {
     expect(report.findings).toEqual([expect.objectContaining({ kind: 'zombie', id: 'i-00000001', detail: 'stuck in setup for 60 min' })]);
   });
 
+  it("takes the setting-up states from the lifecycle it is given", () => {
+    const instances = [running('i-00000001', { 'add:state': 'bootstrapping' }), running('i-00000002', { 'add:state': 'setup' })];
+    const presence = [
+      { id: 'i-00000001', state: 'bootstrapping', statetss: '20151008-190000' },
+      { id: 'i-00000002', state: 'setup', statetss: '20151008-190000' },
+    ];
+    const report = auditFleet({ ...base, instances, presence, settingUp: new Set(['presetup', 'bootstrapping']) });
+    expect(report.findings).toEqual([expect.objectContaining({ kind: 'zombie', id: 'i-00000001', detail: 'stuck in bootstrapping for 60 min' })]);
+  });
+
   it('gives a just-launched instance time to report before calling it a zombie', () => {
     const report = auditFleet({ ...base, instances: [running('i-00000001', { 'add:state': 'presetup' }, NOW - 5 * 60_000)], presence: [] });
     expect(report.findings).toEqual([]);

@@ -3,7 +3,7 @@ import { duration } from '../duration';
 
 export const gridSection = z._default(
   z.strictObject({
-    zombieAfterMinutes: z._default(duration('m'), 30).register(z.globalRegistry, { description: 'A node in presetup/setup longer than this is a zombie.' }),
+    zombieAfterMinutes: z._default(duration('m'), 30).register(z.globalRegistry, { description: 'A node in a setting-up state (`presetup`, `setup`, or one flagged `lifecycle.states.<name>.settingUp`) longer than this is a zombie.' }),
     staleAfterBeats: z._default(z.number().check(z.int(), z.minimum(1)), 3).register(z.globalRegistry, {
       description: 'A node is stale after missing this many beat periods (`presence.heartbeat.everyMinutes`).',
     }),

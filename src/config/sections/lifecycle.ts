@@ -25,6 +25,9 @@ export const lifecycleSection = z._default(
           live: z.optional(z.boolean()).register(z.globalRegistry, {
             description: 'Whether the node is still working in this state: live states may go to `wedged` (default true for new states).',
           }),
+          settingUp: z.optional(z.boolean()).register(z.globalRegistry, {
+            description: 'Whether a node in this state is still setting up: past `grid.zombieAfterMinutes` there it is a zombie (default true for `presetup` and `setup` only).',
+          }),
         }),
       ),
     ).register(z.globalRegistry, { description: 'States to add, or existing states to change, by name.' }),

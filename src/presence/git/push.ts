@@ -21,7 +21,7 @@ import { buildStaged, CarriedTips, listSeen, rememberStagingRefused, seenRef, st
  * budget runs out. This replaces the original's "git pull; git push; git
  * pull; git push", which made merge commits and lost updates when many nodes
  * wrote at once, and it keeps one node's push from waiting behind every other
- * node's (see the README's "Presence under contention").
+ * node's (the README's "How a delivery reaches git, and why this way").
  *
  * An attempt is two git processes (fetch, push) plus one cat-file for the
  * whole delivery: everything between them is computed in-process.
@@ -62,7 +62,7 @@ export async function pushWithRetry(repo: Repo, run: PlannedRun, options: PushOp
   };
   let staging = !stagingRefused(repo.gitDir, now());
   let own: StagedCommits | undefined;
-  let ownPushed = false;
+  let stagedOnRemote = false;
   try {
     for (let attempt = 1; ; attempt++) {
       let lost: RemoteFailure;
@@ -75,7 +75,8 @@ export async function pushWithRetry(repo: Repo, run: PlannedRun, options: PushOp
         if (own === undefined) {
           own = await stageOwn(reader, trees, tip, remoteOwn, carried, run, options);
           for (const object of own.objects) writeLooseObject(repo.gitDir, object);
-          if (own.made === 0) ownPushed = true;
+          // Nothing new to stage (a redelivery): only folding what is already staged may be left.
+          if (own.made === 0) stagedOnRemote = true;
         }
         const ownTip = own.head ?? remoteOwn;
         const ownChain = await unfolded(reader, trees, tip, options.id, ownTip, carried);
@@ -88,17 +89,17 @@ export async function pushWithRetry(repo: Repo, run: PlannedRun, options: PushOp
         for (const object of folded.objects) writeLooseObject(repo.gitDir, object);
         const refspecs: string[] = [];
         const ownRef = stagedRef(run.branch, options.id);
-        const pushOwn = staging && !ownPushed && own.head !== undefined;
+        const pushOwn = staging && !stagedOnRemote && own.head !== undefined;
         if (pushOwn) refspecs.push(`+${own.head!}:${ownRef}`);
-        refspecs.push(`${folded.head}:refs/heads/${run.branch}`);
         if (folded.head === undefined) return { ok: true, commits: own.made, attempts: attempt, head: tip?.commit, carriedOthers: 0 };
+        refspecs.push(`${folded.head}:refs/heads/${run.branch}`);
         const result = await runGitIn(repo, ['push', '--porcelain', '--quiet', '--', repo.remote.url, ...refspecs]);
         if (result.code !== 0 && looksLikeDamagedClone(result.stderr)) throw new DamagedCloneError(repo.gitDir, lastWords(result.stderr));
         const branchStatus = classifyPush(result.code, result.stdout, result.stderr, repo.remote.shownUrl, run.branch);
         if (pushOwn) {
           const ownStatus = classifyPush(result.code, result.stdout, result.stderr, repo.remote.shownUrl, run.branch, ownRef);
           if (ownStatus.kind === 'ok') {
-            ownPushed = true;
+            stagedOnRemote = true;
             writeRef(repo.gitDir, seenRef(run.branch, options.id), own.head!);
           } else if (ownStatus.kind === 'refused' && branchStatus.kind !== 'refused') {
             staging = false;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createBareRepo, freePort, makeRepoRoot, startGitDaemon, type GitServer } from '../helpers/git-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBareRepo, freePort, useGitDaemon } from '../helpers/git-server';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
 import { valueOf } from '../helpers/metrics-text';
 import { pendingPresenceEvents, presenceNode, remoteSubjects } from '../helpers/presence';
@@ -13,28 +13,13 @@ const DOC = `it/presence/all/${ID}.json`;
 /** Time compressed by config: retries a second apart, capped at two, set aside (where allowed) after two refusals. */
 const FAST_OUTBOX = { backoffSeconds: '1s', maxBackoffSeconds: '2s', maxPermanentFailures: 2, waitSeconds: 5 };
 
-let repos: ReturnType<typeof makeRepoRoot>;
-let daemon: GitServer;
-const nodes: TestNode[] = [];
+const grid = useGitDaemon<TestNode>();
 const receivers: HttpReceiver[] = [];
+const track = grid.track;
 
-beforeAll(async () => {
-  repos = makeRepoRoot();
-  daemon = await startGitDaemon(repos.dir);
-});
-afterAll(async () => {
-  await daemon?.stop();
-  repos?.remove();
-});
 afterEach(async () => {
   for (const receiver of receivers.splice(0)) await receiver.close();
-  for (const n of nodes.splice(0)) fs.rmSync(n.root, { recursive: true, force: true });
 });
-
-function track(n: TestNode): TestNode {
-  nodes.push(n);
-  return n;
-}
 
 function withTextfile(n: TestNode): string {
   const textfile = path.join(n.root, 'textfile_collector', 'nodegrid.prom');
@@ -58,8 +43,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a presence change is never given up', () => {
   it('keeps every change queued through many refusals of a pre-receive hook, then delivers them all in order once it is lifted', async () => {
-    const bare = createBareRepo(repos.dir, 'refusing.git', { rejectWith: 'presence writes are frozen' });
-    const n = track(await presenceNode(daemon.url('refusing.git'), ID, {}, { outbox: FAST_OUTBOX }));
+    const bare = createBareRepo(grid.repos(), 'refusing.git', { rejectWith: 'presence writes are frozen' });
+    const n = track(await presenceNode(grid.daemon().url('refusing.git'), ID, {}, { outbox: FAST_OUTBOX }));
     const repoDir = path.join(n.root, 'repos');
     for (const state of ['setup', 'initdone', 'running']) {
       const r = await n.run(['state', 'set', state]);

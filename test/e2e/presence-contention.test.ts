@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cleanEnv, makeTestNode, nodegridBin, type TestNode } from '../helpers/cli';
-import { createBareRepo, gitSync, makeRepoRoot, startGitDaemon, type GitServer } from '../helpers/git-server';
+import { createBareRepo, gitSync, useGitDaemon } from '../helpers/git-server';
 import { expectedDocument, mergeCommits, pendingPresenceEvents, remoteFile, remoteSubjects } from '../helpers/presence';
 
 /**
@@ -14,19 +14,7 @@ import { expectedDocument, mergeCommits, pendingPresenceEvents, remoteFile, remo
 const NODES = 20;
 const STATES = ['setup', 'initdone', 'running', 'draining', 'drained'];
 
-let repos: ReturnType<typeof makeRepoRoot>;
-let daemon: GitServer;
-const nodes: TestNode[] = [];
-
-beforeAll(async () => {
-  repos = makeRepoRoot();
-  daemon = await startGitDaemon(repos.dir);
-});
-afterAll(async () => {
-  await daemon?.stop();
-  repos?.remove();
-  for (const n of nodes.splice(0)) fs.rmSync(n.root, { recursive: true, force: true });
-});
+const grid = useGitDaemon<TestNode>();
 
 interface NodeRun {
   node: TestNode;
@@ -36,11 +24,11 @@ interface NodeRun {
 }
 
 async function collide(url: string): Promise<NodeRun[]> {
-  const barrier = path.join(repos.dir, `barrier-${Date.now()}`);
+  const barrier = path.join(grid.repos(), `barrier-${Date.now()}`);
   const runs: NodeRun[] = [];
   for (let i = 0; i < NODES; i++) {
     const node = makeTestNode('nodegrid-contention-');
-    nodes.push(node);
+    grid.track(node);
     const id = `node-${String(i).padStart(2, '0')}`;
     // The defaults an init script gets: each state set tries for 10 s, then leaves the rest queued for the next one.
     node.writeConfig({ presence: { remote: url } });
@@ -96,14 +84,14 @@ function assertEveryChangeLanded(bare: string, runs: NodeRun[]): void {
 
 describe('20 nodes x 5 state changes at once', () => {
   it('lands all 100 changes through git daemon, in order per node, with no merge commit', { timeout: 600_000 }, async () => {
-    const bare = createBareRepo(repos.dir, 'grid.git');
-    const runs = await collide(daemon.url('grid.git'));
+    const bare = createBareRepo(grid.repos(), 'grid.git');
+    const runs = await collide(grid.daemon().url('grid.git'));
     assertEveryChangeLanded(bare, runs);
     expect(gitSync(['--git-dir', bare, 'rev-list', '--count', 'main']).trim()).toBe('100');
   });
 
   it('lands all 100 changes through a local bare repository, in order per node, with no merge commit', { timeout: 600_000 }, async () => {
-    const bare = createBareRepo(repos.dir, 'local.git');
+    const bare = createBareRepo(grid.repos(), 'local.git');
     const runs = await collide(bare);
     assertEveryChangeLanded(bare, runs);
   });

@@ -99,46 +99,35 @@ export function trackingRef(branch: string): string {
   return `refs/remotes/origin/${branch}`;
 }
 
+export interface FetchOptions {
+  /** More refspecs fetched in the same process (a delivery: every node's staged ref). */
+  readonly also?: readonly string[] | undefined;
+  /**
+   * Shallow only when the clone has no tip of the branch yet: an incremental
+   * fetch costs the server a third of a shallow one (measured on git daemon)
+   * and brings staged chains whole. Readers stay shallow every time.
+   */
+  readonly incremental?: boolean | undefined;
+}
+
 /**
- * Fetches the remote's tip of `branch` into its tracking ref, shallow (a node
- * needs the tip, not the grid's history), and returns it; undefined when the
- * remote has no such branch yet (an empty repository): the first push creates it.
+ * Fetches the remote's tip of `branch` into its tracking ref (a node needs the
+ * tip, not the grid's history) and returns it; undefined when the remote has
+ * no such branch yet (an empty repository): the first push creates it.
  */
-export async function fetchBranch(repo: Repo, branch: string): Promise<string | undefined> {
+export async function fetchBranch(repo: Repo, branch: string, options: FetchOptions = {}): Promise<string | undefined> {
   const ref = trackingRef(branch);
-  const result = await runGitIn(repo, ['fetch', '--depth=1', '--no-tags', '--no-write-fetch-head', '--quiet', '--', repo.remote.url, `+refs/heads/${branch}:${ref}`]);
+  const depth = options.incremental && readRef(repo.gitDir, ref) !== undefined ? [] : ['--depth=1'];
+  // git's own upkeep after a fetch is a process each time; one fetch in fifty keeps the clone packed.
+  const upkeep = Math.random() < 1 / 50 ? [] : ['--no-auto-maintenance'];
+  const refspecs = [`+refs/heads/${branch}:${ref}`, ...(options.also ?? [])];
+  const result = await runGitIn(repo, ['fetch', ...depth, ...upkeep, '--no-tags', '--no-write-fetch-head', '--quiet', '--', repo.remote.url, ...refspecs]);
   if (result.code !== 0) {
+    // No branch yet (staged changes of others then wait for the next writer).
     if (/couldn't find remote ref/i.test(result.stderr)) {
       await runGitIn(repo, ['update-ref', '-d', ref]);
       return undefined;
     }
-    if (looksLikeDamagedClone(result.stderr)) throw new DamagedCloneError(repo.gitDir, lastWords(result.stderr));
-    throw new RemoteError(classifyGitFailure('fetch from', repo.remote.shownUrl, result.stderr));
-  }
-  const tip = readRef(repo.gitDir, ref);
-  if (tip === undefined) throw new DamagedCloneError(repo.gitDir, `the fetch left no ${ref}`);
-  return tip;
-}
-
-/**
- * A delivery's fetch: the branch's tip and every node's staged tip in one
- * shallow fetch (one git process). Undefined tip: the branch does not exist
- * yet (an empty repository).
- */
-export async function fetchForDelivery(repo: Repo, branch: string, stagedRefspec: string): Promise<string | undefined> {
-  const ref = trackingRef(branch);
-  // Shallow only the first time: after that an incremental fetch costs the server a third of a shallow one
-  // (measured on git daemon), and it brings staged chains whole.
-  const depth = readRef(repo.gitDir, ref) === undefined ? ['--depth=1'] : [];
-  // git's own upkeep after a fetch is a process per delivery; one delivery in fifty keeps the clone packed.
-  const upkeep = Math.random() < 1 / 50 ? [] : ['--no-auto-maintenance'];
-  const result = await runGitIn(repo, ['fetch', ...depth, ...upkeep, '--no-tags', '--no-write-fetch-head', '--quiet', '--', repo.remote.url, `+refs/heads/${branch}:${ref}`, stagedRefspec]);
-  if (result.code !== 0 && /couldn't find remote ref/i.test(result.stderr)) {
-    // No branch yet: the first push creates it with our change (staged changes of others wait for the next writer).
-    await runGitIn(repo, ['update-ref', '-d', ref]);
-    return undefined;
-  }
-  if (result.code !== 0) {
     if (looksLikeDamagedClone(result.stderr)) throw new DamagedCloneError(repo.gitDir, lastWords(result.stderr));
     throw new RemoteError(classifyGitFailure('fetch from', repo.remote.shownUrl, result.stderr));
   }

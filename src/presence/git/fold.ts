@@ -1,7 +1,8 @@
 import { isValidInstanceId } from '../../core/ids';
 import type { ObjectReader } from '../../git/object-reader';
-import { isTreeEntry, makeObject, parseTree, type GitObject } from '../../git/objects';
-import { setFiles, type FileToSet, type TreeReader } from '../../git/tree-edit';
+import { makeObject, type GitObject } from '../../git/objects';
+import type { TreeCache } from '../../git/tree-cache';
+import { setFiles, type FileToSet } from '../../git/tree-edit';
 import { MAX_DOCUMENT_BYTES, parsePresencePath } from '../format';
 
 /**
@@ -71,57 +72,6 @@ export function parseCommit(body: Buffer): ParsedCommit | undefined {
   if (!tree || !/^[0-9a-f]{40}$/.test(tree) || !author || !committer) return undefined;
   const time = Number(/ (\d+) [+-]\d{4}$/.exec(committer)?.[1] ?? NaN);
   return { tree, parent: fields.get('parent'), author, committer, message: split < 0 ? '' : text.slice(split + 2), time: Number.isFinite(time) ? time : 0 };
-}
-
-/** Reads trees once per fold: the branch's `it/presence/all` is read by every lookup. */
-export class TreeCache implements TreeReader {
-  private readonly bodies = new Map<string, Buffer | undefined>();
-
-  constructor(private readonly reader: ObjectReader) {}
-
-  async readTree(sha: string): Promise<Buffer | undefined> {
-    if (this.bodies.has(sha)) return this.bodies.get(sha);
-    const object = await this.reader.read(sha);
-    const body = object?.type === 'tree' ? object.body : undefined;
-    this.bodies.set(sha, body);
-    return body;
-  }
-
-  remember(objects: readonly GitObject[]): void {
-    for (const object of objects) if (object.type === 'tree') this.bodies.set(object.sha, object.body);
-  }
-
-  /** The blob at `path` under `root`, or undefined. */
-  async blobAt(root: string | undefined, path: string): Promise<string | undefined> {
-    let sha = root;
-    const parts = path.split('/');
-    for (const [i, part] of parts.entries()) {
-      if (sha === undefined) return undefined;
-      const body = await this.readTree(sha);
-      if (!body) return undefined;
-      const entry = parseTree(body).find((candidate) => candidate.name.toString('utf8') === part);
-      if (!entry || isTreeEntry(entry) !== i < parts.length - 1) return undefined;
-      sha = entry.sha;
-    }
-    return sha;
-  }
-
-  /** Every file under `root` (a staged commit's small tree), at most `limit` of them. */
-  async filesUnder(root: string, limit: number): Promise<Array<{ path: string; blob: string }>> {
-    const out: Array<{ path: string; blob: string }> = [];
-    const walk = async (sha: string, prefix: string, depth: number): Promise<void> => {
-      const body = await this.readTree(sha);
-      if (!body || depth > 16) return;
-      for (const entry of parseTree(body)) {
-        if (out.length >= limit) return;
-        const name = `${prefix}${entry.name.toString('utf8')}`;
-        if (isTreeEntry(entry)) await walk(entry.sha, `${name}/`, depth + 1);
-        else out.push({ path: name, blob: entry.sha });
-      }
-    };
-    await walk(root, '', 0);
-    return out;
-  }
 }
 
 /** Whether the branch's tree already has every file of the change. */

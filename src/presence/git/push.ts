@@ -6,9 +6,10 @@ import { backoffDelayMs } from '../../sys/backoff';
 import { sleep } from '../../sys/sleep';
 import { documentCarries, readTip, type Author, type Tip } from './tip';
 import { looksLikeDamagedClone } from './clone-health';
-import { DamagedCloneError, fetchForDelivery, runGitIn, trackingRef, type Repo } from './clone';
+import { DamagedCloneError, fetchBranch, runGitIn, trackingRef, type Repo } from './clone';
 import { classifyPush, RemoteError, type RemoteFailure } from './failures';
-import { foldChanges, readChain, TreeCache, type StagedChange } from './fold';
+import { TreeCache } from '../../git/tree-cache';
+import { foldChanges, readChain, type StagedChange } from './fold';
 import type { PlannedRun } from './plan';
 import { buildStaged, CarriedTips, listSeen, rememberStagingRefused, seenRef, stagedRef, stagedRefspec, stagingRefused, type StagedCommits } from './staging';
 
@@ -67,7 +68,7 @@ export async function pushWithRetry(repo: Repo, run: PlannedRun, options: PushOp
     for (let attempt = 1; ; attempt++) {
       let lost: RemoteFailure;
       try {
-        const tipSha = await fetchForDelivery(repo, run.branch, stagedRefspec(run.branch));
+        const tipSha = await fetchBranch(repo, run.branch, { also: [stagedRefspec(run.branch)], incremental: true });
         const tip = tipSha === undefined ? undefined : await tipOf(reader, repo, tipSha);
         const trees = new TreeCache(reader);
         const seen = listSeen(repo.gitDir, run.branch);
@@ -156,8 +157,8 @@ async function stageOwn(
   return buildStaged(run, pending.length > 0 ? remoteOwn : undefined, options.author, (options.now ?? Date.now)() / 1000, async (commit) => {
     if (commit.statelog === undefined) return false;
     const file = commit.files[0]!.path;
-    if (tip && (await documentCarries(reader, tip.tree, file, commit.statelog))) return true;
-    return stagedTree !== undefined && (await documentCarries(reader, stagedTree, file, commit.statelog));
+    if (tip && (await documentCarries(reader, trees, tip.tree, file, commit.statelog))) return true;
+    return stagedTree !== undefined && (await documentCarries(reader, trees, stagedTree, file, commit.statelog));
   });
 }
 

@@ -36,7 +36,8 @@ export function listSeen(gitDir: string, branch: string): Map<string, string> {
   const seen = new Map<string, string>();
   try {
     for (const line of fs.readFileSync(path.join(gitDir, 'packed-refs'), 'utf8').split('\n')) {
-      if (/^[0-9a-f]{40} /.test(line) && line.slice(41).startsWith(prefix)) seen.set(line.slice(41 + prefix.length), line.slice(0, 40));
+      const name = line.slice(41 + prefix.length);
+      if (/^[0-9a-f]{40} /.test(line) && line.slice(41).startsWith(prefix) && isValidInstanceId(name)) seen.set(name, line.slice(0, 40));
     }
   } catch {
     /* no packed refs */
@@ -56,7 +57,6 @@ export function listSeen(gitDir: string, branch: string): Map<string, string> {
       /* a folder or a ref being written */
     }
   }
-  for (const name of [...seen.keys()]) if (!isValidInstanceId(name)) seen.delete(name);
   return seen;
 }
 

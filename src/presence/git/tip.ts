@@ -1,6 +1,7 @@
 import { MAX_DOCUMENT_BYTES } from '../format';
 import type { ObjectReader } from '../../git/object-reader';
-import { commitTree, EMPTY_TREE, isTreeEntry, parseTree } from '../../git/objects';
+import { commitTree, EMPTY_TREE } from '../../git/objects';
+import type { TreeCache } from '../../git/tree-cache';
 
 /**
  * What a delivery reads of the remote's tip, and the redelivery check: a push
@@ -26,18 +27,10 @@ export async function readTip(reader: ObjectReader, commit: string): Promise<Tip
 }
 
 /** Whether the document at `file` already has this statelog or a newer one that extends it. */
-export async function documentCarries(reader: ObjectReader, rootTree: string, file: string, statelog: string): Promise<boolean> {
+export async function documentCarries(reader: ObjectReader, trees: TreeCache, rootTree: string, file: string, statelog: string): Promise<boolean> {
   if (statelog === '' || rootTree === EMPTY_TREE) return false;
-  let sha = rootTree;
-  const parts = file.split('/');
-  for (const [i, part] of parts.entries()) {
-    const tree = await reader.read(sha);
-    if (tree?.type !== 'tree' || !tree.body) return false;
-    const entry = parseTree(tree.body).find((candidate) => candidate.name.toString('utf8') === part);
-    if (!entry || isTreeEntry(entry) !== i < parts.length - 1) return false;
-    sha = entry.sha;
-  }
-  const blob = await reader.read(sha, MAX_DOCUMENT_BYTES);
+  const sha = await trees.blobAt(rootTree, file);
+  const blob = sha === undefined ? undefined : await reader.read(sha, MAX_DOCUMENT_BYTES);
   if (blob?.type !== 'blob' || !blob.body) return false;
   try {
     const remote = (JSON.parse(blob.body.toString('utf8')) as { value?: { statelog?: unknown } }).value?.statelog;

@@ -4,7 +4,9 @@ import { NodegridError } from '../core/errors';
 import type { HealthRules } from '../core/health';
 import { describeValue } from '../core/ids';
 import { settingUpStates } from '../core/lifecycle';
-import { loadGrid, locateGrid, type GridLocation, type LoadedGrid } from '../grid/load';
+import { loadGrid, type LoadedGrid } from '../grid/load';
+import { openPresence } from '../presence/open';
+import type { PresenceView } from '../presence/store';
 import { classifyGrid, type GridNode } from '../grid/view';
 import type { CliContext } from './context';
 
@@ -46,8 +48,8 @@ export function healthRules(context: CliContext): HealthRules {
   };
 }
 
-export function locate(context: CliContext, flags: GridSourceFlags): Promise<GridLocation> {
-  return locateGrid({ presenceDir: flags.presence, remoteUrl: flags.remote, presence: context.settings.config.presence, homeDir: context.home.root });
+export function locate(context: CliContext, flags: GridSourceFlags): Promise<PresenceView> {
+  return openPresence({ presenceDir: flags.presence, remoteUrl: flags.remote, presence: context.settings.config.presence, homeDir: context.home.root });
 }
 
 export interface OpenedGrid {
@@ -57,7 +59,7 @@ export interface OpenedGrid {
 }
 
 /** Reads and classifies the grid; every skipped file is named on stderr and nothing else stops. */
-export async function openGrid(context: CliContext, flags: GridSourceFlags, location?: GridLocation): Promise<OpenedGrid> {
+export async function openGrid(context: CliContext, flags: GridSourceFlags, location?: PresenceView): Promise<OpenedGrid> {
   const now = parseNow(flags.now);
   const where = location ?? (await locate(context, flags));
   const grid = await loadGrid(where, { now, lookbackHours: context.settings.config.grid.beatLookbackHours, exactBeats: isSubMinute(context.settings.config.presence.heartbeat.everyMinutes) });

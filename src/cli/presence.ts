@@ -6,6 +6,7 @@ import { assertInstanceId } from '../core/ids';
 import { currentDocumentPath } from '../presence/format';
 import { flattimeMinute, humanTime, parseTss } from '../core/time';
 import type { ParsedDocument } from '../presence/read';
+import type { PresenceView } from '../presence/store';
 import { recordPlainEvent } from '../node/record';
 import { SinkQueue } from '../outbox/queue';
 import { presenceRemotes, type PresenceRemote } from '../presence/git/remotes';
@@ -171,27 +172,43 @@ async function heartbeat(command: Command, options: HeartbeatOptions): Promise<v
 
 async function show(command: Command, idArgument: string | undefined, options: ShowOptions): Promise<void> {
   const context = await openContext(command);
-  if (context.settings.config.presence.backend !== 'git' && options.remote === undefined) return reportShown(context, await findInBucket(context, idArgument));
+  const opening = shownPresence(context, options);
+  const id = idArgument === undefined ? await ensureInstanceId(identitySource(context)) : assertInstanceId(idArgument, 'the id to show');
+  const view = await opening.open();
+  // The reader loads only for `show`: push and heartbeat share the entry with `state set`.
+  const [{ latestBeats }, { loadOneDocument }] = await Promise.all([import('../grid/heartbeats'), import('../presence/read')]);
+  const document = await loadOneDocument(view.current, id);
+  const lastBeat = (await latestBeats(view.heartbeats, { hoursBack: 24, expectedIds: new Set([id]) })).get(id);
+  return reportShown(context, { id, file: currentDocumentPath(id), document, lastBeat, where: view.description, json: opening.json(view) });
+}
+
+/**
+ * Where `presence show` reads: a git remote through the node's own delivery
+ * clone (one shallow fetch, no second copy), or, when documents or beats are
+ * in a bucket, the store the grid readers open. Checked before anything is
+ * fetched, so a missing remote is named first.
+ */
+function shownPresence(context: CliContext, options: ShowOptions): { open(): Promise<PresenceView>; json(view: PresenceView): FoundPresence['json'] } {
+  const { presence } = context.settings.config;
+  if (presence.backend !== 'git' && options.remote === undefined) {
+    return {
+      open: async () => (await import('../presence/open')).openPresence({ presence, homeDir: context.home.root }),
+      json: (view) => ({ remote: view.description, branch: null, tip: null }),
+    };
+  }
   const remotes = requireRemotes(context);
   const remote = options.remote === undefined ? remotes[0]! : remotes.find((r) => r.name === options.remote || `presence:${r.name}` === options.remote);
   if (!remote) throw new NodegridError('E_BAD_INPUT', `no presence remote named ${JSON.stringify(options.remote!.slice(0, 64))}; configured: ${remotes.map((r) => r.name).join(', ')}`);
-  const id = idArgument === undefined ? await ensureInstanceId(identitySource(context)) : assertInstanceId(idArgument, 'the id to show');
   const budgetMs = (parseSeconds(options.wait, '--wait') ?? 30) * 1000;
-  const { fetchPresence } = await import('../presence/git/snapshot');
-  const fetched = await fetchPresence(context.settings.config.presence, remote, context.home.root, budgetMs);
-  // The reader and git plumbing load only for `show`: push and heartbeat share the entry with `state set`.
-  const [{ latestBeats }, { gitSource }, { loadOneDocument }] = await Promise.all([import('../grid/heartbeats'), import('../presence/source'), import('../presence/read')]);
-  const file = currentDocumentPath(id);
-  const document = fetched.main.ref ? await loadOneDocument(gitSource(fetched.gitDir, fetched.main.ref, { secrets: remote.secrets }), id) : undefined;
-  const beats = fetched.heartbeat.ref ? await latestBeats(gitSource(fetched.gitDir, fetched.heartbeat.ref, { secrets: remote.secrets }), { hoursBack: 24 }) : new Map<string, string>();
-  return reportShown(context, {
-    id,
-    file,
-    document,
-    lastBeat: beats.get(id),
-    where: `${remote.shownUrl} (${fetched.main.branch}${fetched.main.tip ? ` @ ${fetched.main.tip.slice(0, 12)}` : ', no such branch yet'})`,
-    json: { remote: remote.shownUrl, branch: fetched.main.branch, tip: fetched.main.tip ?? null },
-  });
+  let fetched: { branch: string; tip: string | undefined } = { branch: presence.branch, tip: undefined };
+  return {
+    open: async () => {
+      const view = await (await import('../presence/git/snapshot')).openNodeClone(presence, remote, context.home.root, budgetMs);
+      fetched = view;
+      return view;
+    },
+    json: () => ({ remote: remote.shownUrl, branch: fetched.branch, tip: fetched.tip ?? null }),
+  };
 }
 
 /** What `presence show` found, wherever presence is kept. */
@@ -204,17 +221,6 @@ interface FoundPresence {
   /** For people: the remote and branch, or the bucket. */
   readonly where: string;
   readonly json: { readonly remote: string; readonly branch: string | null; readonly tip: string | null };
-}
-
-/** When beats (hybrid) or everything (s3) are in a bucket: read through the grid's own sources. */
-async function findInBucket(context: CliContext, idArgument: string | undefined): Promise<FoundPresence> {
-  const id = idArgument === undefined ? await ensureInstanceId(identitySource(context)) : assertInstanceId(idArgument, 'the id to show');
-  const [{ locateGrid }, { latestBeats }, { loadOneDocument }] = await Promise.all([import('../grid/load'), import('../grid/heartbeats'), import('../presence/read')]);
-  const location = await locateGrid({ presence: context.settings.config.presence, homeDir: context.home.root });
-  const file = currentDocumentPath(id);
-  const document = await loadOneDocument(location.current, id);
-  const lastBeat = (await latestBeats(location.heartbeats, { hoursBack: 24, expectedIds: new Set([id]) })).get(id);
-  return { id, file, document, lastBeat, where: location.description, json: { remote: location.description, branch: null, tip: null } };
 }
 
 async function reportShown(context: CliContext, found: FoundPresence): Promise<void> {

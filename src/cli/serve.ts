@@ -3,7 +3,8 @@ import { isSubMinute } from '../core/beat-cadence';
 import { redactUrlCredentials } from '../core/secrets';
 import { NodegridError } from '../core/errors';
 import { describeValue } from '../core/ids';
-import { loadGrid, type GridLocation } from '../grid/load';
+import { loadGrid } from '../grid/load';
+import type { PresenceView } from '../presence/store';
 import { classifyGrid } from '../grid/view';
 import { openContext, parseSeconds, type CliContext } from './context';
 import { addGridSourceOptions, healthRules, locate, parseNow, type GridSourceFlags } from './grid-source';
@@ -105,8 +106,8 @@ function describeRemote(context: CliContext, flags: GridSourceFlags): string {
   return `${redactUrlCredentials(url)} (${context.settings.config.presence.branch})`;
 }
 
-function readerFor(context: CliContext, flags: GridSourceFlags, first: GridLocation | undefined, fixedNow: Date | undefined) {
-  let location: GridLocation | undefined = first;
+function readerFor(context: CliContext, flags: GridSourceFlags, first: PresenceView | undefined, fixedNow: Date | undefined) {
+  let location: PresenceView | undefined = first;
   let warned = false;
   return async () => {
     const where = location ?? (await locate(context, flags));

@@ -4,7 +4,7 @@ import { flattimeMinuteDir } from '../presence/format';
 import { flattimeMinute, formatTss, parseTss } from '../core/time';
 import { beatsInMinute } from './heartbeats';
 import { statesThroughHistory } from './history';
-import type { GridLocation } from './load';
+import type { PresenceView } from '../presence/store';
 import { parsePresenceDocument, type PresenceRecord } from '../presence/read';
 
 /**
@@ -14,7 +14,7 @@ import { parsePresenceDocument, type PresenceRecord } from '../presence/read';
  */
 export type { NodeHistory, StateStep } from '../core/grid-view';
 
-export async function nodeHistory(location: GridLocation, id: string, current: PresenceRecord | undefined): Promise<NodeHistory> {
+export async function nodeHistory(location: PresenceView, id: string, current: PresenceRecord | undefined): Promise<NodeHistory> {
   if (location.history) {
     const versions = await location.history.versionsOf(id);
     const states = statesThroughHistory(versions).map((visit) => ({ state: visit.state, tss: visit.tss, commit: visit.commit, committedAt: visit.committedAt.toISOString() }));
@@ -52,7 +52,7 @@ export interface GridAt {
  * plus nodes that beat in its minute. Without history, a beat file (the node's
  * document as of its beat) is the only witness of a state.
  */
-export async function gridAt(location: GridLocation, when: Date): Promise<GridAt> {
+export async function gridAt(location: PresenceView, when: Date): Promise<GridAt> {
   const minute = flattimeMinute(when);
   const beating = new Set(await beatsInMinute(location.heartbeats, minute));
   const limits: string[] = [];

@@ -86,6 +86,11 @@ export function folderSource(root: string): PresenceSource {
   };
 }
 
+/** A place with nothing in it yet: a branch no node has pushed. */
+export function emptySource(description: string): PresenceSource {
+  return { description, list: async () => [], readMany: async () => new Map() };
+}
+
 /** Every folder on the way is a real folder, not a symlink to somewhere else. */
 function componentsAreFolders(root: string, parts: readonly string[]): boolean {
   let current = root;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../core/errors';
 import { redactSecrets } from '../core/secrets';
-import type { GridLocation } from '../grid/load';
+import type { PresenceView } from '../presence/store';
 import type { FileProblem, PresenceRecord } from '../presence/read';
 import type { GridNode } from '../grid/view';
 import type { HelloMessage, RefreshInfo, SkippedDocument, UpdateMessage } from './api';
@@ -17,7 +17,7 @@ export interface GridReading {
   readonly nodes: readonly GridNode[];
   readonly problems: readonly FileProblem[];
   readonly now: Date;
-  readonly location: GridLocation;
+  readonly location: PresenceView;
 }
 
 export interface LiveGridOptions {
@@ -41,7 +41,7 @@ export class LiveGrid {
   readonly events = new EventLog(EVENT_CAPACITY);
   private snapshot!: GridSnapshot;
   private recordsById = new Map<string, PresenceRecord>();
-  private currentLocation!: GridLocation;
+  private currentLocation!: PresenceView;
   private version = 1;
   private refreshedAt = new Date();
   private refreshError: string | null = null;
@@ -78,7 +78,7 @@ export class LiveGrid {
     this.streams.clear();
   }
 
-  get location(): GridLocation {
+  get location(): PresenceView {
     return this.currentLocation;
   }
 

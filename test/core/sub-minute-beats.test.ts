@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isHeartbeatDue } from '../../src/core/beat-cadence';
 import type { NodeEvent } from '../../src/core/event';
 import { classifyHealth, isStale } from '../../src/core/health';
+import { presenceChanges } from '../../src/presence/change';
 import { planRun } from '../../src/presence/git/plan';
 import { configSchema } from '../../src/config/schema';
 
@@ -37,10 +38,10 @@ describe('beats closer than a minute (presence.heartbeat.everyMinutes: 10s)', ()
       id: 'i-1-1', seq: 1, kind: 'heartbeat', node: { id: 'i-1', deployment: 'fed1', nodepart: 'db1' }, from: 'running', state: 'running',
       time: '2015-10-08T21:13:05.250Z', statetss: '20151008-200000', statelog: 'running:20151008-200000;', severity: 'quiet', color: 'green',
     };
-    const stamped = planRun([beat], { branch: 'main', heartbeatBranch: 'main', stampBeats: true }).commits[0]!.files[0]!;
+    const stamped = planRun(presenceChanges([beat], { stampBeats: true }), { branch: 'main', heartbeatBranch: 'main' }).commits[0]!.files[0]!;
     expect(stamped.path).toBe('it/presence/flattime/2015/10/08/21/201510082113/all/i-1.json');
     expect(JSON.parse(stamped.content).value.heartbeat).toBe('20151008-211305');
-    const plain = planRun([beat], { branch: 'main', heartbeatBranch: 'main' }).commits[0]!.files[0]!;
+    const plain = planRun(presenceChanges([beat], { stampBeats: false }), { branch: 'main', heartbeatBranch: 'main' }).commits[0]!.files[0]!;
     expect(JSON.parse(plain.content).value).not.toHaveProperty('heartbeat');
   });
 });

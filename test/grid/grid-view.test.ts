@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/schema';
-import { loadGrid, locateGrid } from '../../src/grid/load';
+import { loadGrid } from '../../src/grid/load';
+import { openPresence } from '../../src/presence/open';
 import { liveServerDocument, plausiblyLive } from '../../src/grid/partners';
 import { countHealth, filterNodes } from '../../src/grid/query';
 import { classifyGrid, type GridNode } from '../../src/grid/view';
@@ -24,7 +25,7 @@ beforeAll(async () => {
     deployments: ['fed1', 'fed2'],
     hostile: true,
   });
-  const location = await locateGrid({ presenceDir: root, presence: defaultConfig().presence, homeDir: path.join(root, 'home') });
+  const location = await openPresence({ presenceDir: root, presence: defaultConfig().presence, homeDir: path.join(root, 'home') });
   const grid = await loadGrid(location, { now, lookbackHours: 24 });
   nodes = classifyGrid(grid.records, grid.beats, now, rules);
   problems = grid.problems;

@@ -1,17 +1,17 @@
-import { nodeLabel, type NodeEvent } from '../../core/event';
-import { beatDocument, currentDocumentPath, formatPresenceDocument, heartbeatPath, presenceValueOf } from '../format';
 import { flattimeMinute } from '../../core/time';
+import type { BeatChange, PresenceChange } from '../change';
+import { currentDocumentPath, heartbeatPath } from '../format';
 
 /**
- * Turns queued events into the commits that carry them, on one branch. Pure.
+ * Turns changes into the commits that carry them, on one branch. Pure.
  *
  * - A state change is one commit of it/presence/all/<id>.json with the document
  *   as of that change, so history shows every state even after an outage.
  * - An announce rewrites the same file with the current document (no commit if unchanged).
  * - Consecutive heartbeats are coalesced into one commit of their flattime files.
  *
- * Only the leading events that go to the same branch are planned; the rest are
- * left for the next deliver() call, so delivery stays in order.
+ * Only the leading changes that go to the same branch are planned; the rest are
+ * left for the next write, so delivery stays in order.
  */
 export interface PlannedFile {
   readonly path: string;
@@ -28,80 +28,55 @@ export interface PlannedCommit {
 export interface PlannedRun {
   readonly branch: string;
   readonly commits: readonly PlannedCommit[];
-  /** Events covered, counted from the front of the batch. */
-  readonly events: number;
-  /** "<field> of event 12": values left out because they look like secrets. */
-  readonly refused: readonly string[];
+  /** Changes covered, counted from the front. */
+  readonly changes: number;
 }
 
 export interface BranchChoice {
   readonly branch: string;
   readonly heartbeatBranch: string;
-  /**
-   * Beats closer than a minute share a flattime folder, so each beat document
-   * also carries "heartbeat": its own time. Minute beats stay byte-identical
-   * to the current document, as in the original.
-   */
-  readonly stampBeats?: boolean | undefined;
 }
 
-export function branchFor(event: NodeEvent, branches: BranchChoice): string {
-  return event.kind === 'heartbeat' ? branches.heartbeatBranch : branches.branch;
+export function branchFor(change: PresenceChange, branches: BranchChoice): string {
+  return change.kind === 'beat' ? branches.heartbeatBranch : branches.branch;
 }
 
-export function planRun(events: readonly NodeEvent[], branches: BranchChoice): PlannedRun {
-  const first = events[0];
-  if (!first) return { branch: branches.branch, commits: [], events: 0, refused: [] };
+export function planRun(changes: readonly PresenceChange[], branches: BranchChoice): PlannedRun {
+  const first = changes[0];
+  if (!first) return { branch: branches.branch, commits: [], changes: 0 };
   const branch = branchFor(first, branches);
   const commits: PlannedCommit[] = [];
-  const refused: string[] = [];
-  let beats: NodeEvent[] = [];
+  let beats: BeatChange[] = [];
   const flushBeats = (): void => {
-    if (beats.length > 0) commits.push(heartbeatCommit(beats, branches.stampBeats ?? false));
+    if (beats.length > 0) commits.push(heartbeatCommit(beats));
     beats = [];
   };
   let count = 0;
-  for (const event of events) {
-    if (branchFor(event, branches) !== branch) break;
+  for (const change of changes) {
+    if (branchFor(change, branches) !== branch) break;
     count++;
-    const { value, refused: secretLike } = presenceValueOf(event);
-    refused.push(...secretLike.map((key) => `${key} of event ${event.seq}`));
-    const content = formatPresenceDocument(value);
-    if (event.kind === 'heartbeat') {
-      beats.push(event);
+    if (change.kind === 'beat') {
+      beats.push(change);
       continue;
     }
     flushBeats();
-    const path = currentDocumentPath(event.node.id);
-    if (event.kind === 'state') commits.push({ files: [{ path, content }], message: stateMessage(event), statelog: event.statelog });
-    else if (event.kind === 'announce') commits.push({ files: [{ path, content }], message: withTrailer(`${nodeLabel(event.node)}: announce ${event.state ?? '(no state yet)'}`, event) });
+    const files = [{ path: currentDocumentPath(change.id), content: change.content }];
+    commits.push(change.kind === 'state' ? { files, message: change.message, statelog: change.statelog } : { files, message: change.message });
   }
   flushBeats();
-  return { branch, commits, events: count, refused };
-}
-
-/** "i-4e7cb59a:fed1/db1: setup -> initdone", the note as the body. */
-function stateMessage(event: NodeEvent): string {
-  const subject = `${nodeLabel(event.node)}: ${event.from ?? 'none'} -> ${event.state ?? 'none'}`;
-  return withTrailer(event.note ? `${subject}\n\n${event.note}` : subject, event);
+  return { branch, commits, changes: count };
 }
 
 /** "i-4e7cb59a: heartbeat 201510082113"; several beats of an outage in one commit. */
-function heartbeatCommit(beats: readonly NodeEvent[], stamp: boolean): PlannedCommit {
+function heartbeatCommit(beats: readonly BeatChange[]): PlannedCommit {
   const files = new Map<string, string>();
   const minutes: string[] = [];
   for (const beat of beats) {
-    const at = new Date(beat.time);
-    files.set(heartbeatPath(beat.node.id, at), beatDocument(beat, stamp));
-    minutes.push(flattimeMinute(at));
+    files.set(heartbeatPath(beat.id, beat.at), beat.content);
+    minutes.push(flattimeMinute(beat.at));
   }
-  const id = beats[0]!.node.id;
+  const id = beats[0]!.id;
   const last = minutes.at(-1)!;
   const subject = beats.length === 1 ? `${id}: heartbeat ${last}` : `${id}: heartbeat ${last} (${beats.length} beats since ${minutes[0]})`;
   return { files: [...files].map(([path, content]) => ({ path, content })), message: subject };
-}
-
-/** Which event made a commit, for people reading `git log` and for debugging redeliveries. */
-function withTrailer(message: string, event: NodeEvent): string {
-  return `${message}\n\nNodegrid-Event: ${event.seq} ${event.id}`;
 }

@@ -4,42 +4,37 @@ import { ensureClone, fetchBranch, trackingRef, withCloneLock, type Repo } from 
 import { GitError } from '../../git/run';
 import { RemoteError } from './failures';
 import { cloneDirFor, type PresenceRemote } from './remotes';
+import { emptySource, gitSource, type PresenceSource } from '../source';
+import type { PresenceView } from '../store';
 import { remoteTimedOut } from './unreachable';
 
 /**
- * Brings the sink's clone up to date with the remote's branches, for readers on
- * the node (`presence show`). Uses the same clone as delivery, under the same
- * clone lock, so it costs a shallow fetch and no second copy.
+ * The node's own view of a git remote, for `presence show`: the delivery
+ * clone brought up to date with the remote's branches, under the same clone
+ * lock, so it costs a shallow fetch and no second copy.
  */
-export interface FetchedBranch {
+export interface NodeCloneView extends PresenceView {
   readonly branch: string;
-  /** The tracking ref to read with gridSource(), or undefined when the remote has no such branch. */
-  readonly ref: string | undefined;
+  /** The branch's tip on the remote, or undefined when no node has published there yet. */
   readonly tip: string | undefined;
 }
 
-export interface FetchedPresence {
-  readonly gitDir: string;
-  readonly remote: PresenceRemote;
-  readonly main: FetchedBranch;
-  readonly heartbeat: FetchedBranch;
-}
-
-export async function fetchPresence(config: PresenceConfig, remote: PresenceRemote, homeDir: string, budgetMs: number): Promise<FetchedPresence> {
+export async function openNodeClone(config: PresenceConfig, remote: PresenceRemote, homeDir: string, budgetMs: number): Promise<NodeCloneView> {
   const gitDir = cloneDirFor(homeDir, remote.name);
   const deadline = Date.now() + budgetMs;
   const repo: Repo = { gitDir, remote, deadline, commandTimeoutMs: config.gitTimeoutSeconds * 1000 };
+  const sourceOf = (branch: string, tip: string | undefined): PresenceSource =>
+    tip === undefined ? emptySource(`${remote.shownUrl} (${branch})`) : gitSource(gitDir, trackingRef(branch), { secrets: remote.secrets });
   try {
     return await withCloneLock(gitDir, budgetMs, async () => {
       await ensureClone(gitDir, config.gitTimeoutSeconds * 1000);
-      const fetchOne = async (branch: string): Promise<FetchedBranch> => {
-        const tip = await fetchBranch(repo, branch);
-        return { branch, tip, ref: tip === undefined ? undefined : trackingRef(branch) };
-      };
-      const main = await fetchOne(config.branch);
-      const heartbeatBranch = config.heartbeat.branch ?? config.branch;
-      const heartbeat = heartbeatBranch === config.branch ? main : await fetchOne(heartbeatBranch);
-      return { gitDir, remote, main, heartbeat };
+      const branch = config.branch;
+      const tip = await fetchBranch(repo, branch);
+      const current = sourceOf(branch, tip);
+      const heartbeatBranch = config.heartbeat.branch ?? branch;
+      const heartbeats = heartbeatBranch === branch ? current : sourceOf(heartbeatBranch, await fetchBranch(repo, heartbeatBranch));
+      const description = `${remote.shownUrl} (${branch}${tip ? ` @ ${tip.slice(0, 12)}` : ', no such branch yet'})`;
+      return { description, current, heartbeats, branch, tip };
     });
   } catch (error) {
     // Refused, unknown host, authentication failed, hung: one exit code for scripts, the URL and git's reason for people.

@@ -1,12 +1,14 @@
 import type { PresenceConfig } from '../../config/sections/presence';
 import type { EventKind, NodeEvent } from '../../core/event';
+import { isSubMinute } from '../../core/beat-cadence';
 import type { SinkDescriptor } from '../sink';
 import { cloneDirFor, presenceRemotes } from '../../presence/git/remotes';
 
 /**
  * The presence sink: every node's document and heartbeat in a shared git
- * repository (SPEC §4.2, §5). One descriptor per remote, each its own queue.
- * Creating descriptors spawns nothing; git runs only inside deliver().
+ * repository (SPEC §4.2, §5), written through presence/git's store. One
+ * descriptor per remote, each its own queue. Creating descriptors spawns
+ * nothing; git runs only inside deliver().
  */
 export function presenceSinkDescriptors(config: PresenceConfig, homeDir: string): SinkDescriptor[] {
   if (config.backend === 's3') return [];
@@ -20,8 +22,9 @@ export function presenceSinkDescriptors(config: PresenceConfig, homeDir: string)
     kinds,
     accepts: (event: NodeEvent) => kinds.includes(event.kind),
     load: async () => {
-      const { PresenceGitSink } = await import('./sink');
-      return new PresenceGitSink(config, remote, cloneDirFor(homeDir, remote.name));
+      const [{ PresenceStoreSink }, { GitPresenceWriter }] = await Promise.all([import('../presence-store-sink'), import('../../presence/git/writer')]);
+      const name = `presence:${remote.name}`;
+      return new PresenceStoreSink(new GitPresenceWriter(config, remote, cloneDirFor(homeDir, remote.name), name), name, { stampBeats: isSubMinute(config.heartbeat.everyMinutes) });
     },
     secrets: remote.secrets,
     keepsRefusedEvents: true,

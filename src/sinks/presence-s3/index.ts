@@ -1,18 +1,21 @@
 import type { PresenceConfig } from '../../config/sections/presence';
 import type { EventKind, NodeEvent } from '../../core/event';
 import { urlCredentialSecrets } from '../../core/secrets';
+import { isSubMinute } from '../../core/beat-cadence';
 import type { SinkDescriptor } from '../sink';
 
 /**
  * The S3 presence sink, "presence:s3". With presence.backend s3 it carries
  * documents, state changes and beats; with hybrid only the beats (state
- * changes stay in git, where people read their history). The SDK is loaded
- * only when there is something to deliver.
+ * changes stay in git, where people read their history), written through
+ * presence/s3's store. The SDK is loaded only when there is something to
+ * deliver.
  */
 export const S3_SINK_NAME = 'presence:s3';
 
 export function presenceS3SinkDescriptors(config: PresenceConfig): SinkDescriptor[] {
-  if (config.backend === 'git' || config.s3 === undefined) return [];
+  const store = config.s3;
+  if (config.backend === 'git' || store === undefined) return [];
   const kinds: EventKind[] = config.backend === 'hybrid' ? ['heartbeat'] : ['heartbeat', 'state', 'announce'];
   return [
     {
@@ -22,10 +25,10 @@ export function presenceS3SinkDescriptors(config: PresenceConfig): SinkDescripto
       kinds,
       accepts: (event: NodeEvent) => kinds.includes(event.kind),
       load: async () => {
-        const { PresenceS3Sink } = await import('./sink');
-        return new PresenceS3Sink(config, S3_SINK_NAME);
+        const [{ PresenceStoreSink }, { S3PresenceWriter }] = await Promise.all([import('../presence-store-sink'), import('../../presence/s3/writer')]);
+        return new PresenceStoreSink(new S3PresenceWriter(store, S3_SINK_NAME), S3_SINK_NAME, { stampBeats: isSubMinute(config.heartbeat.everyMinutes) });
       },
-      secrets: config.s3.endpoint ? urlCredentialSecrets(config.s3.endpoint) : [],
+      secrets: store.endpoint ? urlCredentialSecrets(store.endpoint) : [],
       keepsRefusedEvents: true,
     },
   ];

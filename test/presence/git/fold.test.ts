@@ -16,8 +16,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const docPath = (id: string): string => `it/presence/all/${id}.json`;
 const run = (id: string, states: string[]): PlannedRun => ({
   branch: 'main',
-  events: states.length,
-  refused: [],
+  changes: states.length,
   commits: states.map((state) => ({ files: [{ path: docPath(id), content: `{"state":"${state}"}\n` }], message: `${id}: -> ${state}`, statelog: `${state};` })),
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeEvent } from '../../../src/core/event';
 import { classifyPush } from '../../../src/presence/git/failures';
+import { presenceChanges } from '../../../src/presence/change';
 import { planRun } from '../../../src/presence/git/plan';
 import { labelForUrl, presenceRemotes } from '../../../src/presence/git/remotes';
 import { presenceSection } from '../../../src/config/sections/presence';
@@ -24,15 +25,15 @@ describe('planning commits', () => {
   const ev = (kind: NodeEvent['kind'], seq: number, minute = 13): NodeEvent => ({ ...base, kind, seq, id: `e${seq}`, time: `2015-10-08T21:${minute}:00.000Z` });
 
   it('makes one commit per state change and coalesces consecutive heartbeats', () => {
-    const run = planRun([ev('heartbeat', 1, 10), ev('heartbeat', 2, 11), ev('state', 3), ev('heartbeat', 4, 12)], { branch: 'main', heartbeatBranch: 'main' });
-    expect(run.events).toBe(4);
+    const run = planRun(presenceChanges([ev('heartbeat', 1, 10), ev('heartbeat', 2, 11), ev('state', 3), ev('heartbeat', 4, 12)], { stampBeats: false }), { branch: 'main', heartbeatBranch: 'main' });
+    expect(run.changes).toBe(4);
     expect(run.commits.map((c) => c.message.split('\n')[0])).toEqual(['n1: heartbeat 201510082111 (2 beats since 201510082110)', 'n1:d/p: none -> setup', 'n1: heartbeat 201510082112']);
     expect(run.commits[0]!.files.map((f) => f.path)).toEqual(['it/presence/flattime/2015/10/08/21/201510082110/all/n1.json', 'it/presence/flattime/2015/10/08/21/201510082111/all/n1.json']);
   });
 
   it('stops at the first event for another branch, so delivery stays in order', () => {
-    const run = planRun([ev('state', 1), ev('heartbeat', 2), ev('state', 3)], { branch: 'main', heartbeatBranch: 'beats' });
-    expect(run).toMatchObject({ branch: 'main', events: 1 });
+    const run = planRun(presenceChanges([ev('state', 1), ev('heartbeat', 2), ev('state', 3)], { stampBeats: false }), { branch: 'main', heartbeatBranch: 'beats' });
+    expect(run).toMatchObject({ branch: 'main', changes: 1 });
   });
 });
 

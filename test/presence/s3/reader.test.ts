@@ -1,11 +1,11 @@
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openS3Presence, type S3Presence } from '../../src/grid/s3-source';
-import { loadPresence } from '../../src/presence/read';
-import { startCephRgw, type CephRgw } from '../helpers/ceph-rgw.mjs';
-import { presenceDocument } from '../helpers/grid-fixture.mjs';
-import { createBucket, storeConfig, testS3Client, useS3Credentials } from '../helpers/s3';
-import { hasTool } from '../helpers/tools';
+import { openS3Presence, type S3Presence } from '../../../src/presence/s3/reader';
+import { loadPresence } from '../../../src/presence/read';
+import { startCephRgw, type CephRgw } from '../../helpers/ceph-rgw.mjs';
+import { presenceDocument } from '../../helpers/grid-fixture.mjs';
+import { createBucket, storeConfig, testS3Client, useS3Credentials } from '../../helpers/s3';
+import { hasTool } from '../../helpers/tools';
 
 const withCeph = hasTool('ceph', import.meta.filename);
 

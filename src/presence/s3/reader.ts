@@ -1,17 +1,17 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import * as z from 'zod/mini';
-import type { S3StoreConfig } from '../config/sections/presence';
-import { CURRENT_DIR, currentDocumentPath, HISTORY_DIR, MAX_DOCUMENT_BYTES } from '../presence/format';
-import { isValidInstanceId } from '../core/ids';
-import { parseJsonWith } from '../core/parse-json';
-import { writeFileAtomic } from '../sys/files';
-import { setAside } from '../sys/set-aside';
-import { openS3, type S3Connection } from '../s3/client';
-import { getObject, listFolders, listObjects, listVersions, mapLimit, type ListedObject } from '../s3/objects';
-import type { DocumentVersion, HistorySource } from './history';
-import { parsePresenceDocument, type PresenceRecord } from '../presence/read';
-import type { PresenceSource, SourceEntry } from '../presence/source';
+import type { S3StoreConfig } from '../../config/sections/presence';
+import { CURRENT_DIR, currentDocumentPath, HISTORY_DIR, MAX_DOCUMENT_BYTES } from '../format';
+import { isValidInstanceId } from '../../core/ids';
+import { parseJsonWith } from '../../core/parse-json';
+import { writeFileAtomic } from '../../sys/files';
+import { setAside } from '../../sys/set-aside';
+import { openS3, type S3Connection } from '../../s3/client';
+import { getObject, listFolders, listObjects, listVersions, mapLimit, type ListedObject } from '../../s3/objects';
+import type { DocumentVersion, HistorySource } from '../history';
+import { parsePresenceDocument, type PresenceRecord } from '../read';
+import type { PresenceSource, SourceEntry } from '../source';
 
 /**
  * Presence read from an S3 bucket: the same paths as the git layout, so the

@@ -102,7 +102,7 @@ async function onePass(
     context.out.result(JSON.stringify({ time: now.toISOString(), counts, announcements: report.announcements, digests: report.digests, delivery: report.delivery }));
   } else {
     for (const a of report.announcements) context.out.result(`${a.node.id}:${a.node.deployment ?? '?'}/${a.node.nodepart ?? '?'}: ${a.message}${a.note ? ` (${a.note})` : ''}`);
-    for (const d of report.digests) context.out.info(`digest of ${d.changes} change${d.changes === 1 ? '' : 's'} to chat:${d.destination}: ${d.posted ? 'posted' : 'not taken, kept for the next pass'}`);
+    for (const d of report.digests) context.out.info(`digest of ${d.changes} change${d.changes === 1 ? '' : 's'} to chat:${d.destination}: ${d.posted ? 'posted' : 'not taken, kept in the outbox for the next pass'}`);
     for (const r of report.delivery) if (r.pending > 0) context.out.info(`pending: ${r.sink} (${r.pending}): ${r.error ?? 'not delivered yet'}`);
     context.out.info(`${now.toISOString()}: ${describeCounts(counts)}; ${report.announcements.length} announcement${report.announcements.length === 1 ? '' : 's'}`);
   }
@@ -145,9 +145,8 @@ function monitorEnvironment(context: CliContext, budgetMs: number): MonitorEnvir
   const { config } = context.settings;
   return {
     layout: monitorLayout(context.home.root),
-    // Announcements are for people: the chat destinations, each its own queue in the monitor's outbox.
+    // Announcements and grid digests are for people: the chat destinations, each its own queue in the monitor's outbox.
     sinks: context.sinks.filter((sink) => sink.role === 'chat'),
-    digestDestinations: config.chat.destinations.filter((d) => d.via === 'monitor'),
     lifecycle: context.settings.lifecycle,
     massSilenceRatio: config.grid.massSilenceRatio,
     maxPerSink: config.outbox.maxPerSink,
@@ -155,14 +154,5 @@ function monitorEnvironment(context: CliContext, budgetMs: number): MonitorEnvir
     log: context.log,
     deliveryBudgetMs: budgetMs,
     warn: (message) => context.out.warn(message),
-    postDigest: async (destination, changes, now) => {
-      // Loaded only when there is a digest to post: the chat code is not needed by a quiet pass.
-      const [{ formatGridDigest }, { sendChatMessage }] = await Promise.all([import('../sinks/chat/digest'), import('../sinks/chat/send')]);
-      const message = formatGridDigest(changes, { now });
-      if (!message) return true;
-      const result = await sendChatMessage(destination, message, { homeDir: monitorLayout(context.home.root).root, deadline: Date.now() + budgetMs });
-      if (!result.ok) context.log.write(`monitor: digest to chat:${destination.name} failed: ${result.failure?.message ?? 'no answer'}`);
-      return result.ok;
-    },
   };
 }

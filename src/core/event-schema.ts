@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { NodeEvent, NodeIdentity } from './event';
+import { EVENT_KINDS, type NodeEvent, type NodeIdentity } from './event';
 import { isValidDnaName, isValidInstanceId } from './ids';
 import { COLORS, SEVERITIES } from './lifecycle';
 
@@ -22,7 +22,7 @@ export const nodeIdentitySchema: z.ZodMiniType<NodeIdentity> = z.object({
 export const nodeEventSchema: z.ZodMiniType<NodeEvent> = z.object({
   id: z.string().check(z.minLength(1)),
   seq: z.int().check(z.minimum(1)),
-  kind: z.enum(['state', 'heartbeat', 'notify', 'announce']),
+  kind: z.enum(EVENT_KINDS),
   node: nodeIdentitySchema,
   from: z.nullable(z.string()),
   state: z.nullable(z.string()),

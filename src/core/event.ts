@@ -16,8 +16,12 @@ export interface NodeIdentity {
 /**
  * state: a lifecycle change. heartbeat: "alive this minute". notify: free text.
  * announce: "publish my current document again" (`presence push`), no state change.
+ * observed: a node's state change as the monitor saw it in presence (queued in the
+ * monitor's own outbox for `via: monitor` chat destinations, which post them as
+ * grid digests); `node` is the node observed, not the observer.
  */
-export type EventKind = 'state' | 'heartbeat' | 'notify' | 'announce';
+export const EVENT_KINDS = ['state', 'heartbeat', 'notify', 'announce', 'observed'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
 
 export interface NodeEvent {
   /** Unique id; sinks use it to stay idempotent under at-least-once delivery. */
@@ -54,6 +58,7 @@ export function describeEvent(event: NodeEvent): string {
   const note = event.note ? ` (${event.note})` : '';
   switch (event.kind) {
     case 'state':
+    case 'observed':
       return `${nodeLabel(event.node)}: ${event.from ?? 'none'} -> ${event.state}${note}`;
     case 'heartbeat':
       return `${event.node.id}: heartbeat ${event.time.slice(0, 16).replace(/[-:T]/g, '')}`;

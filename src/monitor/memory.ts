@@ -12,10 +12,14 @@ import type { MonitorMemory, RememberedNode } from './plan';
 /**
  * What the monitor announced, kept between passes (and between `--once` runs
  * from cron) under $NODEGRID_HOME/monitor/, so unchanged presence announces
- * nothing twice. Digests a destination did not take yet wait here too.
+ * nothing twice.
  */
 export interface StoredMemory extends MonitorMemory {
-  /** Chatty changes not yet posted, per `via: monitor` destination. */
+  /**
+   * Read only: chatty changes an earlier version kept here until a `via:
+   * monitor` destination took them. The next pass queues them in the
+   * monitor's outbox, where digests wait now, and the memory drops them.
+   */
   readonly pendingDigests?: ReadonlyMap<string, readonly GridChange[]> | undefined;
 }
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { NodeEvent } from '../core/event';
+import { EVENT_KINDS, type NodeEvent } from '../core/event';
 import { nodeEventSchema } from '../core/event-schema';
 import { parseJsonWith } from '../core/parse-json';
 import { readTextIfExists, removeStaleTempFiles, syncDirectory, writeFileAtomic } from '../sys/files';
@@ -30,7 +30,8 @@ export interface QueuedEvent {
 }
 
 const EMPTY_STATUS: QueueStatus = { attempts: 0, permanentFailures: 0, deliveredTotal: 0, failuresTotal: 0 };
-const EVENT_FILE = /^\d{12}-(state|heartbeat|notify|announce)-[A-Za-z0-9-]+\.json$/;
+// Every kind the schema knows: a kind missing here would be queued and never seen again.
+const EVENT_FILE = new RegExp(`^\\d{12}-(${EVENT_KINDS.join('|')})-[A-Za-z0-9-]+\\.json$`);
 
 export function queueDirName(sinkName: string): string {
   // Sink names are "kind:name" with validated names; keep the folder readable.

@@ -43,7 +43,7 @@ export interface ChangeOptions {
   readonly stampBeats: boolean;
 }
 
-/** One change per event, in order; a notify has no place in presence and is refused loudly (a sink's kinds keep it out). */
+/** One change per event, in order; a notify or an observation has no place in presence and is refused loudly (a sink's kinds keep them out). */
 export function presenceChanges(events: readonly NodeEvent[], options: ChangeOptions): PresenceChange[] {
   return events.map((event) => presenceChange(event, options));
 }
@@ -68,7 +68,8 @@ export function presenceChange(event: NodeEvent, options: ChangeOptions): Presen
         refused,
       };
     case 'notify':
-      throw new Error(`event ${event.seq} is a notify: presence keeps documents and beats only`);
+    case 'observed':
+      throw new Error(`event ${event.seq} is a ${event.kind}: presence keeps documents and beats only`);
   }
 }
 

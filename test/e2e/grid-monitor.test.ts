@@ -77,4 +77,38 @@ describe('nodegrid monitor', () => {
     // People in the ordinary room were not flooded: state changes are the nodes' own to announce.
     expect(receiver.on('/ops')).toHaveLength(0);
   });
+
+  it('keeps a digest the destination did not take in the monitor\'s outbox, and posts it once on a later pass', async () => {
+    const { ids } = generatePresence(presence, { now: N, mix: { alive: 3 }, nodeparts: ['app1'] });
+    for (const id of ids.alive!) updateDocument(presence, id, { state: 'setup', statetss: tssOf(plus(-1)) });
+    await pass(N, 0);
+    for (const id of ids.alive!) updateDocument(presence, id, { state: 'initdone', statetss: tssOf(N) });
+    receiver.script({ status: 503, body: 'down for a moment' });
+    const failed = await node.run(['monitor', '--once', '--presence', presence, '--now', N.toISOString()]);
+    expect(failed.code, failed.stderr).toBe(0);
+    expect(failed.stderr).toContain('digest of 3 changes to chat:grid: not taken, kept in the outbox for the next pass');
+    expect(fs.readdirSync(path.join(node.home, 'monitor', 'outbox', 'chat:grid')).filter((f) => /^\d{12}-observed-/.test(f))).toHaveLength(3);
+
+    await pass(N, 0);
+    await pass(N, 0);
+    const digests = receiver.on('/grid').filter((r) => r.status === 200).map((r) => JSON.parse(r.body) as { kind: string; text: string });
+    expect(digests).toHaveLength(1);
+    expect(digests[0]!.text).toMatch(/^3 nodes of fed1\/app1: setup -> initdone: /);
+    expect(receiver.on('/ops')).toHaveLength(0);
+  });
+
+  it('queues the digests an earlier version kept in its memory, so an upgrade loses none', async () => {
+    const { ids } = generatePresence(presence, { now: N, mix: { alive: 2 }, nodeparts: ['app1'] });
+    await pass(N, 0);
+    const memoryFile = path.join(node.home, 'monitor', 'memory.json');
+    const memory = JSON.parse(fs.readFileSync(memoryFile, 'utf8')) as Record<string, unknown>;
+    const change = (id: string) => ({ node: { id, deployment: 'fed1', nodepart: 'app1' }, from: 'setup', state: 'initdone', color: 'yellow' });
+    fs.writeFileSync(memoryFile, JSON.stringify({ ...memory, pendingDigests: [['grid', ids.alive!.map(change)]] }));
+
+    await pass(N, 0);
+    expect(texts('/grid')).toEqual([`2 nodes of fed1/app1: setup -> initdone: ${[...ids.alive!].sort().join(', ')}`]);
+    expect(JSON.parse(fs.readFileSync(memoryFile, 'utf8'))).not.toHaveProperty('pendingDigests');
+    await pass(N, 0);
+    expect(texts('/grid')).toHaveLength(1);
+  });
 });

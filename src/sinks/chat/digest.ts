@@ -3,9 +3,10 @@ import type { Color } from '../../core/lifecycle';
 import { eventMessage, utcTime, type ChatMessage } from './message';
 
 /**
- * No floods: what one node sends one destination in one go. Critical events
+ * No floods: what one queue sends one destination in one go. Critical events
  * are posted each on its own, ahead of anything chatty that waited; chatty
- * events that piled up (an outage, --no-wait) become one digest post.
+ * events that piled up (an outage, --no-wait) become one digest post; state
+ * changes the monitor observed across the grid become one grid digest.
  */
 export interface PlannedPost {
   readonly message: ChatMessage;
@@ -14,12 +15,21 @@ export interface PlannedPost {
 }
 
 export function planPosts(events: readonly NodeEvent[]): PlannedPost[] {
-  const critical = events.filter((event) => event.severity === 'critical');
-  const chatty = events.filter((event) => event.severity !== 'critical');
+  const observed = events.filter((event) => event.kind === 'observed');
+  const own = events.filter((event) => event.kind !== 'observed');
+  const critical = own.filter((event) => event.severity === 'critical');
+  const chatty = own.filter((event) => event.severity !== 'critical');
   const posts: PlannedPost[] = critical.map((event) => ({ message: eventMessage(event), eventIds: [event.id] }));
   if (chatty.length === 1) posts.push({ message: eventMessage(chatty[0]!), eventIds: [chatty[0]!.id] });
   if (chatty.length > 1) posts.push({ message: nodeDigestMessage(chatty), eventIds: chatty.map((event) => event.id) });
+  const grid = formatGridDigest(observed.map(gridChangeOf), { now: observed.length > 0 ? new Date(observed.at(-1)!.time) : undefined });
+  if (grid) posts.push({ message: grid, eventIds: observed.map((event) => event.id) });
   return posts;
+}
+
+/** An observed event as the grid digest groups it. */
+export function gridChangeOf(event: NodeEvent): GridChange {
+  return { node: event.node, from: event.from, state: event.state ?? 'none', color: event.color };
 }
 
 /** Lines shown in one digest; the middle of a longer run is summarised. */
@@ -64,11 +74,11 @@ export interface GridChange {
 export interface GridDigestOptions {
   /** Node ids listed per group before "…". */
   readonly maxIdsPerGroup?: number;
-  readonly now?: Date;
+  readonly now?: Date | undefined;
 }
 
 /**
- * The grid-wide digest the monitor posts once per pass to `via: monitor`
+ * The grid-wide digest of what the monitor observed, posted to `via: monitor`
  * destinations: fifty nodes launching become a few lines such as
  * "12 nodes of fed1/app1: setup -> initdone: i-…, i-…, …". Undefined when
  * nothing changed.

@@ -12,10 +12,11 @@ export function chatSinkDescriptor(destination: ChatDestinationConfig, environme
   return {
     name: `chat:${destination.name}`,
     // Enough for one digest of what piled up during an outage; the rest follows in the next batch.
-    maxBatch: 50,
+    // A grid digest groups its changes into a few lines, so a launch of hundreds is still one post.
+    maxBatch: destination.via === 'monitor' ? 500 : 50,
     role: 'chat',
-    // People read chat: state changes and notify messages, never heartbeats or presence re-announcements.
-    kinds: ['state', 'notify'],
+    // People read chat: state changes, notify messages and (via: monitor) what the monitor observed; never heartbeats or presence re-announcements.
+    kinds: ['state', 'notify', 'observed'],
     accepts: (event) => acceptsEvent(destination, event),
     load: async () => {
       const { ChatSink } = await import('./sink');
@@ -28,9 +29,12 @@ export function chatSinkDescriptor(destination: ChatDestinationConfig, environme
 /**
  * Routing: severity at or above minSeverity, then the optional state and
  * deployment filters. A `via: monitor` destination gets only critical events
- * from nodes (the monitor posts the chatty rest as grid digests).
+ * from nodes, and the chatty rest as the monitor observed it (grid digests);
+ * other destinations never get the monitor's observations (the nodes posted
+ * those changes themselves).
  */
 export function acceptsEvent(destination: ChatDestinationConfig, event: NodeEvent): boolean {
+  if (event.kind === 'observed') return destination.via === 'monitor' && matchesRoute(destination, { severity: event.severity, state: event.state, deployment: event.node.deployment });
   // People read chat: state changes and notify messages, never heartbeats or presence re-announcements.
   if (event.kind !== 'state' && event.kind !== 'notify') return false;
   if (destination.via === 'monitor' && event.severity !== 'critical') return false;

@@ -22,6 +22,16 @@ describe('planPosts: no floods, critical first', () => {
     expect(posts[1]!.message.kind).toBe('digest');
   });
 
+  it("posts the monitor's observations as one grid digest, after the announcements, at the time of the last", () => {
+    const observed = ['i-1', 'i-2', 'i-3'].map((id) => stateEvent('setup', 'initdone', { kind: 'observed', node: { id, deployment: 'fed1', nodepart: 'app1' } }));
+    const stale = stateEvent('running', 'running', { kind: 'notify', message: 'alive -> stale (last heartbeat 4 min ago)', severity: 'critical', color: 'red' });
+    const posts = planPosts([observed[0]!, stale, ...observed.slice(1)]);
+    expect(posts.map((p) => p.message.kind)).toEqual(['event', 'grid-digest']);
+    expect(posts[1]!.eventIds).toEqual(observed.map((e) => e.id));
+    expect(posts[1]!.message.title).toBe('3 nodes of fed1/app1: setup -> initdone: i-1, i-2, i-3');
+    expect(posts[1]!.message.time).toBe(observed[2]!.time);
+  });
+
   it('never folds two critical events together', () => {
     const posts = planPosts([stateEvent('running', 'wedged'), stateEvent('setup', 'wedged')]);
     expect(posts.map((p) => p.eventIds.length)).toEqual([1, 1]);

@@ -28,6 +28,13 @@ describe('routing: which events a destination takes', () => {
   it('via monitor takes only critical events from nodes, whatever its minSeverity', () => {
     expect([setup, wedged].map((e) => acceptsEvent({ ...base, via: 'monitor' }, e))).toEqual([false, true]);
   });
+  it("takes the monitor's observations only for via monitor destinations, through the same filters", () => {
+    const observed = stateEvent('setup', 'initdone', { kind: 'observed' });
+    expect(acceptsEvent(base, observed)).toBe(false);
+    expect(acceptsEvent({ ...base, via: 'monitor' }, observed)).toBe(true);
+    expect(acceptsEvent({ ...base, via: 'monitor', deployments: ['fed2'] }, observed)).toBe(false);
+    expect(acceptsEvent({ ...base, via: 'monitor', minSeverity: 'critical' }, observed)).toBe(false);
+  });
   it('states and deployments filter', () => {
     const filtered = { ...base, states: ['wedged'], deployments: ['fed1'] };
     expect([setup, wedged].map((e) => acceptsEvent(filtered, e))).toEqual([false, true]);

@@ -1,15 +1,8 @@
 import type { Command } from 'commander';
 import { errorMessage, NodegridError } from '../core/errors';
 import { redactSecrets } from '../core/secrets';
-import { ok, problem, type CheckResult } from '../doctor/check';
-import { checkClockSkew } from '../doctor/clock-skew';
-import { checkClone } from '../doctor/clone';
-import { checkNodeinfo } from '../doctor/nodeinfo';
-import { checkOutbox } from '../doctor/outbox';
-import { checkReachable, checkWriteAccess } from '../doctor/remote';
-import { existingQueueNames, SinkQueue } from '../outbox/queue';
-import { readQueueHealth } from '../outbox/status';
-import { cloneDirFor, presenceRemotes } from '../presence/git/remotes';
+import { problem, type CheckResult } from '../doctor/check';
+import { runDoctorChecks } from '../doctor/run';
 import { globalOptions, openContext, outputFor, parseSeconds, type CliContext } from './context';
 
 export function registerDoctorCommand(program: Command): void {
@@ -63,53 +56,11 @@ async function doctor(command: Command, options: { timeout?: string; json?: bool
     report(problem('nodeinfo', 'not checked: its location may be set in the config, which does not load'));
     report(problem('config', redactSecrets(configError ?? 'does not load'), 'fix the file as the message says (see the configuration reference in the README)'));
   } else {
-    for (const result of await runChecks(context, timeoutMs)) report(result);
+    for (const result of await runDoctorChecks({ settings: context.settings, sinks: context.sinks, homeDir: context.home.root, outboxDir: context.home.outboxDir, secrets: context.secrets }, timeoutMs)) report(result);
   }
 
   const problems = results.filter((result) => !result.ok).length;
   if (out.json) out.resultJson({ ok: problems === 0, checks: results });
   else out.result(problems === 0 ? `all ${results.length} checks ok` : `${problems} of ${results.length} checks found a problem`);
   if (problems > 0) throw new NodegridError('E_PROBLEMS_FOUND', `doctor found ${problems} problem${problems === 1 ? '' : 's'}`);
-}
-
-async function runChecks(context: CliContext, timeoutMs: number): Promise<CheckResult[]> {
-  const { config, configFile, nodeinfoDir } = context.settings;
-  const results: CheckResult[] = [checkNodeinfo(nodeinfoDir.path, config.ec2.enabled)];
-  const where = configFile.exists ? configFile.path : `defaults (no file at ${configFile.path})`;
-  results.push(ok('config', `${where}; sinks: ${context.sinks.map((sink) => sink.name).join(', ') || 'none'}`));
-
-  const remotes = config.presence.backend === 's3' ? [] : presenceRemotes(config.presence);
-  const gitTimeoutMs = Math.min(timeoutMs, config.presence.gitTimeoutSeconds * 1000);
-  for (const remote of remotes) {
-    const sink = `presence:${remote.name}`;
-    results.push(await checkClone(sink, cloneDirFor(context.home.root, remote.name), gitTimeoutMs).catch((error: unknown) => problem(`clone ${sink}`, errorMessage(error))));
-  }
-  for (const remote of remotes) {
-    const sink = `presence:${remote.name}`;
-    const status = new SinkQueue(context.home.outboxDir, sink).readStatus();
-    const pending = new SinkQueue(context.home.outboxDir, sink).pendingCount();
-    results.push(await checkReachable(sink, remote, { branch: config.presence.branch, timeoutMs: gitTimeoutMs }));
-    results.push(
-      await checkWriteAccess(sink, remote, {
-        branch: config.presence.branch,
-        timeoutMs: gitTimeoutMs,
-        // Refusals in a row that still hold events back: only a real push meets a pre-receive hook.
-        refusals: { count: pending > 0 ? status.permanentFailures : 0, lastError: status.lastError },
-      }),
-    );
-  }
-
-  const names = [...new Set([...context.sinks.map((sink) => sink.name), ...existingQueueNames(context.home.outboxDir)])].sort();
-  results.push(
-    ...checkOutbox({
-      queues: names.map((name) => readQueueHealth(context.home.outboxDir, name)),
-      configured: new Set(context.sinks.map((sink) => sink.name)),
-      stuckAfterSeconds: config.outbox.stuckAfterSeconds,
-      now: new Date(),
-      redact: (text) => redactSecrets(text, context.secrets),
-    }),
-  );
-
-  for (const remote of remotes) results.push(await checkClockSkew(`presence:${remote.name}`, remote.url, remote.shownUrl, timeoutMs));
-  return results;
 }

@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { NodegridError, errorMessage } from '../core/errors';
-import { applyPlan, MARKER, planInstall, type InstallTarget } from '../heartbeat/install';
+import { NodegridError } from '../core/errors';
+import { activateSchedule, deactivateSchedule } from '../heartbeat/activate';
+import { applyPlan, planInstall, type InstallTarget } from '../heartbeat/install';
 import { openContext, type CliContext } from './context';
 
 export function registerInstallCommand(program: Command): void {
@@ -34,7 +34,7 @@ Examples:
         for (const file of files) context.out.result(`${options.uninstall ? 'would remove' : 'would write'} ${file.path}:\n${options.uninstall ? '' : file.content}`);
         return;
       }
-      if (options.uninstall) await deactivate(context, target);
+      if (options.uninstall && !(await deactivateSchedule(target))) context.out.warn('could not deactivate the schedule (already gone?)');
       const result = applyPlan(files, options.uninstall ?? false);
       for (const file of result.written) context.out.result(`wrote ${file}`);
       for (const file of result.unchanged) context.out.result(`unchanged ${file}`);
@@ -42,7 +42,7 @@ Examples:
       if (result.refused.length > 0) {
         throw new NodegridError('E_BAD_INPUT', `not touching ${result.refused.join(', ')}: it exists and was not written by nodegrid install`);
       }
-      if (!options.uninstall) await activate(context, target, files.map((f) => f.path));
+      if (!options.uninstall) for (const line of await activateSchedule(target, files.map((f) => f.path))) context.out.result(line);
       context.log.write(`install ${kind}${options.uninstall ? ' --uninstall' : ''}: ${[...result.written, ...result.removed].join(', ') || 'nothing changed'}`);
     });
 }
@@ -70,47 +70,4 @@ function installTarget(context: CliContext, kind: 'cron' | 'systemd', options: I
     environment,
     user: os.userInfo().username,
   };
-}
-
-/** Real installs only (no --prefix): load the user crontab block, or enable the timer. */
-async function activate(context: CliContext, target: InstallTarget, files: string[]): Promise<void> {
-  if (target.prefix !== '/') return;
-  // child_process only here: `install` shares the entry file with `state set`, which must start fast.
-  const { execFileSync } = await import('node:child_process');
-  try {
-    if (target.kind === 'cron' && !target.root) mergeUserCrontab(execFileSync, files[0]!, false);
-    if (target.kind === 'systemd') {
-      const user = target.root ? [] : ['--user'];
-      execFileSync('systemctl', [...user, 'daemon-reload'], { stdio: 'ignore' });
-      execFileSync('systemctl', [...user, 'enable', '--now', 'nodegrid.timer'], { stdio: 'ignore' });
-      context.out.result('enabled nodegrid.timer');
-    }
-  } catch (error) {
-    throw new NodegridError('E_UNEXPECTED', `files written, but activating them failed: ${errorMessage(error)}`);
-  }
-}
-
-async function deactivate(context: CliContext, target: InstallTarget): Promise<void> {
-  if (target.prefix !== '/') return;
-  const { execFileSync } = await import('node:child_process');
-  try {
-    if (target.kind === 'cron' && !target.root) mergeUserCrontab(execFileSync, planInstall(target)[0]!.path, true);
-    if (target.kind === 'systemd') execFileSync('systemctl', [...(target.root ? [] : ['--user']), 'disable', '--now', 'nodegrid.timer'], { stdio: 'ignore' });
-  } catch {
-    context.out.warn('could not deactivate the schedule (already gone?)');
-  }
-}
-
-/** Replaces nodegrid's marked lines in the user's crontab, keeping every other line. */
-function mergeUserCrontab(execFileSync: typeof import('node:child_process').execFileSync, blockFile: string, remove: boolean): void {
-  let current = '';
-  try {
-    current = execFileSync('crontab', ['-l'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  } catch {
-    /* no crontab yet */
-  }
-  const kept = current.split('\n').filter((line, i, lines) => line !== MARKER && lines[i - 1] !== MARKER);
-  const block = remove ? [] : fs.readFileSync(blockFile, 'utf8').trimEnd().split('\n');
-  const next = `${[...kept.filter((line) => line.trim() !== ''), ...block].join('\n')}\n`;
-  execFileSync('crontab', ['-'], { input: next });
 }

@@ -5,8 +5,11 @@ import { commandLoaders } from './commands';
 import { createOutput, redactForPrinting } from './output';
 
 /**
- * The nodegrid command line. Each command lives in its own file under cli/
- * and only parses flags, calls the core and prints.
+ * The nodegrid command line. Each command lives in its own file under cli/:
+ * it parses flags, opens the command's context (config, home, sinks), calls
+ * the layers below and prints. What a command does lives in those layers
+ * (node/, outbox/, presence/, grid/, monitor/, heartbeat/), so cli/ holds
+ * no rule of its own, and nothing below imports it (the linter keeps it so).
  */
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('nodegrid')

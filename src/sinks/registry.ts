@@ -10,7 +10,8 @@ export type { SinkEnvironment } from './sink';
 
 /**
  * Every sink the config asks for, as descriptors. Adding a place a change can
- * go means a folder under sinks/ and one line here.
+ * go means a folder under sinks/ (its descriptor says what it takes and how
+ * to load it), its section in config/sections/, and one line here.
  */
 export function buildSinkDescriptors(config: Config, environment: SinkEnvironment): SinkDescriptor[] {
   return [

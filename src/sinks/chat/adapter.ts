@@ -5,7 +5,9 @@ import type { ChatMessage } from './message';
 /**
  * The one interface every chat service implements: shape a message as that
  * service's documented payload. Sending, classifying answers and rate limits
- * are shared (http.ts, ratelimit.ts), so adding a service is one file here.
+ * are shared (http.ts, ratelimit.ts), so adding a service is its adapter file
+ * here, its name in the config's `type` list (config/sections/chat.ts) and
+ * its line in adapters.ts; the compiler points at each.
  */
 export interface ChatRequest {
   readonly url: string;

@@ -1,3 +1,4 @@
+import type { Budget } from '../sys/budget';
 import type { PresenceChange } from './change';
 import type { HistorySource } from './history';
 import type { PresenceSource } from './source';
@@ -26,14 +27,7 @@ export interface PresenceView {
 }
 
 /** What a write may take: the same limits a sink gets from the outbox. */
-export interface WriteContext {
-  /** Epoch ms after which the store stops trying and reports a failure. */
-  readonly deadline: number;
-  /** Aborted at the deadline. */
-  readonly signal: AbortSignal;
-  /** A line for the node's log (redacted by the caller). */
-  readonly log: (line: string) => void;
-}
+export type WriteContext = Budget;
 
 export interface WriteFailure {
   /** Names the store (credentials hidden) and the reason. */

@@ -1,4 +1,5 @@
 import type { EventKind, NodeEvent } from '../core/event';
+import type { Budget } from '../sys/budget';
 
 /** presence: the grid's record (git, S3); chat: rooms people read; tags: the cloud's own view; exec: the operator's commands. */
 export type SinkRole = 'presence' | 'chat' | 'tags' | 'exec';
@@ -8,14 +9,7 @@ export type SinkRole = 'presence' | 'chat' | 'tags' | 'exec';
  * events in order and says how many of them (from the front) it delivered;
  * it knows nothing of the CLI, the outbox's files or the other sinks.
  */
-export interface DeliveryContext {
-  /** Epoch ms after which the sink should stop trying and report a failure. */
-  readonly deadline: number;
-  /** Aborted at the deadline. */
-  readonly signal: AbortSignal;
-  /** A line for the node's log (redacted by the caller). */
-  readonly log: (line: string) => void;
-}
+export type DeliveryContext = Budget;
 
 export interface SinkFailure {
   /** Names the destination (redacted) and the reason; shown in `nodegrid outbox`. */

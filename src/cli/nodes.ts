@@ -11,12 +11,12 @@ import type { Style } from './output';
 export function registerNodesCommand(program: Command): void {
   const command = program
     .command('nodes')
-    .description("every node of the grid with its state and health (alive, stale, zombie, wedged, retired)")
+    .description("every node of the grid with its state and health (alive, new, stale, zombie, wedged, retired)")
     .option('--deployment <name>', 'only this deployment')
     .option('--nodepart <name>', 'only this nodepart')
     .option('--stacktype <name>', 'only this stacktype')
     .option('--state <states>', 'only these states (comma-separated)')
-    .option('--health <healths>', 'only these healths (comma-separated: alive,stale,zombie,wedged,retired)')
+    .option('--health <healths>', 'only these healths (comma-separated: alive,new,stale,zombie,wedged,retired)')
     .option('--json', 'print a JSON array: id, deployment, nodepart, stacktype, state, statetss, heartbeat, health');
   addGridSourceOptions(command).addHelpText(
     'after',
@@ -25,6 +25,8 @@ Health is derived here, never stored by the node: retired (decommissioned),
 wedged, zombie (in a setting-up state, presetup or setup unless
 lifecycle.states.<name>.settingUp says otherwise, past grid.zombieAfterMinutes;
 or no state),
+new (no heartbeat seen yet, and its first one not due yet: within
+grid.staleAfterBeats beat periods of its statetss; quiet, never paged),
 stale (no heartbeat for grid.staleAfterBeats beat periods), else alive.
 Unreadable documents are skipped with a warning on stderr; exit 0 regardless.
 
@@ -78,7 +80,7 @@ async function listNodes(command: Command, options: NodesOptions): Promise<void>
   context.out.info(`${shown.length} node${shown.length === 1 ? '' : 's'} from ${grid.location.description}${skipped > 0 ? `; ${skipped} unreadable document${skipped === 1 ? '' : 's'} skipped (see warnings)` : ''}`);
 }
 
-const HEALTH_STYLE: Record<Health, Style> = { alive: 'green', stale: 'yellow', zombie: 'magenta', wedged: 'red', retired: 'gray' };
+const HEALTH_STYLE: Record<Health, Style> = { alive: 'green', new: 'blue', stale: 'yellow', zombie: 'magenta', wedged: 'red', retired: 'gray' };
 
 /** Grouped by deployment, then nodepart, with one summary line per deployment. */
 function printTable(context: CliContext, nodes: readonly GridNode[]): void {

@@ -4,7 +4,7 @@ import { isSubMinute } from './beat-cadence';
  * node (SPEC §3): a dead node cannot say it is dead. Pure: `now` and the rules
  * are parameters, so every boundary is testable without a clock.
  */
-export const HEALTHS = ['retired', 'wedged', 'zombie', 'stale', 'alive'] as const;
+export const HEALTHS = ['retired', 'wedged', 'zombie', 'stale', 'new', 'alive'] as const;
 export type Health = (typeof HEALTHS)[number];
 
 /** Healths that need a person: the monitor announces entering them as critical. */
@@ -42,18 +42,31 @@ export function isSettingUp(state: string | undefined, settingUp: ReadonlySet<st
 }
 
 /**
- * Top to bottom, first match wins: retired, wedged, zombie, stale, alive.
+ * Top to bottom, first match wins: retired, wedged, zombie, new, stale, alive.
  *
  * Liveness comes only from heartbeats: a node that changed state a second ago
  * but has not beaten for three periods is stale, because statetss is written
- * once per change while the heartbeat is what a living node repeats.
+ * once per change while the heartbeat is what a living node repeats. A node
+ * with no beat seen at all is only stale once its first beat was due: until
+ * then (its statetss plus the same grace) it is new, a booting node whose
+ * cron is not installed yet, shown but never a reason to page anyone.
  */
 export function classifyHealth(facts: HealthFacts, now: Date, rules: HealthRules): Health {
   if (facts.state === RETIRED_STATE) return 'retired';
   if (facts.state === 'wedged') return 'wedged';
   if (isZombie(facts, now, rules)) return 'zombie';
+  if (facts.lastBeat === undefined) return isNew(facts.stateSince, now, rules) ? 'new' : 'stale';
   if (isStale(facts.lastBeat, now, rules)) return 'stale';
   return 'alive';
+}
+
+/**
+ * No beat yet, and none due yet: the state was entered within the grace a
+ * beat gets (statetss counts as the first beat). Without a statetss the node
+ * cannot prove it is new.
+ */
+export function isNew(stateSince: Date | undefined, now: Date, rules: Pick<HealthRules, 'staleAfterBeats' | 'beatEveryMinutes'>): boolean {
+  return stateSince !== undefined && stateSince.getTime() <= now.getTime() + MINUTE_MS && !isStale(stateSince, now, rules);
 }
 
 /** Stuck in a setting-up state (presetup, setup) past the deadline, or a document that never reached any state. */

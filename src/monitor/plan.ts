@@ -95,7 +95,7 @@ export function planPass(previous: MonitorMemory | undefined, nodes: readonly Gr
     const identity: NodeIdentity = { id: node.id, deployment: node.deployment ?? undefined, nodepart: node.nodepart ?? undefined, stacktype: node.stacktype ?? undefined };
     const heldBack = held.has(node.id);
     remembered.set(node.id, { health: heldBack ? (prior?.health ?? 'alive') : node.health, state: node.state, deployment: identity.deployment, nodepart: identity.nodepart, stacktype: identity.stacktype });
-    if (!heldBack && prior?.health !== node.health && (prior !== undefined || TROUBLED_HEALTHS.has(node.health))) {
+    if (!heldBack && prior?.health !== node.health && (prior !== undefined || TROUBLED_HEALTHS.has(node.health)) && !firstBeat(prior?.health, node.health)) {
       announcements.push(healthAnnouncement(identity, prior?.health ?? null, node, now));
     }
     if (prior !== undefined && node.state !== null && prior.state !== node.state) {
@@ -105,6 +105,11 @@ export function planPass(previous: MonitorMemory | undefined, nodes: readonly Gr
   }
   const memory: MonitorMemory = { passAt: now.toISOString(), nodes: remembered, ...(massSilence ? { massSilence } : {}) };
   return { announcements, stateChanges, memory };
+}
+
+/** A new node's first beat is what was expected: nothing to announce (its not coming is: new -> stale). */
+function firstBeat(from: Health | undefined, to: Health): boolean {
+  return from === 'new' && to === 'alive';
 }
 
 function healthAnnouncement(node: NodeIdentity, from: Health | null, current: GridNode, now: Date): Announcement {
@@ -133,6 +138,8 @@ function reason(node: GridNode, now: Date): string | undefined {
     case 'stale':
     case 'alive':
       return ago;
+    case 'new':
+      return `no heartbeat yet; ${node.state ?? 'no state'} since ${node.statetss ?? 'an unknown time'}`;
     case 'zombie':
       return node.state === null ? 'never reached setup' : `${node.state} since ${node.statetss ?? 'an unknown time'}`;
     case 'wedged':
@@ -146,7 +153,7 @@ function gridAnnouncement(to: 'mass-silence' | 'mass-silence-over', severity: Se
   return { node: MONITOR_IDENTITY, from: null, to, state: null, statetss: null, severity, color, message, note };
 }
 
-/** Nodes that are neither alive nor retired: `monitor --once` exits 3 when there are any. */
+/** Nodes that need a person (wedged, zombie, stale; not new, alive or retired): `monitor --once` exits 3 when there are any. */
 export function troubledCount(nodes: readonly GridNode[]): number {
-  return nodes.filter((node) => node.health !== 'alive' && node.health !== 'retired').length;
+  return nodes.filter((node) => TROUBLED_HEALTHS.has(node.health)).length;
 }

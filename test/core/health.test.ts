@@ -43,6 +43,22 @@ describe('classifyHealth', () => {
     expect(classifyHealth({ state: 'running', stateSince: minutesAgo(10_000), lastBeat: fresh }, now, rules)).toBe('alive');
   });
 
+  it('calls a node with no beat yet new until its first beat is due, and stale once it was due and never came', () => {
+    const at = (m: number, state = 'initdone') => classifyHealth({ state, stateSince: minutesAgo(m) }, now, rules);
+    // statetss counts as the first beat: the same grace, three whole beat periods.
+    expect(at(0)).toBe('new');
+    expect(at(3)).toBe('new');
+    expect(at(4)).toBe('stale');
+    expect(at(1, 'setup')).toBe('new');
+    // Without a statetss nothing proves the node is new; a statetss well ahead of this clock proves nothing either.
+    expect(classifyHealth({ state: 'initdone' }, now, rules)).toBe('stale');
+    expect(classifyHealth({ state: 'initdone', stateSince: new Date(now.getTime() + 10 * 60_000) }, now, rules)).toBe('stale');
+    // Setting up for too long is a zombie whether or not it ever beat.
+    expect(at(31, 'setup')).toBe('zombie');
+    // Once a beat has been seen, only beats count.
+    expect(classifyHealth({ state: 'initdone', stateSince: minutesAgo(0), lastBeat: minutesAgo(5) }, now, rules)).toBe('stale');
+  });
+
   it('keeps a node alive through staleAfterBeats missed minutes and stale after', () => {
     const at = (m: number) => classifyHealth({ state: 'running', stateSince: minutesAgo(100), lastBeat: minutesAgo(m) }, now, rules);
     expect(at(3)).toBe('alive');
@@ -58,7 +74,8 @@ describe('classifyHealth', () => {
 
   it('calls a node with a fresh statetss but an old beat stale: liveness only from heartbeats', () => {
     expect(classifyHealth({ state: 'initdone', stateSince: new Date(now.getTime() - 1000), lastBeat: minutesAgo(30) }, now, rules)).toBe('stale');
-    expect(classifyHealth({ state: 'initdone', stateSince: new Date(now.getTime() - 1000) }, now, rules)).toBe('stale');
+    // With no beat seen at all, a fresh statetss means a node whose first beat is not due yet.
+    expect(classifyHealth({ state: 'initdone', stateSince: new Date(now.getTime() - 1000) }, now, rules)).toBe('new');
   });
 
   it('prefers zombie over stale when both hold', () => {

@@ -55,6 +55,19 @@ describe('nodegrid monitor', () => {
     expect(texts('/grid')).toHaveLength(1);
   });
 
+  it('leaves a node that has not beaten yet quiet until its first beat was due, then calls it stale', async () => {
+    const { ids } = generatePresence(presence, { now: N, mix: { alive: 2, new: 1 } });
+    await pass(N, 0);
+    expect(receiver.requests).toHaveLength(0);
+    const listed = await node.run(['nodes', '--presence', presence, '--now', N.toISOString(), '--json']);
+    expect((JSON.parse(listed.stdout) as Array<{ id: string; health: string }>).find((n) => n.id === ids.new![0])?.health).toBe('new');
+
+    for (const id of ids.alive!) writeBeat(presence, id, plus(4));
+    await pass(plus(4), 3);
+    expect(texts('/ops')).toEqual([`${ids.new![0]}:fed1/db1: new -> stale (no heartbeat seen)`]);
+    expect((JSON.parse(receiver.on('/ops')[0]!.body) as { severity: string }).severity).toBe('critical');
+  });
+
   it('sends one critical message when most nodes go silent at once, and nothing more while it lasts', async () => {
     generatePresence(presence, { now: N, mix: { alive: 8 } });
     await pass(N, 0);

@@ -26,7 +26,7 @@ beforeAll(async () => {
   presence = path.join(root, 'presence');
   // The real clock: the test changes presence while the page is open and health follows the clock.
   const now = new Date();
-  generatePresence(presence, { now, mix: { alive: 6, stale: 2, zombie: 1, wedged: 1, retired: 1 }, deployments: ['fed1', 'fed2'], hostile: true });
+  generatePresence(presence, { now, mix: { alive: 6, stale: 2, zombie: 1, wedged: 1, retired: 1, new: 1 }, deployments: ['fed1', 'fed2'], hostile: true });
   // A node whose strings are markup: the reader drops an invalid deployment, the field and the file name of a hostile document reach the page.
   fs.writeFileSync(
     path.join(presence, 'it/presence/all/i-hostile.json'),
@@ -62,14 +62,17 @@ const count = (p: Page, health: string): Promise<string> => p.locator(`#health-c
 
 describe.runIf(withChromium)('nodegrid serve in a browser', () => {
   it('lists every node of the presence folder with the right health counts, troubled groups first', async () => {
-    expect(await rowIds(page)).toHaveLength(12);
-    expect({ alive: await count(page, 'alive'), stale: await count(page, 'stale'), zombie: await count(page, 'zombie'), wedged: await count(page, 'wedged'), retired: await count(page, 'retired') }).toEqual({
+    expect(await rowIds(page)).toHaveLength(13);
+    expect({ alive: await count(page, 'alive'), new: await count(page, 'new'), stale: await count(page, 'stale'), zombie: await count(page, 'zombie'), wedged: await count(page, 'wedged'), retired: await count(page, 'retired') }).toEqual({
       alive: '7',
+      new: '1',
       stale: '2',
       zombie: '1',
       wedged: '1',
       retired: '1',
     });
+    // A node that has not beaten yet is shown as new, not as a problem.
+    expect(await page.locator('#grid tr[data-health="new"] .badge').innerText()).toBe('new');
     // The first row of the page belongs to the worst node.
     expect(await page.locator('#grid tbody tr.node').first().getAttribute('data-health')).toBe('wedged');
     expect(await page.locator('#deployments tbody tr').count()).toBe(3); // fed1, fed2 and "?" (the hostile node's dropped deployment)
@@ -85,7 +88,7 @@ describe.runIf(withChromium)('nodegrid serve in a browser', () => {
     await expect.poll(async () => (await rowIds(page)).length).toBe(1);
     await page.selectOption('#filter-health', '');
     await page.selectOption('#filter-deployment', '');
-    await expect.poll(async () => (await rowIds(page)).length).toBe(12);
+    await expect.poll(async () => (await rowIds(page)).length).toBe(13);
   });
 
   it("opens a node's detail with its state history as a timeline", async () => {
@@ -133,6 +136,6 @@ describe.runIf(withChromium)('nodegrid serve in a browser', () => {
     await serve.stop();
     await expect.poll(() => page.locator('#status').getAttribute('class'), { timeout: 5000 }).toContain('gone');
     expect(await page.locator('#status').innerText()).toContain('server unreachable');
-    expect(await rowIds(page)).toHaveLength(12);
+    expect(await rowIds(page)).toHaveLength(13);
   });
 });

@@ -1,4 +1,4 @@
-export type GeneratedHealth = 'alive' | 'stale' | 'zombie' | 'wedged' | 'retired';
+export type GeneratedHealth = 'alive' | 'new' | 'stale' | 'zombie' | 'wedged' | 'retired';
 
 export interface GenerateOptions {
   now: Date;

@@ -22,6 +22,8 @@ const KINDS = {
   zombie: { state: 'setup', sinceMin: 60, beatsAgo: [0, 1, 2] },
   wedged: { state: 'wedged', sinceMin: 20, beatsAgo: [0, 1, 2] },
   retired: { state: 'decommissioned', sinceMin: 300, beatsAgo: [] },
+  // Just reached initdone, its cron not beating yet.
+  new: { state: 'initdone', sinceMin: 0, beatsAgo: [] },
 };
 
 /**

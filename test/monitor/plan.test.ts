@@ -35,6 +35,13 @@ describe('planPass', () => {
     expect(plan.stateChanges).toEqual([]);
   });
 
+  it('announces nothing for a new node or its first beat, and a critical alarm when that beat never comes', () => {
+    const unseen = messages(undefined, grid(['new', 'new']));
+    expect(unseen.announcements).toEqual([]);
+    const next = messages(unseen.memory, grid(['alive', 'stale']));
+    expect(next.announcements.map((a) => `${a.node.id} ${a.message} ${a.severity}`)).toEqual(['i-1 new -> stale critical']);
+  });
+
   it('holds back individual alarms during a mass silence and announces whoever is still silent once it lifts', () => {
     const first = messages(undefined, grid(Array(8).fill('alive'))).memory;
     const silent = messages(first, grid(Array(8).fill('stale')));

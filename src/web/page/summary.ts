@@ -1,15 +1,14 @@
 import type { ApiNode, Health, SkippedDocument } from '../api';
 import { byId, clear, el } from './dom';
 import { clock, exact, isoToDate } from './format';
-import { MISSING } from './model';
+import { MISSING, SHOWN_HEALTHS } from './model';
 
 /** Counts per health (buttons that filter), per deployment, and the documents that could not be read. */
-const ORDER: readonly Health[] = ['alive', 'stale', 'zombie', 'wedged', 'retired'];
 
 export function renderCounts(counts: Readonly<Record<Health, number>>, active: string, onPick: (health: string) => void): void {
   const box = byId('health-counts');
   clear(box);
-  for (const health of ORDER) {
+  for (const health of SHOWN_HEALTHS) {
     const button = el('button', { className: `count h-${health}`, attrs: { type: 'button', 'aria-pressed': String(active === health), 'data-health': health } }, [
       el('b', { text: String(Object.hasOwn(counts, health) ? counts[health] : 0) }),
       document.createTextNode(health),
@@ -30,13 +29,13 @@ export function renderDeployments(nodes: Iterable<ApiNode>): void {
   const table = byId<HTMLTableElement>('deployments');
   const head = table.tHead!;
   clear(head);
-  head.appendChild(el('tr', {}, [el('th', { text: 'deployment' }), el('th', { text: 'nodes' }), ...ORDER.map((h) => el('th', { text: h }))]));
+  head.appendChild(el('tr', {}, [el('th', { text: 'deployment' }), el('th', { text: 'nodes' }), ...SHOWN_HEALTHS.map((h) => el('th', { text: h }))]));
   const body = table.tBodies[0]!;
   clear(body);
   for (const [deployment, counts] of [...perDeployment].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const count = (h: Health): number => counts.get(h) ?? 0;
-    const total = ORDER.reduce((sum, h) => sum + count(h), 0);
-    body.appendChild(el('tr', {}, [el('td', { text: deployment }), el('td', { text: String(total) }), ...ORDER.map((h) => el('td', { text: String(count(h)), className: count(h) === 0 ? 'zero' : '' }))]));
+    const total = SHOWN_HEALTHS.reduce((sum, h) => sum + count(h), 0);
+    body.appendChild(el('tr', {}, [el('td', { text: deployment }), el('td', { text: String(total) }), ...SHOWN_HEALTHS.map((h) => el('td', { text: String(count(h)), className: count(h) === 0 ? 'zero' : '' }))]));
   }
 }
 

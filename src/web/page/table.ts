@@ -1,7 +1,7 @@
 import type { ApiNode, Health } from '../api';
 import { clear, el } from './dom';
 import { exact, isoToDate, relative, tssToDate } from './format';
-import type { Group } from './model';
+import { SHOWN_HEALTHS, type Group } from './model';
 
 /**
  * The node table. Up to FIRST_ROWS rows go into the DOM at once, so a grid of
@@ -14,7 +14,6 @@ const CHUNK_ROWS = 1000;
 
 const COLUMNS = [1, 2, 3, 4, 5, 6];
 const ROW_PX = 24;
-const HEALTHS: readonly Health[] = ['alive', 'stale', 'zombie', 'wedged', 'retired'];
 
 type Item = { group: Group } | { node: ApiNode };
 
@@ -120,7 +119,7 @@ function rowTemplate(): HTMLTableRowElement {
 function groupRow(group: Group): HTMLTableRowElement {
   const counts = new Map<Health, number>();
   for (const node of group.nodes) counts.set(node.health, (counts.get(node.health) ?? 0) + 1);
-  const summary = HEALTHS.filter((h) => counts.has(h)).map((h) => `${counts.get(h)} ${h}`).join(', ');
+  const summary = SHOWN_HEALTHS.filter((h) => counts.has(h)).map((h) => `${counts.get(h)} ${h}`).join(', ');
   return el('tr', { className: 'group' }, [el('th', { attrs: { colspan: '6', scope: 'rowgroup' } }, [document.createTextNode(`${group.deployment} / ${group.nodepart}`), el('span', { className: 'muted', text: summary })])]);
 }
 

@@ -3,11 +3,11 @@ import { NodegridError } from '../core/errors';
 import { describeValue } from '../core/ids';
 import { liveServerDocument, plausiblyLive, probePartners } from '../grid/partners';
 import { parseProbe, probeAddress } from '../grid/probe';
-import { filterNodes } from '../grid/query';
+import { checkStates, filterNodes, parseGridFilter } from '../grid/query';
 import { nodeJson, type GridNode } from '../grid/view';
 import { openContext, parseSeconds } from './context';
 import { addGridSourceOptions, openGrid, safeText } from './grid-source';
-import { gridFilter, type NodesOptions } from './nodes';
+import type { NodesOptions } from './nodes';
 
 export function registerFindCommand(program: Command): void {
   const command = program
@@ -19,7 +19,8 @@ export function registerFindCommand(program: Command): void {
     .option('--state <states>', 'only these states (default: grid.workingStates, initdone and running)')
     .option('--probe <check>', 'keep only nodes that answer: tcp:PORT, http:/path (port 80) or http:PORT/path')
     .option('--timeout <seconds>', 'probe timeout (default grid.probeTimeoutSeconds, 3)')
-    .option('--format <format>', 'lines (one id per line), json, or liveserver (the original\'s document)', 'lines')
+    .option('--format <format>', 'lines (one id per line, the default), json, or liveserver (the original\'s document)')
+    .option('--json', 'the same as --format json, as on every reading command')
     .option('--address', 'with --format lines: print privateIp/hostname instead of the id');
   addGridSourceOptions(command).addHelpText(
     'after',
@@ -37,6 +38,7 @@ Examples:
 
 interface FindOptions extends NodesOptions {
   probe?: string;
+  json?: boolean;
   timeout?: string;
   format?: string;
   address?: boolean;
@@ -45,18 +47,20 @@ interface FindOptions extends NodesOptions {
 const FORMATS = ['lines', 'json', 'liveserver'] as const;
 
 async function find(command: Command, options: FindOptions): Promise<void> {
-  const format = options.format ?? 'lines';
+  if (options.json && options.format !== undefined && options.format !== 'json') throw new NodegridError('E_BAD_INPUT', `--json is --format json; it cannot go with --format ${describeValue(options.format)}`);
+  const format = options.format ?? (options.json ? 'json' : 'lines');
   if (!(FORMATS as readonly string[]).includes(format)) throw new NodegridError('E_BAD_INPUT', `--format must be one of ${FORMATS.join(', ')}, got ${describeValue(format)}`);
   if (options.address && format !== 'lines') throw new NodegridError('E_BAD_INPUT', '--address goes with --format lines');
   const probe = options.probe === undefined ? undefined : parseProbe(options.probe);
   if (options.probe !== undefined && probe === undefined) {
     throw new NodegridError('E_BAD_INPUT', `--probe ${describeValue(options.probe)} is not tcp:PORT, http:/path or http:PORT/path`);
   }
-  const filter = gridFilter(options);
+  const filter = parseGridFilter(options);
   const timeoutSeconds = parseSeconds(options.timeout, '--timeout');
   const context = await openContext(command);
   const { grid } = context.settings.config;
   const opened = await openGrid(context, options);
+  checkStates(filter.states, context.settings.lifecycle, opened.nodes);
   const states = filter.states ?? grid.workingStates;
   let partners: GridNode[] = plausiblyLive(filterNodes(opened.nodes, { ...filter, states: undefined }), states);
   if (probe) {

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { NodegridError } from '../core/errors';
 import type { Health } from '../core/health';
-import { isValidDnaName } from '../core/ids';
-import { countHealth, describeCounts, filterNodes, groupByPart, parseHealthList, type GridFilter } from '../grid/query';
+import { countHealth, describeCounts, filterNodes, groupByPart, parseGridFilter, checkStates } from '../grid/query';
 import { nodeJson, type GridNode } from '../grid/view';
 import { openContext, type CliContext } from './context';
 import { addGridSourceOptions, openGrid, type GridSourceFlags } from './grid-source';
@@ -15,7 +13,7 @@ export function registerNodesCommand(program: Command): void {
     .option('--deployment <name>', 'only this deployment')
     .option('--nodepart <name>', 'only this nodepart')
     .option('--stacktype <name>', 'only this stacktype')
-    .option('--state <states>', 'only these states (comma-separated)')
+    .option('--state <states>', 'only these states (comma-separated); one that neither the lifecycle nor any node has is refused')
     .option('--health <healths>', 'only these healths (comma-separated: alive,new,stale,zombie,wedged,retired)')
     .option('--json', 'print a JSON array: id, deployment, nodepart, stacktype, state, statetss, heartbeat, health');
   addGridSourceOptions(command).addHelpText(
@@ -48,28 +46,11 @@ export interface NodesOptions extends GridSourceFlags {
   json?: boolean;
 }
 
-/** Flags to a filter, refusing values that could never match. */
-export function gridFilter(options: NodesOptions): GridFilter {
-  for (const key of ['deployment', 'nodepart', 'stacktype'] as const) {
-    const value = options[key];
-    if (value !== undefined && !isValidDnaName(value)) throw new NodegridError('E_BAD_INPUT', `--${key} must be 1-64 characters from A-Z a-z 0-9 . _ -`);
-  }
-  let healths: Health[] | undefined;
-  if (options.health !== undefined) {
-    const parsed = parseHealthList(options.health);
-    if (parsed.unknown.length > 0 || parsed.healths.length === 0) {
-      throw new NodegridError('E_BAD_INPUT', `--health takes alive, stale, zombie, wedged, retired (comma-separated); unknown: ${parsed.unknown.join(', ').slice(0, 80) || '(empty)'}`);
-    }
-    healths = parsed.healths;
-  }
-  const states = options.state?.split(',').map((s) => s.trim()).filter(Boolean);
-  return { deployment: options.deployment, nodepart: options.nodepart, stacktype: options.stacktype, states, healths };
-}
-
 async function listNodes(command: Command, options: NodesOptions): Promise<void> {
-  const filter = gridFilter(options);
+  const filter = parseGridFilter(options);
   const context = await openContext(command);
   const { grid, nodes } = await openGrid(context, options);
+  checkStates(filter.states, context.settings.lifecycle, nodes);
   const shown = filterNodes(nodes, filter);
   if (context.out.json) {
     context.out.resultJson(shown.map(nodeJson));

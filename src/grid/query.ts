@@ -1,4 +1,7 @@
+import { NodegridError } from '../core/errors';
 import { HEALTHS, type Health } from '../core/health';
+import { describeValue, isValidDnaName } from '../core/ids';
+import type { Lifecycle } from '../core/lifecycle';
 import type { GridNode } from './view';
 
 /**
@@ -11,6 +14,54 @@ export interface GridFilter {
   readonly stacktype?: string | undefined;
   readonly states?: readonly string[] | undefined;
   readonly healths?: readonly Health[] | undefined;
+}
+
+/** The filters as a command's flags give them: text, comma-separated lists. */
+export interface FilterFlags {
+  readonly deployment?: string | undefined;
+  readonly nodepart?: string | undefined;
+  readonly stacktype?: string | undefined;
+  readonly state?: string | undefined;
+  readonly health?: string | undefined;
+}
+
+/**
+ * Flags to a filter, refusing values that could never match: a malformed
+ * switch or a health nobody has. States are checked once the grid is read
+ * (checkStates).
+ */
+export function parseGridFilter(flags: FilterFlags): GridFilter {
+  for (const key of ['deployment', 'nodepart', 'stacktype'] as const) {
+    const value = flags[key];
+    if (value !== undefined && !isValidDnaName(value)) throw new NodegridError('E_BAD_INPUT', `--${key} must be 1-64 characters from A-Z a-z 0-9 . _ -`);
+  }
+  let healths: Health[] | undefined;
+  if (flags.health !== undefined) {
+    const parsed = parseHealthList(flags.health);
+    if (parsed.unknown.length > 0 || parsed.healths.length === 0) {
+      throw new NodegridError('E_BAD_INPUT', `--health takes ${HEALTHS.join(', ')} (comma-separated); unknown: ${parsed.unknown.join(', ').slice(0, 80) || '(empty)'}`);
+    }
+    healths = parsed.healths;
+  }
+  const states = flags.state?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (states?.length === 0) throw new NodegridError('E_BAD_INPUT', '--state is empty: give one or more states, comma-separated');
+  return { deployment: flags.deployment, nodepart: flags.nodepart, stacktype: flags.stacktype, states, healths };
+}
+
+/**
+ * A state filter names states someone has: this observer's lifecycle, or any
+ * node of the grid just read (nodes may run a lifecycle of their own). A typo
+ * such as "initdon" would otherwise list no nodes and exit 0, as if the grid
+ * had none.
+ */
+export function checkStates(states: readonly string[] | undefined, lifecycle: Lifecycle, nodes: readonly GridNode[]): void {
+  if (states === undefined) return;
+  const seen = new Set(nodes.map((node) => node.state));
+  const unknown = states.filter((state) => !lifecycle.states.has(state) && !seen.has(state));
+  if (unknown.length === 0) return;
+  throw new NodegridError('E_BAD_INPUT', `--state names unknown state${unknown.length === 1 ? '' : 's'} ${unknown.slice(0, 5).map(describeValue).join(', ')}; known states are ${[...lifecycle.states.keys()].join(', ')}`, {
+    hint: 'no node of this grid is in it either; a state of your own is added under lifecycle.states in the config',
+  });
 }
 
 export function filterNodes(nodes: readonly GridNode[], filter: GridFilter): GridNode[] {

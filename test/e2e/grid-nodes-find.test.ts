@@ -82,7 +82,31 @@ describe('nodegrid nodes', () => {
     expect((JSON.parse(r.stdout) as Array<{ health: string }>).map((n) => n.health).sort()).toEqual(['stale', 'stale', 'zombie']);
     const bad = await node.run(['nodes', '--presence', presence, '--health', 'dead', ...NOW]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--health takes alive, stale');
+    expect(bad.stderr).toContain('--health takes retired, wedged, zombie, stale, new, alive');
+  });
+
+  it('refuses a state nobody has (not in the lifecycle, no node in it), naming the known ones, in nodes and find alike', async () => {
+    for (const command of ['nodes', 'find']) {
+      const typo = await node.run([command, '--presence', presence, '--state', 'running,initdon', ...NOW]);
+      expect(typo.code, typo.stderr).toBe(2);
+      expect(typo.stderr).toContain('--state names unknown state "initdon"; known states are presetup, setup, initdone');
+      expect(typo.stdout).toBe('');
+    }
+    const r = await node.run(['nodes', '--presence', presence, '--json', '--state', 'setup', ...NOW]);
+    expect(r.code).toBe(0);
+    const setup = JSON.parse(r.stdout) as Array<{ state: string }>;
+    expect(setup.length).toBeGreaterThan(0);
+    expect(setup.every((n) => n.state === 'setup')).toBe(true);
+  });
+
+  it('takes --json on find as --format json, and refuses it beside another format', async () => {
+    const viaFormat = await node.run(['find', '--presence', presence, '--nodepart', 'db1', '--format', 'json', ...NOW]);
+    const viaJson = await node.run(['find', '--presence', presence, '--nodepart', 'db1', '--json', ...NOW]);
+    expect(viaJson.code, viaJson.stderr).toBe(0);
+    expect(JSON.parse(viaJson.stdout)).toEqual(JSON.parse(viaFormat.stdout));
+    const both = await node.run(['find', '--presence', presence, '--json', '--format', 'liveserver', ...NOW]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--json is --format json');
   });
 
   it('evaluates as of --now: the same presence ten minutes later is all stale', async () => {

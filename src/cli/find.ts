@@ -72,10 +72,21 @@ async function find(command: Command, options: FindOptions): Promise<void> {
   if (format === 'json') context.out.resultJson(partners.map(nodeJson));
   else if (format === 'liveserver') context.out.result(JSON.stringify(liveServerDocument(partners, opened.grid.location.description, opened.now), null, 4));
   else {
+    let printed = 0;
     for (const node of partners) {
       const line = options.address ? probeAddress(node.record.extra) : node.id;
-      if (line === undefined) context.out.warn(`${node.id} has no privateIp or hostname in its presence document; left out`);
-      else context.out.result(line);
+      if (line === undefined) {
+        context.out.warn(`${node.id} has no privateIp or hostname in its presence document; left out`);
+        continue;
+      }
+      context.out.result(line);
+      printed++;
+    }
+    // A boot script waiting on addresses must notice that it got none, as when no partner matched.
+    if (partners.length > 0 && printed === 0) {
+      throw new NodegridError('E_PROBLEMS_FOUND', `${partners.length} partner${partners.length === 1 ? '' : 's'} found${describeFilter(options, states)}, but none publishes privateIp or hostname`, {
+        hint: 'list the field under presence.fields in the nodes\' config (e.g. privateIp), or drop --address',
+      });
     }
   }
   if (partners.length === 0) {

@@ -27,6 +27,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
 Exit codes:
   0 ok   1 unexpected failure   2 bad input, illegal transition or bad config
   3 problems found   4 delivery still pending   5 delivery stuck (tick)
+  6 no such node (history, presence show)
   75 busy: a lock not acquired in time, or a branch that kept moving (try again later)
 
 Examples:

@@ -15,7 +15,7 @@ export function registerMonitorCommand(program: Command): void {
   const command = program
     .command('monitor')
     .description('the observer that notices silence: classify every node each pass and announce each health transition once')
-    .option('--once', 'one pass, then exit (for cron); exit 3 when any node is not alive or retired')
+    .option('--once', 'one pass, then exit (for cron); exit 3 when any node needs a look (wedged, zombie or stale)')
     .option('--interval <seconds>', 'seconds between passes when running continuously', '60')
     .option('--wait <seconds>', 'how long each pass may spend delivering its announcements (default 30)')
     .option('--json', 'print each pass as one JSON object')
@@ -73,7 +73,7 @@ async function monitor(command: Command, options: MonitorOptions): Promise<void>
       // A pass re-reads presence (and fetches a remote) so each pass sees the grid afresh.
       const troubled = await onePass(context, environment, options, options.once || location.readsAfresh ? location : undefined, (pass) => (lastPass = pass));
       if (options.once) {
-        if (troubled > 0) throw new NodegridError('E_PROBLEMS_FOUND', `${troubled} node${troubled === 1 ? ' is' : 's are'} not alive or retired`);
+        if (troubled > 0) throw new NodegridError('E_PROBLEMS_FOUND', `${troubled} node${troubled === 1 ? ' needs' : 's need'} a look (wedged, zombie or stale)`);
         return;
       }
       await sleep(intervalSeconds * 1000, stopped.signal);

@@ -244,6 +244,7 @@ async function reportShown(context: CliContext, found: FoundPresence): Promise<v
     for (const warning of record.warnings) context.out.warn(`${file}: ${warning}`);
   }
   if (problem) {
-    throw new NodegridError('E_PROBLEMS_FOUND', `${problem} on ${where}`, { hint: 'publish it with: nodegrid presence push (on that node)' });
+    // No document at all is its own answer (exit 6); a document that cannot be read is a problem found (3).
+    throw new NodegridError(document === undefined ? 'E_NOT_FOUND' : 'E_PROBLEMS_FOUND', `${problem} on ${where}`, { hint: 'publish it with: nodegrid presence push (on that node)' });
   }
 }

@@ -13,6 +13,8 @@ export const EXIT_CODES = {
   E_PENDING: 4,
   /** A sink has had undelivered events for longer than outbox.stuckAfterSeconds (tick, after the beat is recorded). */
   E_DELIVERY_STUCK: 5,
+  /** The node asked about has no document in presence (nor in its history): `history`, `presence show`. */
+  E_NOT_FOUND: 6,
   /** A remote could not be read: connection refused, no answer within the timeout, unknown host, authentication failed. */
   E_UNREACHABLE: 69,
   /** No space left, over quota, or a read-only file system where nodegrid had to write. */

@@ -20,7 +20,7 @@ export async function nodeHistory(location: PresenceView, id: string, current: P
     const states = statesThroughHistory(versions).map((visit) => ({ state: visit.state, tss: visit.tss, commit: visit.commit, committedAt: visit.committedAt.toISOString() }));
     if (versions.length > 0) return { id, states, versions: versions.length, limits: [] };
   }
-  if (!current) throw new NodegridError('E_PROBLEMS_FOUND', `no presence document for ${id} in ${location.description}${location.history ? ' or its history' : ''}`);
+  if (!current) throw new NodegridError('E_NOT_FOUND', `no presence document for ${id} in ${location.description}${location.history ? ' or its history' : ''}`);
   const steps = [...current.statelog];
   const last = steps.at(-1);
   if (current.state !== undefined && current.statetss !== undefined && (last?.state !== current.state || last.tss !== current.statetss)) steps.push({ state: current.state, tss: current.statetss });

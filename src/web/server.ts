@@ -202,7 +202,7 @@ async function history(id: string, res: ServerResponse, head: boolean, h: Handle
   try {
     sendJson(res, await nodeHistory(h.live.location, id, h.live.record(id)), head);
   } catch (error) {
-    if (error instanceof NodegridError && error.code === 'E_PROBLEMS_FOUND') {
+    if (error instanceof NodegridError && error.code === 'E_NOT_FOUND') {
       sendText(res, 404, `no node ${id} in presence`, head);
       return;
     }

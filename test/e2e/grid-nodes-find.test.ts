@@ -99,6 +99,22 @@ describe('nodegrid nodes', () => {
     expect(setup.every((n) => n.state === 'setup')).toBe(true);
   });
 
+  it('exits 3 from find --address when partners match but none publishes an address, so a waiting boot script notices', async () => {
+    const bare = path.join(node.root, 'no-addresses');
+    generatePresence(bare, { now, mix: { alive: 2 }, nodeparts: ['db1'] });
+    const r = await node.run(['find', '--presence', bare, '--nodepart', 'db1', '--address', ...NOW]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('2 partners found for db1');
+    expect(r.stderr).toContain('but none publishes privateIp or hostname');
+  });
+
+  it('answers history of a node presence has never seen with exit 6, its own code', async () => {
+    const r = await node.run(['history', 'i-nope', '--presence', presence]);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('no presence document for i-nope');
+  });
+
   it('takes --json on find as --format json, and refuses it beside another format', async () => {
     const viaFormat = await node.run(['find', '--presence', presence, '--nodepart', 'db1', '--format', 'json', ...NOW]);
     const viaJson = await node.run(['find', '--presence', presence, '--nodepart', 'db1', '--json', ...NOW]);

@@ -69,7 +69,7 @@ describe('presence sink against git daemon', () => {
     expect(shown.code, shown.stderr).toBe(0);
     expect(JSON.parse(shown.stdout)).toMatchObject({ id: ID, branch: 'main', file: DOC, record: { id: ID, state: 'setup', deployment: 'fed1', nodepart: 'db1', stacktype: 'lad1' } });
     const missing = await n.run(['presence', 'show', 'i-nobody']);
-    expect(missing.code).toBe(3);
+    expect(missing.code).toBe(6);
     expect(missing.stderr).toContain('no document for i-nobody at it/presence/all/i-nobody.json');
   });
 

@@ -172,14 +172,14 @@ async function heartbeat(command: Command, options: HeartbeatOptions): Promise<v
 
 async function show(command: Command, idArgument: string | undefined, options: ShowOptions): Promise<void> {
   const context = await openContext(command);
-  const opening = shownPresence(context, options);
+  const open = shownPresence(context, options);
   const id = idArgument === undefined ? await ensureInstanceId(identitySource(context)) : assertInstanceId(idArgument, 'the id to show');
-  const view = await opening.open();
+  const { view, json } = await open();
   // The reader loads only for `show`: push and heartbeat share the entry with `state set`.
   const [{ latestBeats }, { loadOneDocument }] = await Promise.all([import('../grid/heartbeats'), import('../presence/read')]);
   const document = await loadOneDocument(view.current, id);
   const lastBeat = (await latestBeats(view.heartbeats, { hoursBack: 24, expectedIds: new Set([id]) })).get(id);
-  return reportShown(context, { id, file: currentDocumentPath(id), document, lastBeat, where: view.description, json: opening.json(view) });
+  return reportShown(context, { id, file: currentDocumentPath(id), document, lastBeat, where: view.description, json });
 }
 
 /**
@@ -188,26 +188,21 @@ async function show(command: Command, idArgument: string | undefined, options: S
  * in a bucket, the store the grid readers open. Checked before anything is
  * fetched, so a missing remote is named first.
  */
-function shownPresence(context: CliContext, options: ShowOptions): { open(): Promise<PresenceView>; json(view: PresenceView): FoundPresence['json'] } {
+function shownPresence(context: CliContext, options: ShowOptions): () => Promise<{ view: PresenceView; json: FoundPresence['json'] }> {
   const { presence } = context.settings.config;
   if (presence.backend !== 'git' && options.remote === undefined) {
-    return {
-      open: async () => (await import('../presence/open')).openPresence({ presence, homeDir: context.home.root }),
-      json: (view) => ({ remote: view.description, branch: null, tip: null }),
+    return async () => {
+      const view = await (await import('../presence/open')).openPresence({ presence, homeDir: context.home.root });
+      return { view, json: { remote: view.description, branch: null, tip: null } };
     };
   }
   const remotes = requireRemotes(context);
   const remote = options.remote === undefined ? remotes[0]! : remotes.find((r) => r.name === options.remote || `presence:${r.name}` === options.remote);
   if (!remote) throw new NodegridError('E_BAD_INPUT', `no presence remote named ${JSON.stringify(options.remote!.slice(0, 64))}; configured: ${remotes.map((r) => r.name).join(', ')}`);
   const budgetMs = (parseSeconds(options.wait, '--wait') ?? 30) * 1000;
-  let fetched: { branch: string; tip: string | undefined } = { branch: presence.branch, tip: undefined };
-  return {
-    open: async () => {
-      const view = await (await import('../presence/git/snapshot')).openNodeClone(presence, remote, context.home.root, budgetMs);
-      fetched = view;
-      return view;
-    },
-    json: () => ({ remote: remote.shownUrl, branch: fetched.branch, tip: fetched.tip ?? null }),
+  return async () => {
+    const view = await (await import('../presence/git/snapshot')).openNodeClone(presence, remote, context.home.root, budgetMs);
+    return { view, json: { remote: remote.shownUrl, branch: view.branch, tip: view.tip ?? null } };
   };
 }
 

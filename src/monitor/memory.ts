@@ -82,9 +82,10 @@ export function readMemory(file: string, warn: (message: string) => void): Store
   return undefined;
 }
 
-export function writeMemory(file: string, memory: StoredMemory): void {
+/** Written without pending digests: they wait in the monitor's outbox now. */
+export function writeMemory(file: string, memory: MonitorMemory): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const stored = { ...memory, nodes: [...memory.nodes], ...(memory.pendingDigests ? { pendingDigests: [...memory.pendingDigests] } : {}) };
+  const stored = { ...memory, nodes: [...memory.nodes] };
   writeFileAtomic(file, `${JSON.stringify(stored)}\n`);
 }
 

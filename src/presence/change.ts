@@ -53,8 +53,10 @@ export function presenceChange(event: NodeEvent, options: ChangeOptions): Presen
   const refused = secretLike.map((key) => `${key} of event ${event.seq}`);
   const id = event.node.id;
   switch (event.kind) {
-    case 'heartbeat':
-      return { kind: 'beat', id, at: new Date(event.time), content: beatDocument(event, options.stampBeats), refused };
+    case 'heartbeat': {
+      const at = new Date(event.time);
+      return { kind: 'beat', id, at, content: beatDocument(value, at, options.stampBeats), refused };
+    }
     case 'state':
     case 'announce':
       return {

@@ -127,9 +127,8 @@ export function presenceValueOf(event: NodeEvent): { value: PresenceValue; refus
  * also carries "heartbeat": its own time; minute beats stay byte-identical to
  * the current document, as in the original.
  */
-export function beatDocument(event: NodeEvent, stamp: boolean): string {
-  const { value } = presenceValueOf(event);
-  return formatPresenceDocument(stamp ? { ...value, [BEAT_TIME_KEY]: formatTss(new Date(event.time)) } : value);
+export function beatDocument(value: PresenceValue, at: Date, stamp: boolean): string {
+  return formatPresenceDocument(stamp ? { ...value, [BEAT_TIME_KEY]: formatTss(at) } : value);
 }
 
 export function formatPresenceDocument(value: PresenceValue): string {

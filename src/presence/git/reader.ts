@@ -4,7 +4,7 @@ import { NodegridError } from '../../core/errors';
 import { GitError, lastWords, runGit, type GitResult } from '../../git/run';
 import type { PresenceView } from '../store';
 import { gitSource } from '../source';
-import { ensureClone, withCloneLock } from './clone';
+import { ensureClone, trackingRef, withCloneLock } from './clone';
 import { gitHistory } from './history';
 import { labelForUrl, type PresenceRemote } from './remotes';
 import { remoteTimedOut, remoteUnreachable } from './unreachable';
@@ -36,11 +36,11 @@ export async function openRemoteReader(remote: PresenceRemote, options: RemoteRe
     await fetchInto(fetching, branch, false);
     if (beatBranch !== branch) await fetchInto(fetching, beatBranch, true);
   });
-  const ref = `refs/remotes/origin/${branch}`;
+  const ref = trackingRef(branch);
   return {
     description: `${remote.shownUrl} (${branch})`,
     current: gitSource(gitDir, ref, { secrets: remote.secrets, timeoutMs }),
-    heartbeats: gitSource(gitDir, `refs/remotes/origin/${beatBranch}`, { secrets: remote.secrets, timeoutMs }),
+    heartbeats: gitSource(gitDir, trackingRef(beatBranch), { secrets: remote.secrets, timeoutMs }),
     history: gitHistory(gitDir, ref, remote.secrets),
   };
 }
@@ -60,7 +60,7 @@ interface Fetching {
 
 async function fetchInto(fetching: Fetching, branch: string, shallow: boolean): Promise<void> {
   const { gitDir, url, env, shownUrl, secrets } = fetching;
-  const args = ['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', ...(shallow ? ['--depth=1'] : []), '--', url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`];
+  const args = ['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', ...(shallow ? ['--depth=1'] : []), '--', url, `+refs/heads/${branch}:${trackingRef(branch)}`];
   let result: GitResult;
   try {
     result = await runGit(args, { gitDir, env, secrets, timeoutMs: Math.max(1, fetching.deadline - Date.now()) });

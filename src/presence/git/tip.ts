@@ -1,4 +1,5 @@
-import { MAX_DOCUMENT_BYTES } from '../format';
+import { parseJsonWith } from '../../core/parse-json';
+import { MAX_DOCUMENT_BYTES, presenceDocumentSchema } from '../format';
 import type { ObjectReader } from '../../git/object-reader';
 import { commitTree, EMPTY_TREE } from '../../git/objects';
 import type { TreeCache } from '../../git/tree-cache';
@@ -32,12 +33,9 @@ export async function documentCarries(reader: ObjectReader, trees: TreeCache, ro
   const sha = await trees.blobAt(rootTree, file);
   const blob = sha === undefined ? undefined : await reader.read(sha, MAX_DOCUMENT_BYTES);
   if (blob?.type !== 'blob' || !blob.body) return false;
-  try {
-    const remote = (JSON.parse(blob.body.toString('utf8')) as { value?: { statelog?: unknown } }).value?.statelog;
-    return typeof remote === 'string' && remote.startsWith(statelog);
-  } catch {
-    return false;
-  }
+  const parsed = parseJsonWith(presenceDocumentSchema, blob.body.toString('utf8'));
+  const remote = parsed.ok ? parsed.value.value.statelog : undefined;
+  return typeof remote === 'string' && remote.startsWith(statelog);
 }
 
 /** git refuses "<", ">" and newlines in a name or an email: they would break the commit header. */

@@ -14,19 +14,21 @@ export function presenceSinkDescriptors(config: PresenceConfig, homeDir: string)
   if (config.backend === 's3') return [];
   // hybrid: beats go to S3 (sinks/presence-s3), documents and state changes stay here.
   const kinds: EventKind[] = config.backend === 'git' ? ['state', 'announce', 'heartbeat'] : ['state', 'announce'];
-  return presenceRemotes(config).map((remote) => ({
-    name: `presence:${remote.name}`,
-    // Enough for a long outage's heartbeats to be coalesced into a few commits.
-    maxBatch: 200,
-    role: 'presence' as const,
-    kinds,
-    accepts: (event: NodeEvent) => kinds.includes(event.kind),
-    load: async () => {
-      const [{ PresenceStoreSink }, { GitPresenceWriter }] = await Promise.all([import('../presence-store-sink'), import('../../presence/git/writer')]);
-      const name = `presence:${remote.name}`;
-      return new PresenceStoreSink(new GitPresenceWriter(config, remote, cloneDirFor(homeDir, remote.name), name), name, { stampBeats: isSubMinute(config.heartbeat.everyMinutes) });
-    },
-    secrets: remote.secrets,
-    keepsRefusedEvents: true,
-  }));
+  return presenceRemotes(config).map((remote) => {
+    const name = `presence:${remote.name}`;
+    return {
+      name,
+      // Enough for a long outage's heartbeats to be coalesced into a few commits.
+      maxBatch: 200,
+      role: 'presence' as const,
+      kinds,
+      accepts: (event: NodeEvent) => kinds.includes(event.kind),
+      load: async () => {
+        const [{ PresenceStoreSink }, { GitPresenceWriter }] = await Promise.all([import('../presence-store-sink'), import('../../presence/git/writer')]);
+        return new PresenceStoreSink(new GitPresenceWriter(config, remote, cloneDirFor(homeDir, remote.name), name), name, { stampBeats: isSubMinute(config.heartbeat.everyMinutes) });
+      },
+      secrets: remote.secrets,
+      keepsRefusedEvents: true,
+    };
+  });
 }

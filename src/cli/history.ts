@@ -5,12 +5,17 @@ import { nodeHistory } from '../grid/time-travel';
 import { openContext } from './context';
 import { addGridSourceOptions, openGrid, type GridSourceFlags } from './grid-source';
 
+function firstLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return lines.length > 1 ? `${lines[0]} …` : (lines[0] ?? '');
+}
+
 export function registerHistoryCommand(program: Command): void {
   const command = program
     .command('history')
     .description('every state a node went through, from the presence repository (git history and statelog)')
     .argument('<id>', 'the instance id')
-    .option('--json', 'print one JSON object: id, states [{state, tss, commit, committedAt}], versions, limits');
+    .option('--json', 'print one JSON object: id, states [{state, tss, commit, committedAt, note}], versions, limits');
   addGridSourceOptions(command, false).addHelpText(
     'after',
     `
@@ -35,7 +40,9 @@ Examples:
     }
     for (const step of history.states) {
       const at = parseTss(step.tss);
-      context.out.result(`${at ? humanTime(at) : step.tss}  ${step.state.padEnd(14)} ${step.commit ? step.commit.slice(0, 12) : '(statelog)'}`);
+      const line = `${at ? humanTime(at) : step.tss}  ${step.state.padEnd(14)} ${(step.commit ? step.commit.slice(0, 12) : '(statelog)').padEnd(12)}`;
+      // One line per state: a long note (a script's output tail) shows its first line here, whole in --json.
+      context.out.result(step.note ? `${line}  ${firstLine(step.note)}` : line);
     }
     context.out.info(`${history.states.length} state${history.states.length === 1 ? '' : 's'} of ${nodeId}${history.versions > 0 ? ` across ${history.versions} document versions` : ''}`);
   });

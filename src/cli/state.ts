@@ -4,6 +4,7 @@ import { nodeLabel } from '../core/event';
 import { isValidStateName, stateDefinition } from '../core/lifecycle';
 import { parseTss, humanTime } from '../core/time';
 import { readNodeRecord } from '../node/nodeinfo';
+import { noteOfChange, readAll as readStateNotes } from '../node/state-notes';
 import { recordStateChange, recoverInterruptedChange } from '../node/record';
 import { redactSecrets } from '../core/secrets';
 import { oldestPendingSeconds } from '../outbox/status';
@@ -34,7 +35,7 @@ Examples:
     .command('set')
     .description('record a state change on this node and send it to every configured place')
     .argument('<state>', 'the new state (presetup, setup, initdone, running, draining, drained, wedged, decommissioned, or one from config)')
-    .option('--note <text>', 'a note shown with the change (chat, log, event)')
+    .option('--note <text>', 'the reason for the change: shown in chat and the log, kept in presence (the document, its history) and by state, state log, history, nodes -o wide and the dashboard')
     .option('--force', 'allow a transition the lifecycle graph does not, or re-announce the current state')
     .option('--wait <seconds>', 'how long the command may take, delivery included, counted from its start (env NODEGRID_WAIT, config outbox.waitSeconds, default 10)')
     .option('--no-wait', 'record and queue only; deliver later (outbox flush or the heartbeat)')
@@ -58,7 +59,7 @@ Examples:
   state
     .command('log')
     .description('every state change of this node, oldest first')
-    .option('--json', 'print a JSON array of {state, tss, time}')
+    .option('--json', 'print a JSON array of {state, tss, time, note}')
     .addHelpText(
       'after',
       `
@@ -135,6 +136,7 @@ async function showState(command: Command): Promise<void> {
       state: record.state ?? null,
       statetss: record.statetss ?? null,
       since: record.statetss ? (parseTss(record.statetss)?.toISOString() ?? null) : null,
+      note: noteOfChange(context.home.stateNotesFile, record.state, record.statetss) ?? null,
       statelog: record.statelog,
       pending: pendingSummary(outboxView(context)),
       stuck: stuck.map((health) => ({ sink: health.sink, pending: health.pending, oldestAgeSeconds: oldestPendingSeconds(health, now) ?? 0, lastError: health.lastError ? redactSecrets(health.lastError, context.secrets) : null })),
@@ -150,13 +152,21 @@ async function showState(command: Command): Promise<void> {
   const since = record.statetss ? parseTss(record.statetss) : undefined;
   const color = styleForColor(stateDefinition(context.settings.lifecycle, record.state).color);
   context.out.result(`${context.out.paint(color, record.state)}${since ? ` since ${humanTime(since)}` : ''} (${label})`);
+  const note = noteOfChange(context.home.stateNotesFile, record.state, record.statetss);
+  if (note) context.out.result(`note: ${indentLines(note, '      ')}`);
+}
+
+/** A multi-line note (a script's output tail) stays readable under its label. */
+function indentLines(text: string, indent: string): string {
+  return text.trimEnd().split('\n').join(`\n${indent}`);
 }
 
 async function showLog(command: Command): Promise<void> {
   const context = await openContext(command);
   const record = readNodeRecord(context.settings.nodeinfoDir.path);
   for (const problem of record.problems) context.out.warn(problem);
-  const rows = record.statelog.map((entry) => ({ ...entry, time: parseTss(entry.tss)?.toISOString() ?? null }));
+  const notes = new Map(readStateNotes(context.home.stateNotesFile).map((entry) => [`${entry.state}:${entry.tss}`, entry.note]));
+  const rows = record.statelog.map((entry) => ({ ...entry, time: parseTss(entry.tss)?.toISOString() ?? null, note: notes.get(`${entry.state}:${entry.tss}`) ?? null }));
   if (context.out.json) {
     context.out.resultJson(rows);
     return;
@@ -164,6 +174,8 @@ async function showLog(command: Command): Promise<void> {
   if (rows.length === 0) context.out.info('no state changes recorded yet');
   for (const row of rows) {
     const color = styleForColor(stateDefinition(context.settings.lifecycle, row.state).color);
-    context.out.result(`${row.time ? humanTime(new Date(row.time)) : row.tss}  ${context.out.paint(color, row.state)}`);
+    const state = context.out.paint(color, row.state);
+    const when = row.time ? humanTime(new Date(row.time)) : row.tss;
+    context.out.result(row.note ? `${when}  ${state.padEnd(14 + state.length - row.state.length)} ${indentLines(row.note, ' '.repeat(when.length + 17))}` : `${when}  ${state}`);
   }
 }

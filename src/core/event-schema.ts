@@ -32,6 +32,7 @@ export const nodeEventSchema: z.ZodMiniType<NodeEvent> = z.object({
   severity: z.enum(SEVERITIES),
   color: z.enum(COLORS),
   note: z.optional(z.string()),
+  stateNote: z.optional(z.string()),
   message: z.optional(z.string()),
   fields: z.optional(z.record(z.string(), z.string())),
 });

@@ -42,10 +42,24 @@ export interface NodeEvent {
   readonly severity: Severity;
   readonly color: Color;
   readonly note?: string | undefined;
+  /**
+   * Any other kind: the note of the state change that set the node's current
+   * state ("disk full"), so a beat or an announce publishes the same reason as
+   * the change did. A state event's own note is that reason.
+   */
+  readonly stateNote?: string | undefined;
   /** Free text of a notify event. */
   readonly message?: string | undefined;
   /** Allow-listed extra fields (hostname, privateIp, version …), already checked for secrets. */
   readonly fields?: Readonly<Record<string, string>> | undefined;
+}
+
+/** The longest note a change may carry (chat, commit messages, presence documents). */
+export const MAX_NOTE_CHARS = 2000;
+
+/** The reason given for the node's current state, as of this event. */
+export function reasonOf(event: NodeEvent): string | undefined {
+  return event.kind === 'state' ? event.note : event.stateNote;
 }
 
 /** "i-4e7cb59a:fed1/db1": how the original named a node in chat and commits. */

@@ -16,6 +16,8 @@ export interface NodeSummary {
   /** ISO time of the start of the latest beat's minute, or null when none was found. */
   readonly heartbeat: string | null;
   readonly health: Health;
+  /** The reason given for the current state (`state set --note`), or null. */
+  readonly note: string | null;
 }
 
 /** One state a node went through. */
@@ -25,6 +27,8 @@ export interface StateStep {
   /** The commit that first carried it, and when; null when known only from a statelog. */
   readonly commit: string | null;
   readonly committedAt: string | null;
+  /** The reason given for this change, when the document that carried it says (null otherwise). */
+  readonly note: string | null;
 }
 
 export interface NodeHistory {

@@ -17,7 +17,7 @@ export type { NodeHistory, StateStep } from '../core/grid-view';
 export async function nodeHistory(location: PresenceView, id: string, current: PresenceRecord | undefined): Promise<NodeHistory> {
   if (location.history) {
     const versions = await location.history.versionsOf(id);
-    const states = statesThroughHistory(versions).map((visit) => ({ state: visit.state, tss: visit.tss, commit: visit.commit, committedAt: visit.committedAt.toISOString() }));
+    const states = statesThroughHistory(versions).map((visit) => ({ state: visit.state, tss: visit.tss, commit: visit.commit, committedAt: visit.committedAt.toISOString(), note: visit.note ?? null }));
     if (versions.length > 0) return { id, states, versions: versions.length, limits: [] };
   }
   if (!current) throw new NodegridError('E_NOT_FOUND', `no presence document for ${id} in ${location.description}${location.history ? ' or its history' : ''}`);
@@ -26,14 +26,15 @@ export async function nodeHistory(location: PresenceView, id: string, current: P
   if (current.state !== undefined && current.statetss !== undefined && (last?.state !== current.state || last.tss !== current.statetss)) steps.push({ state: current.state, tss: current.statetss });
   return {
     id,
-    states: steps.map((entry) => ({ state: entry.state, tss: entry.tss, commit: null, committedAt: null })),
+    // Only the current state's note is known without history.
+    states: steps.map((entry) => ({ state: entry.state, tss: entry.tss, commit: null, committedAt: null, note: entry.state === current.state && entry.tss === current.statetss ? (current.note ?? null) : null })),
     versions: 0,
     limits: [`${location.description} has no git history: states come from the current document's statelog only (a statelog cut short or reset by a re-init is not seen)`],
   };
 }
 
 /** A node as of a past minute: its state then (committed at or before the time; null when unknown). */
-export interface NodeAt extends Omit<NodeSummary, 'heartbeat' | 'health'> {
+export interface NodeAt extends Omit<NodeSummary, 'heartbeat' | 'health' | 'note'> {
   /** Whether it beat in that flattime minute. */
   readonly beat: boolean;
 }

@@ -35,6 +35,7 @@ export function classifyGrid(
       statetss: record.statetss ?? null,
       heartbeat: lastBeat ? lastBeat.toISOString() : null,
       health,
+      note: record.note ?? null,
       record,
     };
   });

@@ -10,6 +10,8 @@ export function homeLayout(home: string) {
     /** The event being recorded, written before anything else (roll-forward after a crash). */
     pendingChangeFile: path.join(home, 'journal', 'pending.json'),
     seqFile: path.join(home, 'journal', 'seq'),
+    /** The note of each state change that had one (node/state-notes.ts). */
+    stateNotesFile: path.join(home, 'journal', 'state-notes.jsonl'),
     stateLockFile: path.join(home, 'locks', 'state.lock'),
     locksDir: path.join(home, 'locks'),
     clonesDir: path.join(home, 'clones'),

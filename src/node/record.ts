@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { NodegridError } from '../core/errors';
-import { describeEvent, type EventKind, type NodeEvent, type NodeIdentity } from '../core/event';
+import { describeEvent, MAX_NOTE_CHARS, type EventKind, type NodeEvent, type NodeIdentity } from '../core/event';
 import { decideTransition, stateDefinition, type Lifecycle, type Severity } from '../core/lifecycle';
 import { redactSecrets } from '../core/secrets';
 import { formatStateLogEntry } from '../core/statelog';
@@ -16,6 +16,7 @@ import { pendingChangeSchema, type PendingChange } from './pending-change';
 import { setAside } from '../sys/set-aside';
 import type { NodeLog } from '../sys/log';
 import { NODEINFO_FILES, readNodeRecord, requireIdentity } from './nodeinfo';
+import { noteOfChange, recordStateNote } from './state-notes';
 
 /**
  * Records what happens to this node, on the node first, under the node's lock:
@@ -51,8 +52,6 @@ export interface StateChangeRequest {
   readonly force: boolean;
   readonly now?: Date | undefined;
 }
-
-const MAX_NOTE = 2000;
 
 export async function recordStateChange(context: RecordContext, request: StateChangeRequest): Promise<StateChangeResult> {
   const note = cleanNote(request.note, context.secrets);
@@ -116,6 +115,7 @@ export async function recordPlainEvent(context: RecordContext, request: PlainEve
       severity: request.severity ?? (request.kind === 'heartbeat' ? 'quiet' : 'chatty'),
       color: request.severity === 'critical' ? 'red' : (definition?.color ?? 'gray'),
       note,
+      stateNote: noteOfChange(context.home.stateNotesFile, record.state, record.statetss),
       message,
       now: request.now ?? new Date(),
     });
@@ -174,6 +174,7 @@ function applyPendingChange(context: RecordContext, change: PendingChange, recov
     if (fileSize(statelogFile) === change.statelogSizeBefore) {
       appendDurable(statelogFile, formatStateLogEntry({ state: event.state, tss: event.statetss }));
     }
+    if (event.note) recordStateNote(context.home.stateNotesFile, { state: event.state, tss: event.statetss, note: event.note });
     writeFileAtomic(path.join(context.nodeinfoDir, NODEINFO_FILES.state), `${event.state}\n`, { syncDir: false });
     writeFileAtomic(path.join(context.nodeinfoDir, NODEINFO_FILES.statetss), `${event.statetss}\n`, { syncDir: false });
     syncDirectory(context.nodeinfoDir);
@@ -237,6 +238,7 @@ interface EventFacts {
   severity: Severity;
   color: NodeEvent['color'];
   note: string | undefined;
+  stateNote?: string | undefined;
   message?: string | undefined;
   now: Date;
 }
@@ -256,6 +258,7 @@ function buildEvent(context: RecordContext, node: NodeIdentity, facts: EventFact
     severity: facts.severity,
     color: facts.color,
     ...(facts.note ? { note: facts.note } : {}),
+    ...(facts.stateNote ? { stateNote: facts.stateNote } : {}),
     ...(facts.message ? { message: facts.message } : {}),
     ...(context.fields && Object.keys(context.fields).length > 0 ? { fields: context.fields } : {}),
   };
@@ -265,6 +268,6 @@ function buildEvent(context: RecordContext, node: NodeIdentity, facts: EventFact
 function cleanNote(note: string | undefined, secrets: readonly string[] = []): string | undefined {
   if (note === undefined || note === '') return undefined;
   if (note.includes('\0')) throw new NodegridError('E_BAD_INPUT', 'the note contains a NUL byte');
-  if (note.length > MAX_NOTE) throw new NodegridError('E_BAD_INPUT', `the note is ${note.length} characters; at most ${MAX_NOTE} are allowed`);
+  if (note.length > MAX_NOTE_CHARS) throw new NodegridError('E_BAD_INPUT', `the note is ${note.length} characters; at most ${MAX_NOTE_CHARS} are allowed`);
   return redactSecrets(note, secrets);
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { NodeEvent } from '../core/event';
+import { reasonOf, type NodeEvent } from '../core/event';
 import { assertInstanceId, isValidInstanceId } from '../core/ids';
 import { looksLikeSecret } from '../core/secrets';
 import { flattimeDatePath, formatTss } from '../core/time';
@@ -25,6 +25,9 @@ export type PresenceValue = Record<string, string>;
  */
 export const MAX_DOCUMENT_BYTES = 64 * 1024;
 
+/** The reason given for the current state (`state set --note`), when there was one. */
+export const NOTE_KEY = 'note';
+
 /** A named key: text, as the original wrote it; null or "" read as absent. */
 const optionalText = z.optional(z.nullable(z.string()));
 
@@ -47,6 +50,7 @@ export const presenceDocumentSchema = z.object({
       state: optionalText,
       statetss: optionalText,
       statelog: optionalText,
+      note: optionalText,
     }),
     z.unknown(),
   ),
@@ -115,6 +119,8 @@ export function presenceValueOf(event: NodeEvent): { value: PresenceValue; refus
   put('initgitrepo', event.node.initgitrepo);
   put('state', event.state);
   put('statetss', event.statetss);
+  // Only when there is one: documents of changes without a note stay byte-identical to the original's.
+  put(NOTE_KEY, reasonOf(event));
   // The original always wrote a statelog, even an empty one.
   value.statelog = event.statelog;
   for (const [key, raw] of Object.entries(event.fields ?? {})) put(key, raw);

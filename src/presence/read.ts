@@ -2,7 +2,8 @@ import type { NodeIdentity } from '../core/event';
 import { isValidDnaName } from '../core/ids';
 import { isValidStateName, normalizeState } from '../core/lifecycle';
 import { parseJsonWith } from '../core/parse-json';
-import { CURRENT_DIR, currentDocumentPath, MAX_DOCUMENT_BYTES, parsePresencePath, presenceDocumentSchema } from './format';
+import { CURRENT_DIR, currentDocumentPath, MAX_DOCUMENT_BYTES, NOTE_KEY, parsePresencePath, presenceDocumentSchema } from './format';
+import { MAX_NOTE_CHARS } from '../core/event';
 import { parseStateLog, type StateLogEntry } from '../core/statelog';
 import { isTss } from '../core/time';
 import type { PresenceSource, SourceEntry } from './source';
@@ -18,6 +19,8 @@ export interface PresenceRecord extends NodeIdentity {
   readonly state?: string | undefined;
   readonly statetss?: string | undefined;
   readonly statelog: readonly StateLogEntry[];
+  /** The reason given for the current state (`state set --note`), as printable text. */
+  readonly note?: string | undefined;
   /** Other string values under "value" (hostname, privateIp, version, labels …). */
   readonly extra: Readonly<Record<string, string>>;
   /** The path it was read from, repository-relative. */
@@ -41,7 +44,7 @@ export interface PresenceSnapshot {
 export type ParsedDocument = { ok: true; record: PresenceRecord } | { ok: false; problem: string };
 
 const IDENTITY_KEYS = ['deployment', 'nodepart', 'stacktype', 'initgitrepo'] as const;
-const KNOWN_KEYS = new Set<string>(['instance-id', 'state', 'statetss', 'statelog', ...IDENTITY_KEYS]);
+const KNOWN_KEYS = new Set<string>(['instance-id', 'state', 'statetss', 'statelog', NOTE_KEY, ...IDENTITY_KEYS]);
 
 /**
  * One document. `expectedId` is the id its file name claims: a document that
@@ -75,6 +78,9 @@ export function parsePresenceDocument(text: string, file: string, expectedId?: s
   const { entries, malformed } = parseStateLog(value.statelog ?? '');
   if (malformed.length > 0) warnings.push(`statelog has ${malformed.length} malformed entr${malformed.length === 1 ? 'y' : 'ies'}`);
 
+  const note = value.note ? printableNote(value.note) : undefined;
+  if (note !== undefined && note !== value.note) warnings.push('"note" held control characters or was too long; shown cleaned');
+
   const extra: Record<string, string> = {};
   for (const [key, raw] of Object.entries(value)) {
     if (KNOWN_KEYS.has(key)) continue;
@@ -91,11 +97,22 @@ export function parsePresenceDocument(text: string, file: string, expectedId?: s
       state,
       statetss: rawTss !== undefined && isTss(rawTss) ? rawTss : undefined,
       statelog: entries,
+      ...(note ? { note } : {}),
       extra,
       file,
       warnings,
     },
   };
+}
+
+/**
+ * A note comes from another node's document and is printed on terminals and
+ * pages: control characters (escape sequences) become U+FFFD, lines and tabs
+ * stay, and it is cut at the length a writer may send.
+ */
+export function printableNote(text: string): string {
+  const clean = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\ufffd');
+  return clean.length > MAX_NOTE_CHARS ? `${clean.slice(0, MAX_NOTE_CHARS)}…` : clean;
 }
 
 /** Every current document (it/presence/all/*.json) of a source. */

@@ -47,6 +47,7 @@ export function apiNode(node: GridNode): ApiNode {
     statetss: node.statetss,
     heartbeat: node.heartbeat,
     health: node.health,
+    note: node.note,
     initgitrepo: record.initgitrepo ?? null,
     ...(fields ? { fields } : {}),
   };

@@ -33,7 +33,7 @@ describe('nodegrid state', () => {
     expect(log).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ i-4e7cb59a:fed1\/db1: setup -> initdone \(init took 104 s\)$/m);
 
     const shown = await n.run(['state']);
-    expect(shown.stdout).toMatch(/^initdone since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(i-4e7cb59a:fed1\/db1\)\n$/);
+    expect(shown.stdout).toMatch(/^initdone since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(i-4e7cb59a:fed1\/db1\)\nnote: init took 104 s\n$/);
     const json = JSON.parse((await n.run(['state', '--json'])).stdout);
     expect(json).toMatchObject({ id: 'i-4e7cb59a', deployment: 'fed1', nodepart: 'db1', stacktype: 'lad1', state: 'initdone', pending: {} });
     expect(json.statelog.map((e: { state: string }) => e.state)).toEqual(['setup', 'initdone']);

@@ -22,6 +22,7 @@ function grid(healths: Health[], state = 'running'): GridNode[] {
     statetss: '20151008-200000',
     heartbeat: health === 'stale' ? '2015-10-08T21:00:00.000Z' : '2015-10-08T21:13:00.000Z',
     health,
+    note: null,
     record: {} as PresenceRecord,
   }));
 }

@@ -11,6 +11,7 @@ const node = (id: string, deployment: string | null, nodepart: string, health: H
   statetss: '20151008-180000',
   heartbeat: null,
   health,
+  note: null,
   initgitrepo: null,
   ...(fields ? { fields } : {}),
 });

@@ -16,6 +16,7 @@ function node(id: string, state: string, statetss: string, health: Health, extra
     statetss,
     heartbeat: '2015-10-08T21:13:00.000Z',
     health,
+    note: null,
     record: { id, deployment: 'fed1', nodepart: 'db1', stacktype: 'lad1', state, statetss, statelog: [{ state: 'setup', tss: '20151008-174646' }, { state, tss: statetss }], extra, file: `it/presence/all/${id}.json`, warnings: [] },
   };
 }
@@ -50,7 +51,7 @@ describe('diffing two reads of the grid', () => {
   it('masks a field value that looks like a token, and serves the nodes --json field names', () => {
     const snapshot = buildSnapshot([node('i-1', 'running', '20151008-180000', 'alive', { hostname: 'db1.local', leaked: 'xoxb-1234567890-abcdefghij' })], [], T0);
     const served = snapshot.nodes.get('i-1')!;
-    expect(Object.keys(served)).toEqual(['id', 'deployment', 'nodepart', 'stacktype', 'state', 'statetss', 'heartbeat', 'health', 'initgitrepo', 'fields']);
+    expect(Object.keys(served)).toEqual(['id', 'deployment', 'nodepart', 'stacktype', 'state', 'statetss', 'heartbeat', 'health', 'note', 'initgitrepo', 'fields']);
     expect(served.fields).toEqual({ hostname: 'db1.local', leaked: '****' });
   });
 });

@@ -30,8 +30,8 @@ export interface DeliveryOutcome {
   readonly delivered: number;
   /**
    * Events delivered out of order, by id, besides the first `delivered`: a
-   * sink may send an urgent event ahead of older ones (chat sends a wedged
-   * node's message before a digest of chatty changes that waited).
+   * sink may send an urgent event ahead of older ones (chat posts the
+   * monitor's alarm about one node before older chatty news of others).
    */
   readonly deliveredIds?: readonly string[] | undefined;
   readonly failure?: SinkFailure | undefined;

@@ -5,17 +5,19 @@ import { CHROMIUM } from './dashboard.mjs';
 
 /**
  * The real tools some tests start: Ceph (the S3 store), Debian's Chromium
- * (the dashboard) and promtool/Prometheus (the metrics). `.ci/run` installs
+ * (the dashboard), promtool/Prometheus (the metrics) and python3 (the
+ * README's webhook verification snippet). `.ci/run` installs
  * them and sets CI=true, where a missing one fails the run; on a laptop
  * without them, the tests that need them are skipped with one line saying
  * what to install.
  */
-export type Tool = 'ceph' | 'chromium' | 'prometheus';
+export type Tool = 'ceph' | 'chromium' | 'prometheus' | 'python3';
 
 const INSTALL: Record<Tool, string> = {
   ceph: 'apt-get install ceph-mon ceph-osd radosgw ceph-common uuid-runtime',
   chromium: 'apt-get install chromium (or set NODEGRID_CHROMIUM)',
   prometheus: 'apt-get install prometheus',
+  python3: 'apt-get install python3',
 };
 
 function onPath(name: string): boolean {
@@ -25,6 +27,7 @@ function onPath(name: string): boolean {
 function installed(tool: Tool): boolean {
   if (tool === 'ceph') return cephAvailable();
   if (tool === 'chromium') return fs.existsSync(CHROMIUM);
+  if (tool === 'python3') return onPath('python3');
   return onPath('promtool') && onPath('prometheus');
 }
 

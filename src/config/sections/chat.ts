@@ -7,6 +7,18 @@ export const CHAT_TYPES = ['slack', 'mattermost', 'rocketchat', 'discord', 'team
 export type ChatType = (typeof CHAT_TYPES)[number];
 
 const DESTINATION_NAME_RULE = 'a destination name is 1-64 characters from A-Z a-z 0-9 . _ -';
+const STANDARD_SECRET_RULE = '`whsec_` and the base64 of 24-64 random bytes (`echo whsec_$(openssl rand -base64 32)`)';
+
+/**
+ * The key of a Standard Webhooks symmetric secret ("whsec_" + base64; the
+ * spec asks for 24 to 64 random bytes), undefined when it is not one.
+ */
+export function standardWebhookKey(secret: string): Buffer | undefined {
+  const base64 = /^whsec_((?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)$/.exec(secret)?.[1];
+  if (base64 === undefined) return undefined;
+  const key = Buffer.from(base64, 'base64');
+  return key.length >= 24 && key.length <= 64 ? key : undefined;
+}
 
 const destination = z
   .strictObject({
@@ -39,7 +51,11 @@ const destination = z
       description: '`hipchat` (required there): the room notification token (sent as a Bearer header).',
     }),
     secret: z.optional(z.string().check(z.minLength(8))).register(z.globalRegistry, {
-      description: '`webhook` (required there): the HMAC-SHA256 signing secret receivers verify `X-Nodegrid-Signature` with.',
+      description:
+        '`webhook` (required there): the HMAC-SHA256 key of `X-Nodegrid-Signature: sha256=<hex>`, signed over `X-Nodegrid-Timestamp` + "." + the body (see [Webhook signatures](#webhook-signatures)).',
+    }),
+    standardWebhooks: z.optional(z.boolean()).register(z.globalRegistry, {
+      description: `\`webhook\`: also sign each request the [Standard Webhooks](https://www.standardwebhooks.com) way (\`webhook-id\`, \`webhook-timestamp\`, \`webhook-signature: v1,<base64>\`) for receivers that use its libraries; \`secret\` must then be ${STANDARD_SECRET_RULE}.`,
     }),
   })
   .check(
@@ -52,6 +68,10 @@ const destination = z
         need('token', 'a room notification token');
       }
       if (value.type === 'webhook') need('secret', 'receivers verify X-Nodegrid-Signature with it (at least 8 characters)');
+      if (value.standardWebhooks && value.type !== 'webhook') ctx.issues.push({ code: 'custom', input: undefined, path: ['standardWebhooks'], message: `only type webhook sends Standard Webhooks headers, not ${value.type}` });
+      if (value.standardWebhooks && value.type === 'webhook' && value.secret !== undefined && !standardWebhookKey(value.secret)) {
+        ctx.issues.push({ code: 'custom', input: undefined, path: ['secret'], message: `with standardWebhooks: true the secret must be ${STANDARD_SECRET_RULE}` });
+      }
     }),
   );
 

@@ -29,16 +29,20 @@ export const COLOR_HEX: Record<Color, string> = {
 };
 
 export function eventMessage(event: NodeEvent): ChatMessage {
-  const details = [event.kind === 'notify' ? 'message' : `state ${event.state ?? 'none'}`, event.severity, utcTime(event.time)];
   return {
     kind: 'event',
     title: describeEvent(event),
-    lines: [details.join(' · ')],
+    lines: [eventDetails(event)],
     color: event.color,
     severity: event.severity,
     events: [event],
     time: event.time,
   };
+}
+
+/** "state wedged · critical · 2015-10-08 17:48:30 UTC" */
+export function eventDetails(event: NodeEvent): string {
+  return [event.kind === 'notify' ? 'message' : `state ${event.state ?? 'none'}`, event.severity, utcTime(event.time)].join(' · ');
 }
 
 export function testMessage(label: string, destination: string, now: Date): ChatMessage {

@@ -20,7 +20,8 @@ function slackPayload(message: ChatMessage, escape: (text: string) => string): R
         color: COLOR_HEX[message.color],
         text: escape(truncate(message.lines.join('\n'), MAX_TEXT)),
         footer: 'nodegrid',
-        ts: Math.floor(Date.parse(message.time) / 1000),
+        // Epoch seconds as a string: @slack/types declares ts a string, and Rocket.Chat reads only a string.
+        ts: String(Math.floor(Date.parse(message.time) / 1000)),
       },
     ],
   };

@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ChatDestinationConfig } from '../../../src/config/schema';
-import { CHAT_TYPES, type ChatType } from '../../../src/config/sections/chat';
+import { CHAT_TYPES, standardWebhookKey, type ChatType } from '../../../src/config/sections/chat';
 import { adapterFor } from '../../../src/sinks/chat/adapters';
-import { formatGridDigest, nodeDigestMessage } from '../../../src/sinks/chat/digest';
+import { alarmMessage, formatGridDigest, nodeDigestMessage } from '../../../src/sinks/chat/digest';
 import { eventMessage, testMessage, type ChatMessage } from '../../../src/sinks/chat/message';
-import { signWebhookBody } from '../../../src/sinks/chat/webhook';
+import { signWebhookBody, standardWebhookSignature } from '../../../src/sinks/chat/webhook';
 import { stateEvent } from './events';
 import { PAYLOAD_SCHEMAS, visibleText } from './schemas';
 
@@ -28,6 +28,7 @@ const messages: Array<[string, ChatMessage]> = [
   ['a state change', eventMessage(stateEvent('setup', 'initdone', { note: 'init took 104 s' }))],
   ['a wedged node', eventMessage(stateEvent('running', 'wedged', { note: 'work.sh failed 3 times' }))],
   ['a digest of 20 changes', nodeDigestMessage(Array.from({ length: 20 }, (_, i) => stateEvent(i % 2 ? 'running' : 'draining', i % 2 ? 'draining' : 'running')))],
+  ['a wedged node with the changes before it', alarmMessage([stateEvent(null, 'setup'), stateEvent('setup', 'initdone'), stateEvent('initdone', 'wedged', { note: 'work.sh failed 3 times' })])],
   ['a grid digest', formatGridDigest(Array.from({ length: 12 }, (_, i) => ({ node: { id: `i-${i}`, deployment: 'fed1', nodepart: 'app1' }, from: 'setup', state: 'initdone', color: 'green' as const })), { now })!],
   ['a test message', testMessage('i-5e7ab38a:fed1/app1', 'ops', now)],
   ['a 2000-character note', eventMessage(stateEvent('setup', 'initdone', { note: 'x'.repeat(2000) }))],
@@ -62,6 +63,14 @@ describe('chat adapters speak each service’s documented format', () => {
     expect(hipchat(initdone)).toMatchObject({ color: 'green', notify: false });
   });
 
+  it('slack, mattermost and rocketchat send the attachment ts as a string of epoch seconds, as @slack/types declares it', () => {
+    const message = eventMessage(stateEvent('setup', 'initdone'));
+    for (const type of ['slack', 'mattermost', 'rocketchat'] as const) {
+      const attachment = JSON.parse(adapterFor(type).format(message, destination(type), now).body).attachments[0];
+      expect(attachment.ts, type).toBe(String(Date.parse(message.time) / 1000));
+    }
+  });
+
   it('hipchat posts to {url}/v2/room/{room}/notification with the token only in the Authorization header', () => {
     const request = adapterFor('hipchat').format(eventMessage(stateEvent('setup', 'initdone')), destination('hipchat', { url: 'http://127.0.0.1:9/v2/' }), now);
     expect(request.url).toBe('http://127.0.0.1:9/v2/room/ops%20room/notification');
@@ -79,6 +88,35 @@ describe('chat adapters speak each service’s documented format', () => {
     expect(signWebhookBody('whsecretEXAMPLE', timestamp, `${request.body} `)).not.toBe(request.headers['x-nodegrid-signature']);
     expect(JSON.parse(request.body).events).toEqual([event]);
     expect(request.body).not.toContain('whsecretEXAMPLE');
+  });
+
+  it('webhook: sends no Standard Webhooks headers unless asked', () => {
+    const request = adapterFor('webhook').format(eventMessage(stateEvent('setup', 'initdone')), destination('webhook'), now);
+    expect(Object.keys(request.headers).filter((name) => name.startsWith('webhook-'))).toEqual([]);
+  });
+
+  // The Standard Webhooks reference library's own signing vector (libraries/javascript/src/webhook.test.ts, "sign function works").
+  it('Standard Webhooks: signs the reference vector as the spec’s library does', () => {
+    const key = standardWebhookKey('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')!;
+    expect(standardWebhookSignature(key, 'msg_p5jXN8AQM9LWM0D4loKWxJek', '1614265330', '{"test": 2432232314}')).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+  });
+
+  it('Standard Webhooks: webhook-id, webhook-timestamp and webhook-signature that verify by the spec, the id the same on a retry', () => {
+    const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const message = eventMessage(stateEvent('setup', 'initdone'));
+    const webhook = destination('webhook', { secret, standardWebhooks: true });
+    const request = adapterFor('webhook').format(message, webhook, now);
+    const { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature } = request.headers;
+    expect(id).toMatch(/^msg_[A-Za-z0-9_-]{32}$/);
+    expect(timestamp).toBe(String(now.getTime() / 1000));
+    // The spec: HMAC-SHA256 keyed by the base64-decoded secret after "whsec_", over "{id}.{timestamp}.{body}", as "v1," + base64.
+    const expected = crypto.createHmac('sha256', Buffer.alloc(32, 7)).update(`${id}.${timestamp}.${request.body}`).digest('base64');
+    expect(signature).toBe(`v1,${expected}`);
+    expect(request.headers['x-nodegrid-signature']).toBe(signWebhookBody(secret, timestamp!, request.body));
+    const retry = adapterFor('webhook').format(message, webhook, new Date(now.getTime() + 60_000));
+    expect(retry.headers['webhook-id']).toBe(id);
+    expect(retry.headers['webhook-signature']).not.toBe(signature);
+    expect(adapterFor('webhook').format(eventMessage(stateEvent('initdone', 'running')), webhook, now).headers['webhook-id']).not.toBe(id);
   });
 
   it('discord never lets a message mention anyone', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatGridDigest, nodeDigestMessage, planPosts } from '../../../src/sinks/chat/digest';
 import { stateEvent } from './events';
 
-describe('planPosts: no floods, critical first', () => {
+describe('planPosts: no floods, and a room’s last word about a node is its latest state', () => {
   it('posts a single chatty event as itself', () => {
     const event = stateEvent('setup', 'initdone');
     const posts = planPosts([event]);
@@ -10,16 +10,42 @@ describe('planPosts: no floods, critical first', () => {
     expect(posts[0]!.message).toMatchObject({ kind: 'event', title: 'i-5e7ab38a:fed1/app1: setup -> initdone' });
   });
 
-  it('folds 20 waiting chatty events into one digest and sends a critical one on its own, ahead of it', () => {
+  it('folds the chatty events that waited before a critical one into its post: the alarm headlines, the lines end with it', () => {
+    const waited = [stateEvent(null, 'setup'), stateEvent('setup', 'initdone'), stateEvent('initdone', 'running'), stateEvent('running', 'running', { kind: 'notify', message: 'deploy done' })];
+    const wedged = stateEvent('running', 'wedged', { note: 'work.sh failed 3 times' });
+    const posts = planPosts([...waited, wedged]);
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.eventIds).toEqual([...waited, wedged].map((e) => e.id));
+    expect(posts[0]!.message).toMatchObject({ kind: 'digest', severity: 'critical', color: 'red', time: wedged.time });
+    expect(posts[0]!.message.title).toBe('i-5e7ab38a:fed1/app1: running -> wedged (work.sh failed 3 times)');
+    expect(posts[0]!.message.events.map((e) => e.seq)).toEqual([...waited, wedged].map((e) => e.seq));
+    expect(posts[0]!.message.lines.slice(0, 5).map((line) => line.slice(9))).toEqual(['none -> setup', 'setup -> initdone', 'initdone -> running', 'deploy done', 'running -> wedged (work.sh failed 3 times)']);
+    expect(posts[0]!.message.lines[5]).toBe('state wedged · critical · 2015-10-08 17:48:' + wedged.time.slice(17, 19) + ' UTC · with the 4 changes before it');
+    expect(JSON.stringify(posts)).not.toContain('now running');
+  });
+
+  it('posts what came after the last critical event last, as a digest whose "now" is the latest state', () => {
+    const before = stateEvent('running', 'draining');
+    const wedged = stateEvent('draining', 'wedged');
+    const after = [stateEvent('wedged', 'setup'), stateEvent('setup', 'initdone')];
+    const posts = planPosts([before, wedged, ...after]);
+    expect(posts.map((p) => p.eventIds)).toEqual([[before.id, wedged.id], after.map((e) => e.id)]);
+    expect(posts[1]!.message.title).toBe('i-5e7ab38a:fed1/app1: 2 changes, now initdone');
+    expect(posts.flatMap((p) => p.message.events.map((e) => e.seq))).toEqual([before, wedged, ...after].map((e) => e.seq));
+  });
+
+  it('keeps 20 waiting chatty events and a critical one in sequence order: the ones before it in its post, the rest in a digest after it', () => {
     const chatty = Array.from({ length: 20 }, (_, i) => stateEvent(i % 2 ? 'running' : 'draining', i % 2 ? 'draining' : 'running'));
     const wedged = stateEvent('draining', 'wedged', { note: 'work.sh failed 3 times' });
-    const posts = planPosts([...chatty.slice(0, 12), wedged, ...chatty.slice(12)]);
+    const posts = planPosts([...chatty.slice(0, 16), wedged, ...chatty.slice(16)]);
     expect(posts).toHaveLength(2);
-    expect(posts[0]!.eventIds).toEqual([wedged.id]);
-    expect(posts[0]!.message).toMatchObject({ kind: 'event', severity: 'critical', color: 'red' });
-    expect(posts[0]!.message.title).toBe('i-5e7ab38a:fed1/app1: draining -> wedged (work.sh failed 3 times)');
-    expect(posts[1]!.eventIds).toEqual(chatty.map((e) => e.id));
-    expect(posts[1]!.message.kind).toBe('digest');
+    expect(posts[0]!.eventIds).toEqual([...chatty.slice(0, 16), wedged].map((e) => e.id));
+    expect(posts[0]!.message.lines).toHaveLength(5 + 1 + 10 + 1);
+    expect(posts[0]!.message.lines[5]).toBe('… 2 more changes …');
+    expect(posts[0]!.message.lines[15]).toContain('draining -> wedged');
+    expect(posts[1]!.eventIds).toEqual(chatty.slice(16).map((e) => e.id));
+    expect(posts[1]!.message).toMatchObject({ kind: 'digest', severity: 'chatty' });
+    expect(posts[1]!.message.title).toBe(`i-5e7ab38a:fed1/app1: 4 changes, now ${chatty[19]!.state}`);
   });
 
   it("posts the monitor's observations as one grid digest, after the announcements, at the time of the last", () => {
@@ -35,6 +61,22 @@ describe('planPosts: no floods, critical first', () => {
   it('never folds two critical events together', () => {
     const posts = planPosts([stateEvent('running', 'wedged'), stateEvent('setup', 'wedged')]);
     expect(posts.map((p) => p.eventIds.length)).toEqual([1, 1]);
+  });
+
+  it("folds only a node's own chatty events into its alarm, and claims no state for news of several nodes (the monitor's queue)", () => {
+    const node = (id: string) => ({ id, deployment: 'fed1', nodepart: 'db1' });
+    const aBack = stateEvent('stale', 'alive', { kind: 'notify', node: node('i-a'), message: 'stale -> alive' });
+    const bBack = stateEvent('stale', 'alive', { kind: 'notify', node: node('i-b'), message: 'stale -> alive' });
+    const bStale = stateEvent('alive', 'stale', { kind: 'notify', node: node('i-b'), message: 'alive -> stale', severity: 'critical', color: 'red' });
+    const cBack = stateEvent('stale', 'alive', { kind: 'notify', node: node('i-c'), message: 'stale -> alive' });
+    const posts = planPosts([aBack, bBack, bStale, cBack]);
+    expect(posts.map((p) => p.eventIds)).toEqual([
+      [bBack.id, bStale.id],
+      [aBack.id, cBack.id],
+    ]);
+    expect(posts[0]!.message.title).toBe('i-b:fed1/db1: alive -> stale');
+    expect(posts[1]!.message.title).toBe('2 changes of 2 nodes');
+    expect(posts[1]!.message.lines.slice(0, 2).map((line) => line.slice(9))).toEqual(['i-a:fed1/db1: stale -> alive', 'i-c:fed1/db1: stale -> alive']);
   });
 });
 

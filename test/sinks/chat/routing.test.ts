@@ -85,6 +85,30 @@ describe('config', () => {
   });
 });
 
+describe('config: standardWebhooks', () => {
+  const issues = (entry: object): string[] =>
+    configSchema.safeParse({ chat: { destinations: [{ name: 'hooks', type: 'webhook', url: 'https://example.com/hook', ...entry }] } }).error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) ?? [];
+
+  it('takes a whsec_ secret of 24 to 64 bytes', () => {
+    expect(issues({ standardWebhooks: true, secret: `whsec_${Buffer.alloc(24).toString('base64')}` })).toEqual([]);
+    expect(issues({ standardWebhooks: true, secret: `whsec_${Buffer.alloc(64).toString('base64')}` })).toEqual([]);
+  });
+
+  it('refuses any other secret, naming the key and the form, and never echoing the secret', () => {
+    for (const secret of ['change-me-to-a-long-random-string', `whsec_${Buffer.alloc(16).toString('base64')}`, `whsec_${Buffer.alloc(65).toString('base64')}`, 'whsec_not base64 at all!!']) {
+      const found = issues({ standardWebhooks: true, secret });
+      expect(found).toEqual([expect.stringMatching(/^chat\.destinations\.0\.secret: with standardWebhooks: true the secret must be `whsec_` and the base64 of 24-64 random bytes/)]);
+      expect(found.join('\n')).not.toContain(secret);
+    }
+    expect(issues({ secret: 'change-me-to-a-long-random-string' })).toEqual([]);
+  });
+
+  it('refuses it on a type that is not webhook', () => {
+    const result = configSchema.safeParse({ chat: { destinations: [{ name: 'ops', type: 'slack', url: 'https://hooks.slack.com/services/T/B/X', standardWebhooks: true }] } });
+    expect(result.error!.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)).toEqual(['chat.destinations.0.standardWebhooks: only type webhook sends Standard Webhooks headers, not slack']);
+  });
+});
+
 describe('PostPace', () => {
   const dirs: string[] = [];
   afterEach(() => dirs.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));

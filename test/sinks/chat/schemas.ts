@@ -6,7 +6,7 @@ import { z } from 'zod';
  * ignore. Strict objects: an unknown key is a mistake here.
  *
  * - Slack incoming webhooks, legacy attachments (api.slack.com/reference/messaging/attachments):
- *   `text`; attachments with required `fallback`, `color` good|warning|danger|#hex, `text`, `footer`, `ts`.
+ *   `text`; attachments with required `fallback`, `color` good|warning|danger|#hex, `text`, `footer`, `ts` (a string).
  * - Mattermost / Rocket.Chat: the same Slack-compatible payload.
  * - Discord Execute Webhook (discord.com/developers/docs/resources/webhook): content ≤ 2000,
  *   username ≤ 80, ≤ 10 embeds, embed description ≤ 4096, color an integer 0..0xFFFFFF,
@@ -25,7 +25,8 @@ const slackAttachment = z.strictObject({
   pretext: z.string().optional(),
   title: z.string().optional(),
   footer: z.string().optional(),
-  ts: z.number().int().positive().optional(),
+  // Epoch seconds; @slack/types (MessageAttachment) declares it a string, Mattermost takes either, Rocket.Chat a string.
+  ts: z.string().regex(/^[1-9]\d*$/).optional(),
 });
 
 export const slackPayload = z.strictObject({

@@ -3,6 +3,7 @@ import { NodegridError } from '../core/errors';
 import { isValidDnaName } from '../core/ids';
 import { settingUpStates } from '../core/lifecycle';
 import { auditFleet, FINDING_KINDS, type AuditReport } from '../grid/audit';
+import type { Ec2ErrorKind } from '../sinks/ec2/errors';
 import { openContext, type CliContext } from './context';
 import { addGridSourceOptions, openGrid, type GridSourceFlags } from './grid-source';
 
@@ -59,8 +60,9 @@ async function runAudit(command: Command, options: AuditOptions): Promise<void> 
   try {
     instances = await listInstances(connection, { tagPrefix: config.ec2.tagPrefix, deployment: options.deployment });
   } catch (error) {
+    // No outbox behind the audit: it ran once (the SDK's own retries included) and nothing retries it later.
     const description = describeEc2Error(error, 'DescribeInstances', connection.where);
-    throw new NodegridError('E_UNEXPECTED', description.message);
+    throw new NodegridError('E_UNEXPECTED', `${description.message}; the audit ran once and failed, nothing was compared`, { hint: AUDIT_AGAIN[description.kind] });
   } finally {
     connection.client.destroy();
   }
@@ -79,6 +81,16 @@ async function runAudit(command: Command, options: AuditOptions): Promise<void> 
     throw new NodegridError('E_PROBLEMS_FOUND', `audit found ${summarize(report)}`);
   }
 }
+
+const AUDIT_AGAIN: Record<Ec2ErrorKind, string> = {
+  credentials: 'fix the credentials as above, then run nodegrid audit again',
+  permission: 'allow ec2:DescribeInstances, then run nodegrid audit again',
+  throttled: 'EC2 is limiting the request rate of this account: run nodegrid audit again in a minute',
+  unreachable: 'check the network, the region (ec2.region, AWS_REGION) and AWS_ENDPOINT_URL_EC2 if set, then run nodegrid audit again',
+  server: 'EC2 failed on its side: run nodegrid audit again in a minute',
+  invalid: 'EC2 rejected the request nodegrid sent: please report it, with the message above',
+  'not-found': 'EC2 rejected the request nodegrid sent: please report it, with the message above',
+};
 
 function summarize(report: AuditReport): string {
   return FINDING_KINDS.filter((kind) => report.counts[kind] > 0)

@@ -1,9 +1,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { repoDirSetting } from '../config/load';
+import { currentUser } from '../config/paths';
 import { NodegridError } from '../core/errors';
 import { activateSchedule, deactivateSchedule } from '../heartbeat/activate';
-import { applyPlan, planInstall, type InstallTarget } from '../heartbeat/install';
+import { applyPlan, cronSearchPath, DEFAULT_CRON_PATH, planInstall, type InstallTarget } from '../heartbeat/install';
 import { openContext, type CliContext } from './context';
 
 export function registerInstallCommand(program: Command): void {
@@ -14,11 +16,17 @@ export function registerInstallCommand(program: Command): void {
     .option('--dry-run', 'print what would be written, change nothing')
     .option('--uninstall', 'remove exactly what install wrote')
     .option('--prefix <dir>', 'write under this folder instead of / (image builds, tests); does not touch crontab or systemctl')
+    .option('--repo-dir <dir>', 'the git repos the scheduled tick follows, carried as NODEGRID_REPO_DIR (default: as tick finds it)')
     .addHelpText(
       'after',
       `
 As root: /etc/cron.d/nodegrid, or /etc/systemd/system/nodegrid.{service,timer}.
 Otherwise: a marked block in your crontab, or ~/.config/systemd/user units.
+The job carries the NODEGRID_* locations this command was given. A cron job
+also gets this shell's PATH (its absolute entries; when there are none,
+${DEFAULT_CRON_PATH}) and appends every beat's output to
+$NODEGRID_HOME/log/tick.log, which the tick rotates past 1 MiB (tick.log.1).
+systemd keeps the output in the journal (journalctl -u nodegrid).
 
 Examples:
   $ sudo nodegrid install cron
@@ -51,6 +59,7 @@ interface InstallOptions {
   dryRun?: boolean;
   uninstall?: boolean;
   prefix?: string;
+  repoDir?: string;
 }
 
 function installTarget(context: CliContext, kind: 'cron' | 'systemd', options: InstallOptions): InstallTarget {
@@ -60,6 +69,9 @@ function installTarget(context: CliContext, kind: 'cron' | 'systemd', options: I
   if (context.settings.nodeinfoDir.source !== 'default') environment.NODEGRID_NODEINFO = context.settings.nodeinfoDir.path;
   if (context.settings.homeDir.source !== 'default') environment.NODEGRID_HOME = context.settings.homeDir.path;
   if (context.settings.configFile.source !== 'default') environment.NODEGRID_CONFIG = context.settings.configFile.path;
+  // Not heartbeat.repoDir: the tick reads the config itself, and a copy here would outlive an edit of it.
+  const repoDir = repoDirSetting(options.repoDir, process.env, undefined, currentUser());
+  if (repoDir.source === 'flag' || repoDir.source === 'env') environment.NODEGRID_REPO_DIR = repoDir.path;
   return {
     kind,
     root: process.getuid?.() === 0,
@@ -68,6 +80,8 @@ function installTarget(context: CliContext, kind: 'cron' | 'systemd', options: I
     tickCommand: [process.execPath, bin, 'tick'],
     agentCommand: [process.execPath, bin, 'agent'],
     environment,
+    searchPath: cronSearchPath(process.env.PATH),
+    tickLog: context.home.tickLogFile,
     user: os.userInfo().username,
   };
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { currentUser, repoDirSetting } from '../config/paths';
+import { repoDirSetting, type Located } from '../config/load';
+import { currentUser } from '../config/paths';
 import { NodegridError } from '../core/errors';
 import type { TickEnvironment, TickResult } from '../heartbeat/tick';
 import { readNodeRecord, requireIdentity } from '../node/nodeinfo';
@@ -11,6 +12,7 @@ import { runDelivery } from './delivery';
 import { ensureInstanceId } from '../node/identity';
 import { updateNodeMetrics } from './node-metrics';
 import { stuckLine, stuckQueues } from '../outbox/listing';
+import { rotateTickLog } from '../heartbeat/tick-log';
 
 export function registerTickCommands(program: Command): void {
   program
@@ -19,13 +21,16 @@ export function registerTickCommands(program: Command): void {
     .option('--now', 'skip the per-node jitter')
     .option('--repo-dir <dir>', 'the git repos this node follows (env NODEGRID_REPO_DIR, config heartbeat.repoDir)')
     .option('--json', 'print what the beat did as JSON')
+    .option('--output-log <file>', 'the file cron appends this output to (install cron sets it): rotated past 1 MiB, FILE.1 kept')
     .addHelpText(
       'after',
       `
 Exit 0 when the beat went well (also when another tick's work is still running),
+2 when the repo folder named by --repo-dir, NODEGRID_REPO_DIR or heartbeat.repoDir
+does not exist (the default one missing is a warning: a node may follow no repos),
 3 when this beat's work failed, 5 when a sink has had undelivered events for
 longer than outbox.stuckAfterSeconds (default 10 min; logged on every beat). The
-beat is recorded and delivery tried before either.
+beat is recorded and delivery tried before any of these.
 
 Examples:
   $ nodegrid tick
@@ -33,13 +38,18 @@ Examples:
   * * * * * root nodegrid tick     # /etc/cron.d/nodegrid (see: nodegrid install cron)`,
     )
     .action(async (options: TickOptions, command: Command) => {
+      // First, before the config is read: a tick that fails on a broken config every minute still keeps its log bounded.
+      if (options.outputLog) rotateTickLog(path.resolve(options.outputLog));
       const context = await openContext(command);
       const { runTick } = await import('../heartbeat/tick'); // git and work scripts: loaded by the beat only
-      const result = await runTick(await tickEnvironment(context, options));
+      const repoDir = repoDirOf(context, options);
+      const result = await runTick(await tickEnvironment(context, options, repoDir));
       await updateNodeMetrics(context, tickTiming(result));
       printTick(context, result);
+      const missingRepoDir = checkRepoDir(context, repoDir, result);
       const stuck = reportStuckDelivery(context);
       if (result.workOk === false) throw new NodegridError('E_PROBLEMS_FOUND', 'the work failed this beat (see the log)');
+      if (missingRepoDir) throw missingRepoDir;
       if (stuck.length > 0) {
         throw new NodegridError('E_DELIVERY_STUCK', `delivery stuck for ${stuck.map((health) => health.sink).join(', ')}: this node's changes are not reaching ${stuck.length === 1 ? 'it' : 'them'}`, {
           hint: 'see: nodegrid doctor; nodegrid outbox',
@@ -67,9 +77,13 @@ Examples:
         intervalMs: context.settings.config.heartbeat.intervalSeconds * 1000,
         beat: async () => {
           const { runTick } = await import('../heartbeat/tick');
-          const result = await runTick(await tickEnvironment(context, { ...options, now: true }));
+          const repoDir = repoDirOf(context, options);
+          const result = await runTick(await tickEnvironment(context, { ...options, now: true }, repoDir));
           await updateNodeMetrics(context, tickTiming(result));
           if (!context.out.json) printTick(context, result);
+          // The agent keeps beating: a missing repo folder is said every beat, never a reason to stop.
+          const missingRepoDir = checkRepoDir(context, repoDir, result);
+          if (missingRepoDir) context.out.warn(missingRepoDir.message);
           reportStuckDelivery(context);
         },
       });
@@ -81,9 +95,14 @@ Examples:
 interface TickOptions {
   now?: boolean;
   repoDir?: string;
+  outputLog?: string;
 }
 
-async function tickEnvironment(context: CliContext, options: TickOptions): Promise<TickEnvironment> {
+function repoDirOf(context: CliContext, options: TickOptions): Located {
+  return repoDirSetting(options.repoDir, process.env, context.settings.config.heartbeat.repoDir, currentUser());
+}
+
+async function tickEnvironment(context: CliContext, options: TickOptions, repoDir: Located): Promise<TickEnvironment> {
   const { config } = context.settings;
   await ensureInstanceId(identitySource(context));
   const record = () => {
@@ -94,7 +113,7 @@ async function tickEnvironment(context: CliContext, options: TickOptions): Promi
   return {
     homeDir: context.home.root,
     locksDir: context.home.locksDir,
-    repoDir: repoDirSetting(options.repoDir, process.env, config.heartbeat.repoDir, currentUser()),
+    repoDir: repoDir.path,
     heartbeat: config.heartbeat,
     beatEveryMinutes: config.presence.heartbeat.everyMinutes,
     log: context.log,
@@ -112,6 +131,25 @@ async function tickEnvironment(context: CliContext, options: TickOptions): Promi
     deliver: (budgetMs) => runDelivery(context, budgetMs, false),
     skipJitter: options.now ?? false,
   };
+}
+
+/**
+ * A repo folder that is not there. Named by --repo-dir, NODEGRID_REPO_DIR or
+ * heartbeat.repoDir, the node is misconfigured: an error (exit 2), returned to be
+ * thrown after the beat, because a node that stops beating looks dead and gets
+ * replaced for a typo. The default folder missing is a warning: a node may follow no repos.
+ */
+function checkRepoDir(context: CliContext, repoDir: Located, result: TickResult): NodegridError | undefined {
+  if (!result.repoDirProblem) return undefined;
+  const knob = { flag: '--repo-dir', env: 'NODEGRID_REPO_DIR', config: 'heartbeat.repoDir', default: 'heartbeat.repoDir' }[repoDir.source];
+  const setBy =
+    repoDir.source === 'config' ? `set by heartbeat.repoDir in ${context.settings.configFile.path}` : repoDir.source === 'default' ? 'the default: no --repo-dir, NODEGRID_REPO_DIR or heartbeat.repoDir is set' : `set by ${knob}`;
+  const message = `the repo folder ${repoDir.path} ${result.repoDirProblem} (${setBy}): nothing was pulled and no work ran; the beat went on`;
+  if (repoDir.source === 'default') {
+    context.out.warn(`${message}; create it (empty is fine) if this node follows no repos, or set heartbeat.repoDir or NODEGRID_REPO_DIR`);
+    return undefined;
+  }
+  return new NodegridError('E_CONFIG', message, { hint: `create it and clone this node's repos into it, or point ${knob} at the folder that holds them` });
 }
 
 /** Every beat, one CRITICAL log line (and a warning) per sink stuck past outbox.stuckAfterSeconds. */
@@ -140,6 +178,7 @@ function printTick(context: CliContext, result: TickResult): void {
     return;
   }
   const changed = result.pulled.filter((p) => p.changed).length;
-  const work = result.busy ? 'work still running elsewhere' : result.worked ? `work ${result.workOk ? 'ok' : 'failed'}` : 'no work needed';
-  context.out.result(`beat: ${result.pulled.length} repos (${changed} changed), ${work}${result.wedged ? ', node is now wedged' : ''}${result.beat ? ', heartbeat' : ''}${result.pending ? `, ${result.pending} pending` : ''} (${result.ms} ms)`);
+  const work = result.busy ? 'work still running elsewhere' : result.repoDirProblem ? 'no work run' : result.worked ? `work ${result.workOk ? 'ok' : 'failed'}` : 'no work needed';
+  const repos = result.repoDirProblem ? `no repos (the repo folder ${result.repoDirProblem})` : `${result.pulled.length} repos (${changed} changed)`;
+  context.out.result(`beat: ${repos}, ${work}${result.wedged ? ', node is now wedged' : ''}${result.beat ? ', heartbeat' : ''}${result.pending ? `, ${result.pending} pending` : ''} (${result.ms} ms)`);
 }

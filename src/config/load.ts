@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { z } from 'zod/mini';
 import { NodegridError, errorMessage } from '../core/errors';
 import { buildLifecycle, type Lifecycle } from '../core/lifecycle';
-import { currentUser, defaultConfigPath, defaultHomeDir, defaultNodeinfoDir, type Env, type UserContext } from './paths';
+import { currentUser, defaultConfigPath, defaultHomeDir, defaultNodeinfoDir, defaultRepoDir, type Env, type UserContext } from './paths';
 import { configSchema, defaultConfig, type Config } from './schema';
 
 /** Where a setting came from; `nodegrid info` shows it. Precedence: flag > env > config > default. */
@@ -60,6 +60,15 @@ export async function loadSettings(flags: GlobalFlags, env: Env = process.env, u
     nodeinfoDir: { path: path.resolve(nodeinfo.value), source: nodeinfo.source },
     lifecycle: lifecycleResult.lifecycle,
   };
+}
+
+/**
+ * The git repos a node follows (`tick --repo-dir`): flag, NODEGRID_REPO_DIR, heartbeat.repoDir,
+ * the default; with where it came from, so a folder that is not there is traced to what named it.
+ */
+export function repoDirSetting(flag: string | undefined, env: Env, configured: string | undefined, user: UserContext): Located {
+  const choice = pickSetting(flag, nonEmpty(env.NODEGRID_REPO_DIR), configured, defaultRepoDir(user));
+  return { path: path.resolve(choice.value), source: choice.source };
 }
 
 /** Far above any real config (the example is 3 KB); a bigger file is a mistake or an attack, refused before it is read. */
@@ -135,7 +144,8 @@ export async function parseConfigText(text: string, configPath: string): Promise
       data = trimmed === '' ? {} : (await loadYamlParser())(text, { prettyErrors: true });
     }
   } catch (error) {
-    throw new NodegridError('E_CONFIG', `config file ${configPath} is not valid ${trimmed.startsWith('{') ? 'JSON' : 'YAML'}: ${errorMessage(error).split('\n')[0]}`);
+    const json = trimmed.startsWith('{');
+    throw new NodegridError('E_CONFIG', `config file ${configPath} is not valid ${json ? 'JSON' : 'YAML'}${json ? jsonProblem(error, text) : yamlProblem(error)}`);
   }
   data ??= {};
   const result = configSchema.safeParse(data);
@@ -144,6 +154,28 @@ export async function parseConfigText(text: string, configPath: string): Promise
     throw new NodegridError('E_CONFIG', `config file ${configPath}: ${details}`, { hint: 'see the configuration reference in the README' });
   }
   return result.data;
+}
+
+/**
+ * " at line 3, column 1: Map keys must be unique". yaml's pretty message goes on
+ * with the offending source line and a caret, which may show a secret: only the
+ * position (its linePos) and the problem are kept.
+ */
+function yamlProblem(error: unknown): string {
+  const { linePos } = error as { linePos?: ReadonlyArray<{ line: number; col: number }> };
+  const problem = errorMessage(error).replace(/ at line \d+, column \d+:[\s\S]*$/, '').split('\n')[0]!.trim();
+  const at = linePos?.[0] ? ` at line ${linePos[0].line}, column ${linePos[0].col}` : '';
+  return `${at}: ${problem}`;
+}
+
+/** The same for JSON: V8 quotes the text around the problem (a secret, maybe), and gives a position, not a line. */
+function jsonProblem(error: unknown, text: string): string {
+  const message = errorMessage(error);
+  const position = /at position (\d+)/.exec(message);
+  const problem = message.replace(/, ".*" is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '').split('\n')[0]!.trim();
+  if (!position) return `: ${problem}`;
+  const before = text.slice(0, Number(position[1])).split('\n');
+  return ` at line ${before.length}, column ${before.at(-1)!.length + 1}: ${problem}`;
 }
 
 /** yaml is CommonJS: bundled as a lazy chunk it arrives as a default export, from source with named ones. */

@@ -32,8 +32,7 @@ export function defaultNodeinfoDir(user: UserContext, homeDir: string): string {
   return user.isRoot ? '/root/nodeinfo' : path.join(homeDir, 'nodeinfo');
 }
 
-/** The git repos a node follows (`tick --repo-dir`): flag, then NODEGRID_REPO_DIR, then heartbeat.repoDir, then the original's ~/gitrepo. */
-export function repoDirSetting(flag: string | undefined, env: Env, configured: string | undefined, user: UserContext): string {
-  const fallback = user.isRoot ? '/root/gitrepo' : path.join(user.homedir, 'gitrepo');
-  return path.resolve(flag ?? (env.NODEGRID_REPO_DIR || undefined) ?? configured ?? fallback);
+/** The folder of the git repos a node follows when nothing names one: the original's ~/gitrepo. */
+export function defaultRepoDir(user: UserContext): string {
+  return user.isRoot ? '/root/gitrepo' : path.join(user.homedir, 'gitrepo');
 }

@@ -51,6 +51,19 @@ export function formatDuration(ms: number): string {
   return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
 }
 
+/**
+ * A limit for people ("timed out after 300 ms", "… after 1.5 s", "… after 10 min"):
+ * below a second in ms, so a sub-second timeout (what is left of a short --wait)
+ * never reads "0 s"; whole minutes as minutes; anything else in seconds, at most
+ * one decimal. Unlike formatDuration it never rounds a limit away.
+ */
+export function formatTimeout(ms: number): string {
+  const value = Math.max(0, Math.round(ms));
+  if (value < 1000) return `${value} ms`;
+  if (value % 60_000 === 0) return formatDuration(value);
+  return `${Number((value / 1000).toFixed(1))} s`;
+}
+
 /** "2015-10-08 17:48:30 UTC", for people. */
 export function humanTime(date: Date): string {
   return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');

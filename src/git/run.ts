@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { redactSecrets } from '../core/secrets';
+import { formatTimeout } from '../core/time';
 import { ownProcessTag } from '../sys/pid';
 import { runProcess } from '../sys/process';
 import { plainAuthFailure } from './credentials';
@@ -113,7 +114,7 @@ export async function runGit(args: readonly string[], options: GitOptions): Prom
   });
   if (result.startError !== undefined) throw new GitError(`could not run git (is it installed and on PATH?): ${redact(result.startError)}`, null, '', false);
   const err = redact(result.stderr.toString('utf8'));
-  if (result.timedOut) throw new GitError(`${what} timed out after ${Math.round(options.timeoutMs / 1000)} s`, null, err, true);
+  if (result.timedOut) throw new GitError(`${what} timed out after ${formatTimeout(options.timeoutMs)}`, null, err, true);
   return { code: result.code ?? 1, stdout: result.stdout.toString('utf8'), stdoutBuffer: result.stdout, stderr: err };
 }
 

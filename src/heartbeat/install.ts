@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { TICK_LOG_MAX_BYTES } from './tick-log';
 
 /**
  * What `nodegrid install cron|systemd` writes: plain text files rendered from
@@ -19,7 +20,24 @@ export interface InstallTarget {
   readonly agentCommand: readonly string[];
   /** NODEGRID_* variables to carry into the scheduled job. */
   readonly environment: Readonly<Record<string, string>>;
+  /** The PATH a cron job runs with (see cronSearchPath); systemd units keep systemd's own. */
+  readonly searchPath: string;
+  /** Where a cron job's output goes ($NODEGRID_HOME/log/tick.log); the tick keeps it bounded. */
+  readonly tickLog: string;
   readonly user: string;
+}
+
+/** What a cron job gets when the installing shell had no usable PATH: cron's own /usr/bin:/bin finds no git in /usr/local/bin. */
+export const DEFAULT_CRON_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * The installing shell's PATH, so work scripts find under cron the tools they
+ * found when someone ran `nodegrid tick` by hand; relative entries (".", "bin")
+ * are dropped, as they would name whatever folder cron starts in.
+ */
+export function cronSearchPath(installerPath: string | undefined): string {
+  const absolute = (installerPath ?? '').split(':').filter((entry) => entry.startsWith('/') && !/[\n\r]/.test(entry));
+  return absolute.length > 0 ? [...new Set(absolute)].join(':') : DEFAULT_CRON_PATH;
 }
 
 export interface PlannedFile {
@@ -33,14 +51,17 @@ export function planInstall(target: InstallTarget): PlannedFile[] {
   const at = (file: string): string => path.join(target.prefix, file);
   const env = Object.entries(target.environment);
   if (target.kind === 'cron') {
-    const command = target.tickCommand.map(quote).join(' ');
-    const envLines = env.map(([key, value]) => `${key}=${value}`).join('\n');
+    const cronEnv: Array<[string, string]> = [['PATH', target.searchPath], ...env];
     if (target.root) {
-      return [{ path: at('/etc/cron.d/nodegrid'), content: `${MARKER}\n${envLines ? `${envLines}\n` : ''}* * * * * root ${command} >/dev/null 2>&1\n` }];
+      const envLines = cronEnv.map(([key, value]) => `${key}=${value}`).join('\n');
+      const why = `# Every beat's output, errors included, is appended to ${target.tickLog}; the tick rotates it past ${TICK_LOG_MAX_BYTES / 1024 / 1024} MiB (one ${path.basename(target.tickLog)}.1 kept).`;
+      return [{ path: at('/etc/cron.d/nodegrid'), content: `${MARKER}\n${why}\n${envLines}\n* * * * * root ${cronCommand(target, '')}\n` }];
     }
     // A user's crontab is one file that is not ours alone: nodegrid keeps its lines in a
-    // marked block (installed with `crontab FILE` by the caller when no prefix is given).
-    return [{ path: at(path.join(target.homedir, '.config/nodegrid/crontab.nodegrid')), content: `${MARKER}\n* * * * * ${env.map(([k, v]) => `${k}=${quote(v)} `).join('')}${command} >/dev/null 2>&1\n` }];
+    // marked block of exactly one line after the marker (installed with `crontab FILE` by
+    // the caller when no prefix is given), so the variables go on the command itself.
+    const inline = cronEnv.map(([key, value]) => `${key}=${quote(value)} `).join('');
+    return [{ path: at(path.join(target.homedir, '.config/nodegrid/crontab.nodegrid')), content: `${MARKER}\n* * * * * ${cronCommand(target, inline)}\n` }];
   }
   const unitDir = target.root ? '/etc/systemd/system' : path.join(target.homedir, '.config/systemd/user');
   const envLines = env.map(([key, value]) => `Environment=${key}=${quote(value)}`).join('\n');
@@ -48,6 +69,7 @@ export function planInstall(target: InstallTarget): PlannedFile[] {
     MARKER,
     '[Unit]',
     'Description=nodegrid heartbeat: pull, work, report presence',
+    'Wants=network-online.target',
     'After=network-online.target',
     '',
     '[Service]',
@@ -75,6 +97,20 @@ export function planInstall(target: InstallTarget): PlannedFile[] {
     { path: at(path.join(unitDir, 'nodegrid.service')), content: service },
     { path: at(path.join(unitDir, 'nodegrid.timer')), content: timer },
   ];
+}
+
+/**
+ * The shell line cron runs: the log's folder made if it is gone (else the
+ * redirection fails and the beat never starts), then the tick, which rotates
+ * the log it is told about, with stdout and stderr appended to it: a tick that
+ * fails before it could open its own log (a broken config, exit 2) still leaves
+ * its message. cron reads "%" as a newline: escaped.
+ */
+function cronCommand(target: InstallTarget, inlineEnv: string): string {
+  const log = quote(target.tickLog);
+  const folder = quote(path.dirname(target.tickLog));
+  const tick = [...target.tickCommand, '--output-log', target.tickLog].map(quote).join(' ');
+  return `[ -d ${folder} ] || mkdir -p ${folder}; ${inlineEnv}${tick} >>${log} 2>&1`.replace(/%/g, '\\%');
 }
 
 export interface ApplyResult {

@@ -16,6 +16,22 @@ export interface PullResult {
   readonly error?: string | undefined;
 }
 
+/**
+ * Why repoDir cannot be followed, or undefined when it can. findRepos reads an
+ * absent folder as "no repos", which is right for an empty one and hides a typo.
+ */
+export function repoDirProblem(repoDir: string): string | undefined {
+  try {
+    if (!fs.statSync(repoDir).isDirectory()) return 'is not a folder';
+    fs.accessSync(repoDir, fs.constants.R_OK | fs.constants.X_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'does not exist';
+    return `cannot be read (${code ?? errorMessage(error)})`;
+  }
+}
+
 export function findRepos(repoDir: string): string[] {
   let entries: fs.Dirent[];
   try {

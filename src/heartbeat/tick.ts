@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Config } from '../config/schema';
 import { isHeartbeatDue } from '../core/beat-cadence';
 import { errorMessage } from '../core/errors';
+import { formatTimeout } from '../core/time';
 import type { NodeIdentity } from '../core/event';
 import { acquireLock, type Lock } from '../sys/lock';
 import { systemClock, type Clock } from '../sys/clock';
@@ -9,7 +10,7 @@ import type { NodeLog } from '../sys/log';
 import type { SinkReport } from '../outbox/deliver';
 import { stableJitterMs } from './jitter';
 import { noteBeat, readLastBeat } from './last-beat';
-import { changedPaths, pullAll, type PullResult } from './repos';
+import { changedPaths, pullAll, repoDirProblem, type PullResult } from './repos';
 import { runWorkScript, workScripts, type ScriptOutcome } from './work';
 import { readWorkState, writeWorkState, type WorkState } from './work-state';
 
@@ -43,6 +44,8 @@ export interface TickResult {
   workOk: boolean | null;
   busy: boolean;
   pulled: PullResult[];
+  /** Why the repo folder could not be followed ("does not exist"): nothing was pulled and no work ran, the beat went on. */
+  repoDirProblem: string | null;
   scripts: ScriptOutcome[];
   wedged: boolean;
   beat: boolean;
@@ -60,7 +63,7 @@ export async function runTick(env: TickEnvironment): Promise<TickResult> {
   const clock = env.clock ?? systemClock;
   const started = clock.now();
   const { node } = env.identity();
-  const result: TickResult = { worked: false, workOk: null, busy: false, pulled: [], scripts: [], wedged: false, beat: false, pending: 0, ms: 0, jitterMs: 0 };
+  const result: TickResult = { worked: false, workOk: null, busy: false, pulled: [], repoDirProblem: null, scripts: [], wedged: false, beat: false, pending: 0, ms: 0, jitterMs: 0 };
 
   if (!env.skipJitter) {
     await clock.sleep(stableJitterMs(node.id, env.heartbeat.jitterSeconds));
@@ -101,6 +104,13 @@ export async function runTick(env: TickEnvironment): Promise<TickResult> {
 }
 
 async function pullAndWork(env: TickEnvironment, node: NodeIdentity, result: TickResult, clock: Clock): Promise<void> {
+  const problem = repoDirProblem(env.repoDir);
+  if (problem) {
+    // The work state is left alone: "nothing to run" would count as work done and reset the failures.
+    result.repoDirProblem = problem;
+    env.log.write(`repo folder ${env.repoDir} ${problem}: nothing pulled, no work run`);
+    return;
+  }
   result.pulled = await pullAll(env.repoDir, GIT_TIMEOUT_MS);
   for (const pull of result.pulled) if (pull.error) env.log.write(`pull ${path.basename(pull.repo)}: ${pull.error}`);
 
@@ -145,7 +155,7 @@ async function pullAndWork(env: TickEnvironment, node: NodeIdentity, result: Tic
 
   result.workOk = false;
   const failures = state.consecutiveFailures + 1;
-  const how = failure.timedOut ? `timed out after ${env.heartbeat.workTimeoutSeconds} s` : `exit ${failure.exitCode}`;
+  const how = failure.timedOut ? `timed out after ${formatTimeout(env.heartbeat.workTimeoutSeconds * 1000)}` : `exit ${failure.exitCode}`;
   writeWorkState(env.homeDir, { ...readWorkState(env.homeDir), consecutiveFailures: failures, lastFailure: { at: now, script: failure.script, exitCode: failure.exitCode, tail: failure.tail } });
   env.log.write(`work failed (${failures} in a row): ${failure.script} ${how}`);
   const { state: current } = env.identity();
@@ -186,7 +196,7 @@ function workEnvironment(env: TickEnvironment, node: NodeIdentity, from: string 
 function describeTick(result: TickResult): string {
   const pulled = result.pulled.filter((p) => p.changed).map((p) => `${path.basename(p.repo)} ${p.before?.slice(0, 8) ?? 'none'}..${p.after?.slice(0, 8)}`);
   const parts = [
-    `tick: ${result.pulled.length} repo${result.pulled.length === 1 ? '' : 's'} pulled${pulled.length ? ` (${pulled.join(', ')})` : ', nothing new'}`,
+    result.repoDirProblem ? `tick: repo folder ${result.repoDirProblem}` : `tick: ${result.pulled.length} repo${result.pulled.length === 1 ? '' : 's'} pulled${pulled.length ? ` (${pulled.join(', ')})` : ', nothing new'}`,
     result.busy ? 'work still running in another tick' : result.worked ? `work ${result.workOk ? 'ok' : 'FAILED'} (${result.scripts.map((s) => `${s.script} ${s.ms} ms`).join(', ')})` : 'no work',
     result.wedged ? 'now WEDGED' : '',
     result.beat ? 'heartbeat' : '',

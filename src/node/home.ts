@@ -5,6 +5,8 @@ export function homeLayout(home: string) {
   return {
     root: home,
     logFile: path.join(home, 'log', 'nodegrid.log'),
+    /** What cron appends each `tick`'s output to (heartbeat/tick-log.ts bounds it). */
+    tickLogFile: path.join(home, 'log', 'tick.log'),
     outboxDir: path.join(home, 'outbox'),
     journalDir: path.join(home, 'journal'),
     /** The event being recorded, written before anything else (roll-forward after a crash). */

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { NodegridError } from '../core/errors';
+import { formatTimeout } from '../core/time';
 import { backoffDelayMs } from './backoff';
 import { readTextIfExists } from './files';
 import { isProcessAlive } from './pid';
@@ -41,7 +42,7 @@ export async function acquireLock(lockFile: string, options: LockOptions): Promi
     }
     if (Date.now() >= deadline) {
       const holder = readTextIfExists(lockFile)?.trim();
-      throw new NodegridError('E_LOCKED', `${options.what} is held by another nodegrid process${holder ? ` (${holder})` : ''}; gave up after ${Math.round(options.timeoutMs / 1000)} s`, {
+      throw new NodegridError('E_LOCKED', `${options.what} is held by another nodegrid process${holder ? ` (${holder})` : ''}; gave up after ${formatTimeout(options.timeoutMs)}`, {
         hint: 'wait for it to finish, or raise --lock-timeout',
       });
     }

@@ -27,7 +27,7 @@ export function openNodeLog(logFile: string, redact: Redactor = createRedactor([
       const text = `${isoSeconds(now)} ${oneLine(redact(line))}\n`;
       try {
         fs.mkdirSync(path.dirname(logFile), { recursive: true });
-        rotateIfLarge(logFile);
+        rotateIfLarger(logFile, ROTATE_AT_BYTES);
         fs.appendFileSync(logFile, text);
       } catch {
         // The log is for people; failing to write it must never fail a state change.
@@ -40,9 +40,14 @@ function oneLine(text: string): string {
   return text.replace(/\r?\n/g, '\\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '?');
 }
 
-function rotateIfLarge(logFile: string): void {
+/**
+ * One rotation for every log nodegrid keeps: past maxBytes the file becomes
+ * FILE.1 (replacing the previous one), so a log costs at most twice its bound.
+ * A writer that already has the file open (cron's `>>tick.log`) finishes in FILE.1.
+ */
+export function rotateIfLarger(logFile: string, maxBytes: number): void {
   try {
-    if (fs.statSync(logFile).size > ROTATE_AT_BYTES) fs.renameSync(logFile, `${logFile}.1`);
+    if (fs.statSync(logFile).size > maxBytes) fs.renameSync(logFile, `${logFile}.1`);
   } catch {
     /* no log yet */
   }

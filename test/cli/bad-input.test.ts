@@ -45,7 +45,7 @@ const CASES: Case[] = [
     message: /config\.yaml: chat\.destinations\[1\]\.type: expected one of slack, mattermost, rocketchat, discord, teams, hipchat, webhook/,
   },
   { name: 'a config with an unknown key', args: ['state'], config: 'outbox:\n  waitSecs: 3\n', code: 2, message: /outbox: unknown key waitSecs/ },
-  { name: 'a config that is not YAML', args: ['state'], config: 'sinks: [\n', code: 2, message: /is not valid YAML/ },
+  { name: 'a config that is not YAML', args: ['state'], config: 'sinks: [\n', code: 2, message: /config\.yaml is not valid YAML at line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a \]\n$/ },
   { name: 'a config that is not JSON', args: ['state'], config: '{"sinks": ', code: 2, message: /is not valid JSON/ },
   { name: 'a config with a bad duration', args: ['state'], config: 'heartbeat:\n  intervalSeconds: soon\n', code: 2, message: /heartbeat\.intervalSeconds: expected a duration such as 90, "90s"/ },
   { name: 'a lifecycle edge to an unknown state', args: ['state'], config: 'lifecycle:\n  edges: [[initdone, testing]]\n', code: 2, message: /lifecycle\.edges\[0\]: unknown state "testing"/ },

@@ -46,3 +46,30 @@ describe('settings precedence: flags > environment > config file > defaults', ()
     expect((await loadSettings({ config: file }, {}, user)).config.grid.staleAfterBeats).toBe(5);
   });
 });
+
+describe('a config file that does not parse', () => {
+  const refusal = async (name: string, text: string): Promise<string> => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    const error = await loadSettings({ config: file }, {}, user).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_CONFIG' });
+    return (error as Error).message.replace(file, 'FILE');
+  };
+
+  it('names the file, the line and column and the problem, and stops there (no dangling "column 1:", no source line)', async () => {
+    expect(await refusal('flow.yaml', 'home: /x\nsinks: [\n')).toBe('config file FILE is not valid YAML at line 3, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]');
+    expect(await refusal('twice.yaml', 'home: /x\nhome: /y\n')).toBe('config file FILE is not valid YAML at line 2, column 1: Map keys must be unique');
+    expect(await refusal('tab.yaml', 'chat:\n\t- x\n')).toBe('config file FILE is not valid YAML at line 2, column 1: Tabs are not allowed as indentation');
+  });
+
+  it('never quotes the text around the problem, which may be a secret', async () => {
+    const yaml = await refusal('secret.yaml', 'chat:\n  destinations:\n    - {name: ops, type: slack, url: "https://hooks.example/T0KEN-SECRET}\n');
+    expect(yaml).toMatch(/^config file FILE is not valid YAML at line \d+, column \d+: [^\n]+$/);
+    expect(yaml).not.toContain('T0KEN-SECRET');
+    const json = await refusal('secret.json', '{"chat": {"destinations": [{"url": "https://hooks.example/T0KEN-SECRET"}}');
+    expect(json).toMatch(/^config file FILE is not valid JSON( at line 1, column \d+)?: [^\n]+$/);
+    expect(json).not.toContain('T0KEN-SECRET');
+    // V8's wording differs between Node versions; its position is turned into a line and column.
+    expect(await refusal('lines.json', '{\n  "home": "/x",\n  "nodeinfo" "/y"\n}\n')).toMatch(/^config file FILE is not valid JSON at line 3, column 14: [A-Z][^\n]*[a-z']$/);
+  });
+});

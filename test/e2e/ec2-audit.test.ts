@@ -119,6 +119,17 @@ describe('nodegrid audit', () => {
     expect(f.server.calls.filter((call) => call.action === 'DescribeInstances')).toHaveLength(5);
   });
 
+  it('with no credentials at all says it ran once and failed and what to give it, not "retrying later" (nothing retries an audit)', async () => {
+    const f = await fleet();
+    const noCredentials = awsEnvFor(f.server, { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_EC2_METADATA_DISABLED: 'true' });
+    const r = await f.audit([], noCredentials);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error: ec2: DescribeInstances: no AWS credentials found \(environment, shared config\/profile, instance role\)(: [^;\n]+)?; give this machine an instance role, AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; the audit ran once and failed, nothing was compared\n {2}fix the credentials as above, then run nodegrid audit again\n$/);
+    expect(r.stderr).not.toContain('retrying');
+    expect(f.server.calls).toEqual([]);
+  });
+
   it('surfaces AuthFailure and RequestLimitExceeded from the SDK as nodegrid messages, never the secret', async () => {
     const f = await fleet();
     f.server.addInstance({ id: 'i-00000000000000001', tags: tagged('running'), launchTime: TWO_HOURS_AGO });
@@ -127,12 +138,16 @@ describe('nodegrid audit', () => {
     const refused = await f.audit([], awsEnvFor(f.server, { AWS_ACCESS_KEY_ID: 'AKIDREVOKEDEXAMPLE' }));
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('error: ec2: DescribeInstances: EC2 refused the AWS credentials (AuthFailure, HTTP 401)');
+    expect(refused.stderr).toMatch(/; check the access key or instance role; the audit ran once and failed, nothing was compared\n {2}fix the credentials as above, then run nodegrid audit again\n$/);
     expect(refused.stderr + refused.stdout).not.toContain(TEST_SECRET_ACCESS_KEY);
 
     f.server.throttleNext(100);
     const throttled = await f.audit([]);
     expect(throttled.code).toBe(1);
     expect(throttled.stderr).toContain('error: ec2: DescribeInstances was throttled by EC2 (RequestLimitExceeded)');
+
+    expect(throttled.stderr).toContain('the audit ran once and failed, nothing was compared\n  EC2 is limiting the request rate of this account: run nodegrid audit again in a minute\n');
+    expect(throttled.stderr).not.toContain('retrying');
 
     // Throttled twice, then answered: the SDK's retries carry the audit through.
     f.server.throttleNext(2);

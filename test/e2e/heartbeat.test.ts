@@ -165,24 +165,29 @@ describe('nodegrid install', () => {
     const n = makeTestNode();
     nodes.push(n);
     const prefix = path.join(n.root, 'prefix');
+    // The installing shell's PATH is what cron's job gets, without its relative entries.
+    const shell = { env: { PATH: `/opt/site/bin:.:${process.env.PATH}` } };
     for (const kind of ['cron', 'systemd']) {
       const before = listFiles(prefix);
-      const dry = await n.run(['install', kind, '--prefix', prefix, '--dry-run']);
+      const dry = await n.run(['install', kind, '--prefix', prefix, '--dry-run'], shell);
       expect(dry.stdout).toContain('would write');
       expect(listFiles(prefix)).toEqual(before);
-      const first = await n.run(['install', kind, '--prefix', prefix]);
+      const first = await n.run(['install', kind, '--prefix', prefix], shell);
       expect(first.code, first.stderr).toBe(0);
       expect(first.stdout).toContain('wrote');
-      const again = await n.run(['install', kind, '--prefix', prefix]);
+      const again = await n.run(['install', kind, '--prefix', prefix], shell);
       expect(again.stdout).toContain('unchanged');
       expect(again.stdout).not.toContain('wrote');
     }
     const cron = readOrEmpty(path.join(prefix, 'etc/cron.d/nodegrid'));
     expect(cron).toMatch(/^# installed by nodegrid install\n/);
     expect(cron).toContain(`NODEGRID_NODEINFO=${n.nodeinfo}`);
-    expect(cron).toMatch(/\* \* \* \* \* root \S+node \S+nodegrid\.mjs tick >\/dev\/null 2>&1\n$/);
+    const tickLog = path.join(n.home, 'log/tick.log');
+    expect(cron).toMatch(/^PATH=\/opt\/site\/bin:\/(?!.*:\.:)\S+$/m);
+    expect(cron).toMatch(new RegExp(`\\* \\* \\* \\* \\* root .*\\S+node \\S+nodegrid\\.mjs tick --output-log ${escapeRegExp(tickLog)} >>${escapeRegExp(tickLog)} 2>&1\\n$`));
     expect(readOrEmpty(path.join(prefix, 'etc/systemd/system/nodegrid.timer'))).toContain('OnUnitActiveSec=60s');
-    expect(readOrEmpty(path.join(prefix, 'etc/systemd/system/nodegrid.service'))).toMatch(/ExecStart=\S+ \S+nodegrid\.mjs tick/);
+    expect(readOrEmpty(path.join(prefix, 'etc/systemd/system/nodegrid.service'))).toMatch(/ExecStart=\S+ \S+nodegrid\.mjs tick\n/);
+    expect(readOrEmpty(path.join(prefix, 'etc/systemd/system/nodegrid.service'))).toMatch(/^Wants=network-online\.target\nAfter=network-online\.target$/m);
 
     for (const kind of ['cron', 'systemd']) expect((await n.run(['install', kind, '--prefix', prefix, '--uninstall'])).code).toBe(0);
     expect(listFiles(prefix)).toEqual([]);
@@ -193,6 +198,102 @@ describe('nodegrid install', () => {
     expect(readOrEmpty(path.join(prefix, 'etc/cron.d/nodegrid'))).toBe('* * * * * root somebody-elses-job\n');
   });
 });
+
+describe('the installed cron line', () => {
+  /** `install cron` under a prefix, and what cron would run: the file's variables and the command after "root". */
+  async function installedCron(n: TestNode, env: Record<string, string> = {}): Promise<{ env: Record<string, string>; command: string }> {
+    const prefix = path.join(n.root, 'prefix');
+    const installed = await n.run(['install', 'cron', '--prefix', prefix], { env });
+    expect(installed.code, installed.stderr).toBe(0);
+    const lines = readOrEmpty(path.join(prefix, 'etc/cron.d/nodegrid')).split('\n');
+    const variables = lines.filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line)).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]);
+    const command = lines.find((line) => line.startsWith('* * * * * root '))!.slice('* * * * * root '.length);
+    return { env: Object.fromEntries(variables), command };
+  }
+
+  /** As cron runs it: /bin/sh -c, with cron's few variables (its PATH is /usr/bin:/bin) under the file's own. */
+  function runAsCron(job: { env: Record<string, string>; command: string }): Promise<number | null> {
+    const child = spawn('/bin/sh', ['-c', job.command], { env: { HOME: '/root', LOGNAME: 'root', SHELL: '/bin/sh', PATH: '/usr/bin:/bin', ...job.env }, stdio: 'ignore' });
+    return new Promise((resolve) => child.on('close', resolve));
+  }
+
+  it('carries PATH and NODEGRID_REPO_DIR, and a tick failing with exit 2 leaves its error in tick.log, which stays under 1 MiB and is made again if gone', async () => {
+    const n = makeTestNode();
+    nodes.push(n);
+    const repoDir = path.join(n.root, 'gitrepo');
+    fs.mkdirSync(repoDir);
+    expect((await n.run(['init', '--id', 'i-000c7070'])).code).toBe(0);
+    const job = await installedCron(n, { NODEGRID_REPO_DIR: repoDir });
+    expect(job.env).toMatchObject({ NODEGRID_REPO_DIR: repoDir, NODEGRID_HOME: n.home, NODEGRID_CONFIG: n.configFile });
+    expect(job.env.PATH).not.toBe('/usr/bin:/bin');
+    const tickLog = path.join(n.home, 'log/tick.log');
+
+    expect(await runAsCron(job)).toBe(0);
+    expect(readOrEmpty(tickLog)).toMatch(/^beat: 0 repos \(0 changed\), no work needed \(\d+ ms\)\n$/);
+
+    n.writeConfig('heartbeat:\n  repoDir: [\n');
+    expect(await runAsCron(job)).toBe(2);
+    const broken = `error: config file ${n.configFile} is not valid YAML at line 3, column 1: `;
+    expect(readOrEmpty(tickLog).split('\n').at(-2)).toMatch(new RegExp(`^${escapeRegExp(broken)}\\S.*\\]$`));
+
+    // Past 1 MiB the tick moves it aside; this run finishes its lines there, the next starts a new one.
+    const filler = `${'x'.repeat(99)}\n`.repeat(10_500);
+    fs.writeFileSync(tickLog, filler);
+    expect(await runAsCron(job)).toBe(2);
+    const rotated = readOrEmpty(`${tickLog}.1`);
+    expect(rotated.startsWith(filler)).toBe(true);
+    expect(rotated.slice(filler.length)).toContain(broken);
+    expect(fs.existsSync(tickLog)).toBe(false);
+    expect(await runAsCron(job)).toBe(2);
+    expect(readOrEmpty(tickLog)).toContain(broken);
+    expect(fs.statSync(tickLog).size).toBeLessThan(1000);
+
+    // A home wiped since the install: the line makes the log's folder again, so the beat is not lost with it.
+    fs.rmSync(n.home, { recursive: true, force: true });
+    expect(await runAsCron(job)).toBe(2);
+    expect(readOrEmpty(tickLog)).toContain(broken);
+  });
+});
+
+describe('nodegrid tick with a repo folder that is not there', () => {
+  async function nodeWithout(config: Record<string, unknown> = {}): Promise<TestNode & { beats(): number }> {
+    const n = makeTestNode();
+    nodes.push(n);
+    const events = path.join(n.root, 'events.jsonl');
+    n.writeConfig({ ...config, sinks: { exec: [{ name: 'events', command: `cat >> '${events}'`, kinds: ['heartbeat'] }] } });
+    expect((await n.run(['init', '--id', 'i-000d1700', '--initgitrepo', 'config'])).code).toBe(0);
+    return Object.assign(n, { beats: () => readOrEmpty(events).split('\n').filter((line) => line.includes('"heartbeat"')).length });
+  }
+
+  it('named by heartbeat.repoDir: exit 2 naming the folder and the key in its file, after the beat (which must not stop)', async () => {
+    const missing = '/nonexistent/nodegrid-test/gitrepo';
+    const n = await nodeWithout({ heartbeat: { repoDir: missing } });
+    const r = await n.run(['tick', '--now']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/^beat: no repos \(the repo folder does not exist\), no work run, heartbeat \(\d+ ms\)\n$/);
+    expect(r.stderr).toContain(`error: the repo folder ${missing} does not exist (set by heartbeat.repoDir in ${n.configFile}): nothing was pulled and no work ran; the beat went on\n`);
+    expect(r.stderr).toContain("create it and clone this node's repos into it, or point heartbeat.repoDir at the folder that holds them");
+    expect(n.beats()).toBe(1);
+    expect(readOrEmpty(path.join(n.home, 'log/nodegrid.log'))).toContain(`repo folder ${missing} does not exist: nothing pulled, no work run`);
+    // Nothing to run is not work done: the work state is left as it was.
+    expect(fs.existsSync(path.join(n.home, 'heartbeat/work.json'))).toBe(false);
+  });
+
+  it('named by NODEGRID_REPO_DIR or --repo-dir: the message says which', async () => {
+    const n = await nodeWithout();
+    const fromEnv = await n.run(['tick', '--now', '--json'], { env: { NODEGRID_REPO_DIR: path.join(n.root, 'nope') } });
+    expect(fromEnv.code).toBe(2);
+    expect(JSON.parse(fromEnv.stdout)).toMatchObject({ repoDirProblem: 'does not exist', pulled: [], worked: false });
+    expect(fromEnv.stderr).toContain(`the repo folder ${path.join(n.root, 'nope')} does not exist (set by NODEGRID_REPO_DIR)`);
+
+    fs.writeFileSync(path.join(n.root, 'a-file'), '');
+    const fromFlag = await n.run(['tick', '--now', '--repo-dir', path.join(n.root, 'a-file')]);
+    expect(fromFlag.code).toBe(2);
+    expect(fromFlag.stderr).toContain(`the repo folder ${path.join(n.root, 'a-file')} is not a folder (set by --repo-dir)`);
+  });
+});
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function listFiles(dir: string): string[] {
   const out: string[] = [];

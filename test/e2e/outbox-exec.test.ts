@@ -107,6 +107,20 @@ describe('the outbox with an exec sink', () => {
     expect(kills).toBeGreaterThan(1);
   });
 
+  it('says a sub-second timeout in ms: a command killed after 300 ms never "timed out after 0 s"', async () => {
+    const n = makeTestNode();
+    nodes.push(n);
+    n.writeConfig({ sinks: { exec: [{ name: 'slow', command: 'sleep 30', timeoutSeconds: '300ms' }] } });
+    await n.run(['init', '--id', 'i-0000e0e5']);
+    // A wait far beyond the timeout: the command's own 300 ms is what stops it, however slow the start.
+    const r = await n.run(['state', 'set', 'setup', '--wait', '30']);
+    expect(r.code, r.stderr).toBe(0);
+    const log = readOrEmpty(path.join(n.home, 'log', 'nodegrid.log'));
+    expect(log).toContain('delivery to exec:slow failed (attempt 1): exec sink slow: timed out after 300 ms');
+    expect(log).not.toMatch(/after 0 s/);
+    expect(r.stderr).toContain('exec sink slow: timed out after 300 ms');
+  });
+
   it('drops a retired queue only with --yes', async () => {
     const n = nodeWithHook();
     await n.run(['init', '--id', 'i-0000e0e4']);

@@ -46,6 +46,7 @@ describe('a presence change is never given up', () => {
     const bare = createBareRepo(grid.repos(), 'refusing.git', { rejectWith: 'presence writes are frozen' });
     const n = track(await presenceNode(grid.daemon().url('refusing.git'), ID, {}, { outbox: FAST_OUTBOX }));
     const repoDir = path.join(n.root, 'repos');
+    fs.mkdirSync(repoDir); // a node that follows no repos (a named folder that is not there is exit 2)
     for (const state of ['setup', 'initdone', 'running']) {
       const r = await n.run(['state', 'set', state]);
       expect(r.code, r.stderr).toBe(0);
@@ -179,6 +180,7 @@ describe('stuck delivery is loud', () => {
     const n = track(await presenceNode(`git://127.0.0.1:${port}/grid.git`, ID, {}, { outbox: FAST_OUTBOX }));
     const textfile = withTextfile(n);
     const repoDir = path.join(n.root, 'repos');
+    fs.mkdirSync(repoDir); // a node that follows no repos (a named folder that is not there is exit 2)
     const config = (stuckAfterSeconds: string) => n.writeConfig({ presence: { remote: `git://127.0.0.1:${port}/grid.git` }, outbox: { ...FAST_OUTBOX, stuckAfterSeconds }, metrics: { textfile } });
 
     config('10m');

@@ -144,13 +144,20 @@ describe('examples/cloud-init/user-data.yaml', () => {
     const cron = fs.readFileSync(cronFile!, 'utf8');
     expect(cron).toContain(`NODEGRID_NODEINFO=${nodeinfo}`);
     expect(cron).toContain(`NODEGRID_CONFIG=${configFile}`);
-    const entry = /^\* \* \* \* \* (?:root )?(.*) >\/dev\/null 2>&1$/m.exec(cron);
-    expect(entry?.[1]).toMatch(/nodegrid(\.mjs)? tick$/);
+    const tickLog = path.join(home, 'log/tick.log');
+    const entry = /^\* \* \* \* \* (?:root )?(.*)$/m.exec(cron);
+    expect(entry?.[1]).toMatch(/nodegrid(\.mjs)? tick --output-log (\S+) >>\2 2>&1$/);
+    expect(entry?.[1]).toContain(`--output-log ${tickLog} `);
 
-    // …and that entry works: one beat runs the config repo's work scripts in order.
-    const cronEnv = Object.fromEntries(cron.split('\n').filter((line) => /^NODEGRID_\w+=/.test(line)).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
-    const beat = await sh(entry![1]!, { ...cleanEnv(), PATH: env.PATH, NODEGRID_REPO_DIR: env.NODEGRID_REPO_DIR, ...cronEnv }, '/');
-    expect(beat.code, beat.stderr).toBe(0);
+    // …and that entry works with only what the file carries (PATH and NODEGRID_REPO_DIR included):
+    // one beat runs the config repo's work scripts in order.
+    const cronEnv = Object.fromEntries(cron.split('\n').filter((line) => /^[A-Z_]\w*=/.test(line)).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    expect(cron).toContain(`NODEGRID_REPO_DIR=${env.NODEGRID_REPO_DIR}`);
+    // The installing script's PATH, which found node and git, not cron's /usr/bin:/bin.
+    expect(/\bPATH='?([^'\s]+)/.exec(cron)?.[1]?.split(':')).toEqual(expect.arrayContaining([path.dirname(process.execPath), path.join(npmPrefix, 'bin')]));
+    const beat = await sh(entry![1]!, { ...cleanEnv(), PATH: '/usr/bin:/bin', ...cronEnv }, '/');
+    expect(beat.code, fs.readFileSync(tickLog, 'utf8')).toBe(0);
+    expect(fs.readFileSync(tickLog, 'utf8')).toMatch(/^beat: 1 repos \(\d+ changed\), work ok/m);
     const log = fs.readFileSync(path.join(home, 'log/nodegrid.log'), 'utf8');
     expect(log).toMatch(/work: first tick; running bin\/nodework\/common\/work\.sh, bin\/nodework\/part\/app1\/work\.sh, bin\/nodework\/stacktype\/lad1\/work\.sh, bin\/nodework\/stacktype\/lad1\/part\/app1\/work\.sh/);
   }, 180_000);

@@ -1,4 +1,5 @@
 import { NodegridError } from '../../core/errors';
+import { formatTimeout } from '../../core/time';
 import { lastWords } from '../../git/run';
 
 /**
@@ -16,12 +17,7 @@ export function remoteUnreachable(shownUrl: string, reason: string): NodegridErr
 /** Accepted the connection (or never completed it) and did not answer within the reader's budget. */
 export function remoteTimedOut(shownUrl: string, timeoutMs: number, stderr: string, knob = 'presence.gitTimeoutSeconds sets'): NodegridError {
   const said = lastWords(stderr);
-  return new NodegridError('E_UNREACHABLE', `cannot read presence from ${shownUrl}: no answer within ${formatSeconds(timeoutMs)} (git fetch stopped)${said ? `; git said: ${said}` : ''}`, {
+  return new NodegridError('E_UNREACHABLE', `cannot read presence from ${shownUrl}: no answer within ${formatTimeout(timeoutMs)} (git fetch stopped)${said ? `; git said: ${said}` : ''}`, {
     hint: `check the remote and the network; ${knob} how long a fetch may take`,
   });
-}
-
-function formatSeconds(ms: number): string {
-  const seconds = ms / 1000;
-  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
 }

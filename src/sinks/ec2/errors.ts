@@ -1,7 +1,9 @@
 import { redactSecrets } from '../../core/secrets';
 
 /**
- * What an AWS SDK error means for nodegrid, in words an operator can act on.
+ * What an AWS SDK error means for nodegrid, in words an operator can act on:
+ * what happened and what to fix, never what happens next (the sink retries
+ * later, `audit` asked once and stops: each caller says so itself).
  * Recognised by the error's name/code, never by `$fault`: the SDK classes
  * EC2's RequestLimitExceeded (HTTP 503) as a server fault, yet it is throttling.
  * No SDK import here: this file is read by code that must not load the SDK.
@@ -57,15 +59,15 @@ export function describeEc2Error(error: unknown, action: string, where: string):
   const said = detail ? `: ${detail}` : '';
   const describe = (kind: Ec2ErrorKind, message: string, permanent = false): Ec2ErrorDescription => ({ kind, code, message: `ec2: ${message}`, permanent });
 
-  if (THROTTLING.has(code)) return describe('throttled', `${action} was throttled by EC2 (${code}); retrying with backoff`);
+  if (THROTTLING.has(code)) return describe('throttled', `${action} was throttled by EC2 (${code})`);
   if (code === 'CredentialsProviderError') {
-    return describe('credentials', `${action}: no AWS credentials found (environment, shared config/profile, instance role)${said}; retrying later`);
+    return describe('credentials', `${action}: no AWS credentials found (environment, shared config/profile, instance role)${said}; give this machine an instance role, AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
   }
   if (CREDENTIALS.has(code)) {
-    return describe('credentials', `${action}: EC2 refused the AWS credentials (${code}${status ? `, HTTP ${status}` : ''})${said}; check the access key or instance role; retrying later`);
+    return describe('credentials', `${action}: EC2 refused the AWS credentials (${code}${status ? `, HTTP ${status}` : ''})${said}; check the access key or instance role`);
   }
   if (code === 'UnauthorizedOperation' || code === 'AccessDenied' || code === 'AccessDeniedException') {
-    return describe('permission', `${action}: the AWS credentials are not allowed to do this (${code}); grant it in the IAM policy; retrying later`);
+    return describe('permission', `${action}: the AWS credentials are not allowed to do this (${code}); grant it in the IAM policy`);
   }
   if (NOT_FOUND.test(code)) return describe('not-found', `${action}: ${code} in ${where}${said}`, true);
   if (NETWORK.has(code)) return describe('unreachable', `${action}: cannot reach EC2 at ${where} (${code}${said})`);

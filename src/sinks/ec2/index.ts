@@ -86,5 +86,6 @@ class Ec2TagSink implements Sink {
 function failed(error: unknown, action: string, where: string): DeliveryOutcome {
   const description = describeEc2Error(error, action, where);
   const retryAfterMs = description.kind === 'throttled' ? Math.round(THROTTLE_WAIT_MS * (1 + Math.random())) : undefined;
-  return { delivered: 0, failure: { message: description.message, permanent: description.permanent, retryAfterMs } };
+  const next = description.permanent ? '' : description.kind === 'throttled' ? '; retrying with backoff' : '; retrying later';
+  return { delivered: 0, failure: { message: `${description.message}${next}`, permanent: description.permanent, retryAfterMs } };
 }

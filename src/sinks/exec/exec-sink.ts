@@ -1,5 +1,6 @@
 import type { ExecSinkConfig } from '../../config/schema';
 import type { NodeEvent } from '../../core/event';
+import { formatTimeout } from '../../core/time';
 import { runProcess } from '../../sys/process';
 import type { DeliveryContext, DeliveryOutcome, Sink } from '../sink';
 
@@ -59,7 +60,7 @@ async function runWithStdin(command: string, input: string, timeoutMs: number, e
   };
   const result = await runProcess({ command: '/bin/sh', args: ['-c', command], env: { ...process.env, ...extraEnv }, input, timeoutMs, maxBytes: 0, onOutput: collect });
   if (result.startError !== undefined) return { ok: false, reason: `could not start /bin/sh: ${result.startError}`, output };
-  if (result.timedOut) return { ok: false, reason: `timed out after ${Math.round(timeoutMs / 1000)} s`, output };
+  if (result.timedOut) return { ok: false, reason: `timed out after ${formatTimeout(timeoutMs)}`, output };
   if (result.code === 0) return { ok: true, reason: 'ok', output };
   return { ok: false, reason: result.signal ? `killed by ${result.signal}` : `exit code ${result.code}`, output };
 }

@@ -71,7 +71,7 @@ describe('the EC2 stand-in, driven by the real AWS SDK', () => {
     expect((error as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(503);
     const described = describeEc2Error(error, 'CreateTags on i-4e7cb59a', server.url);
     expect(described.kind).toBe('throttled');
-    expect(described.message).toBe('ec2: CreateTags on i-4e7cb59a was throttled by EC2 (RequestLimitExceeded); retrying with backoff');
+    expect(described.message).toBe('ec2: CreateTags on i-4e7cb59a was throttled by EC2 (RequestLimitExceeded)');
     expect(server.tagsOf('i-4e7cb59a')).toEqual({});
   });
 

@@ -1,4 +1,5 @@
 import { errorMessage } from '../../core/errors';
+import { formatTimeout } from '../../core/time';
 import type { SinkFailure } from '../sink';
 import type { ChatRequest } from './adapter';
 import { redactedSnippet } from './redact';
@@ -37,7 +38,7 @@ export async function postChatRequest(request: ChatRequest, options: PostOptions
   try {
     answer = await httpPost(request, signal);
   } catch (error) {
-    const why = timeout.aborted ? `no answer within ${formatSeconds(options.timeoutMs)}` : options.signal?.aborted ? 'the delivery time budget ran out' : networkReason(error);
+    const why = timeout.aborted ? `no answer within ${formatTimeout(options.timeoutMs)}` : options.signal?.aborted ? 'the delivery time budget ran out' : networkReason(error);
     return { ok: false, failure: { message: `${options.label}: ${why}` } };
   }
   return classifyResponse(answer.status, answer.statusText, answer.headers, snippet(answer.body, options.secrets), options.label);
@@ -105,7 +106,7 @@ export function classifyResponse(status: number, statusText: string, headers: He
   const detail = `HTTP ${status}${statusText ? ` ${statusText}` : ''}${body ? ` (${body})` : ''}`;
   if (status === 429) {
     const retryAfterMs = waitMs ?? 1000;
-    return { ok: false, status, waitMs: retryAfterMs, failure: { message: `${label}: rate limited, ${detail}; retrying after ${formatSeconds(retryAfterMs)}`, retryAfterMs } };
+    return { ok: false, status, waitMs: retryAfterMs, failure: { message: `${label}: rate limited, ${detail}; retrying after ${formatTimeout(retryAfterMs)}`, retryAfterMs } };
   }
   if (status >= 500 || status === 408) return { ok: false, status, failure: { message: `${label}: the service failed, ${detail}; will retry` } };
   const advice =
@@ -175,6 +176,3 @@ function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
   return controller.signal;
 }
 
-function formatSeconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10} s`;
-}

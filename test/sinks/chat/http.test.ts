@@ -51,7 +51,7 @@ describe('postChatRequest over real HTTP on 127.0.0.1', () => {
     const started = Date.now();
     const hung = await postChatRequest({ url, headers: {}, body: '{}' }, options);
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(hung.failure!.message).toBe(`${label}: no answer within 0.3 s`);
+    expect(hung.failure!.message).toBe(`${label}: no answer within 300 ms`);
 
     await receiver.stop();
     const refused = await postChatRequest({ url, headers: {}, body: '{}' }, options);

@@ -17,7 +17,9 @@ const event = (kind: NodeEvent['kind'], seq: number, extra: Partial<NodeEvent> =
 
 describe('events as presence changes', () => {
   it('makes one change per event, in order, with the document bytes the format writes', () => {
-    const events = [event('state', 1, { note: 'init took 104 s' }), event('announce', 2), event('heartbeat', 3)];
+    // The node gives its later events the note of the change that set its state, as record.ts does.
+    const noted = { stateNote: 'init took 104 s' };
+    const events = [event('state', 1, { note: 'init took 104 s' }), event('announce', 2, noted), event('heartbeat', 3, noted)];
     const changes = presenceChanges(events, { stampBeats: false });
     expect(changes.map((c) => c.kind)).toEqual(['state', 'announce', 'beat']);
     const [state, announce, beat] = changes as [DocumentChange, DocumentChange, BeatChange];

@@ -15,6 +15,8 @@ export async function showDetail(node: ApiNode, now: Date, stateColors: Readonly
   const rows: Array<[string, string]> = [
     ['health', node.health],
     ['state', node.state ?? '—'],
+    // The reason given for this state (`state set --note`), as text like every node string.
+    ...(node.note ? ([['note', node.note]] as Array<[string, string]>) : []),
     ['since', since ? `${exact(since)} (${relative(since, now)})` : '—'],
     ['last heartbeat', beat ? `${exact(beat)} (${relative(beat, now)})` : 'none found'],
     ['deployment', node.deployment ?? '—'],

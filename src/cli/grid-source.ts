@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { isSubMinute } from '../core/beat-cadence';
+import { parseTimeSpec, TIME_SPEC_EXAMPLES } from '../core/time-spec';
 import { NodegridError } from '../core/errors';
 import type { HealthRules } from '../core/health';
 import { describeValue } from '../core/ids';
@@ -25,17 +26,20 @@ export function addGridSourceOptions(command: Command, withNow = true): Command 
   command
     .option('--presence <dir>', 'read a presence folder or checkout (the folder that contains it/presence/)')
     .option('--remote <url>', 'fetch this presence git remote into a read-only clone under $NODEGRID_HOME/grid (default: presence.remote)');
-  if (withNow) command.option('--now <time>', 'evaluate as of this time (ISO, e.g. 2015-10-08T21:13:00Z) instead of the clock');
+  if (withNow) command.option('--now <time>', `evaluate as of this time instead of the clock: ${TIME_SPEC_EXAMPLES}`);
   return command;
+}
+
+/** A time flag's value (--now, --since), read against the clock; bad input names the flag and the forms it takes. */
+export function parseTimeOption(flag: string, text: string, now = new Date()): Date {
+  const date = parseTimeSpec(text, { now, minute: 'start' });
+  if (!date) throw new NodegridError('E_BAD_INPUT', `${flag} ${describeValue(text)} is not a time: use ${TIME_SPEC_EXAMPLES}`);
+  return date;
 }
 
 export function parseNow(text: string | undefined): Date {
   if (text === undefined) return new Date();
-  const date = new Date(text);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(date.getTime())) {
-    throw new NodegridError('E_BAD_INPUT', `--now ${describeValue(text)} is not an ISO time such as 2015-10-08T21:13:00Z`);
-  }
-  return date;
+  return parseTimeOption('--now', text);
 }
 
 export function healthRules(context: CliContext): HealthRules {
@@ -49,6 +53,8 @@ export function healthRules(context: CliContext): HealthRules {
 }
 
 export function locate(context: CliContext, flags: GridSourceFlags): Promise<PresenceView> {
+  // A bad --now is refused before a remote is fetched: bad input changes nothing and waits for nothing.
+  if (flags.now !== undefined) parseNow(flags.now);
   return openPresence({ presenceDir: flags.presence, remoteUrl: flags.remote, presence: context.settings.config.presence, homeDir: context.home.root });
 }
 

@@ -3,12 +3,14 @@ import { NodegridError } from '../core/errors';
 import { nodeLabel } from '../core/event';
 import { isValidStateName, stateDefinition } from '../core/lifecycle';
 import { parseTss, humanTime } from '../core/time';
+import { TIME_SPEC_EXAMPLES, tssAtOrAfter } from '../core/time-spec';
 import { readNodeRecord } from '../node/nodeinfo';
 import { noteOfChange, readAll as readStateNotes } from '../node/state-notes';
 import { recordStateChange, recoverInterruptedChange } from '../node/record';
 import { redactSecrets } from '../core/secrets';
 import { oldestPendingSeconds } from '../outbox/status';
 import { deliveryBudgetMs, identitySource, lockTimeoutMs, openContext, outboxView } from './context';
+import { parseTimeOption } from './grid-source';
 import { reportPending, runDelivery } from './delivery';
 import { ensureInstanceId } from '../node/identity';
 import { updateNodeMetrics } from './node-metrics';
@@ -59,15 +61,17 @@ Examples:
   state
     .command('log')
     .description('every state change of this node, oldest first')
+    .option('--since <time>', `only the changes at or after this time: ${TIME_SPEC_EXAMPLES}`)
     .option('--json', 'print a JSON array of {state, tss, time, note}')
     .addHelpText(
       'after',
       `
 Examples:
   $ nodegrid state log
+  $ nodegrid state log --since -1h
   $ nodegrid state log --json | jq -r '.[].state'`,
     )
-    .action(async (_options: unknown, command: Command) => showLog(command));
+    .action(async (options: { since?: string }, command: Command) => showLog(options, command));
 }
 
 interface SetOptions {
@@ -161,17 +165,18 @@ function indentLines(text: string, indent: string): string {
   return text.trimEnd().split('\n').join(`\n${indent}`);
 }
 
-async function showLog(command: Command): Promise<void> {
+async function showLog(options: { since?: string }, command: Command): Promise<void> {
+  const since = options.since === undefined ? undefined : parseTimeOption('--since', options.since);
   const context = await openContext(command);
   const record = readNodeRecord(context.settings.nodeinfoDir.path);
   for (const problem of record.problems) context.out.warn(problem);
   const notes = new Map(readStateNotes(context.home.stateNotesFile).map((entry) => [`${entry.state}:${entry.tss}`, entry.note]));
-  const rows = record.statelog.map((entry) => ({ ...entry, time: parseTss(entry.tss)?.toISOString() ?? null, note: notes.get(`${entry.state}:${entry.tss}`) ?? null }));
+  const rows = record.statelog.filter((entry) => !since || tssAtOrAfter(entry.tss, since)).map((entry) => ({ ...entry, time: parseTss(entry.tss)?.toISOString() ?? null, note: notes.get(`${entry.state}:${entry.tss}`) ?? null }));
   if (context.out.json) {
     context.out.resultJson(rows);
     return;
   }
-  if (rows.length === 0) context.out.info('no state changes recorded yet');
+  if (rows.length === 0) context.out.info(since && record.statelog.length > 0 ? `no state changes since ${humanTime(since)} (${record.statelog.length} before)` : 'no state changes recorded yet');
   for (const row of rows) {
     const color = styleForColor(stateDefinition(context.settings.lifecycle, row.state).color);
     const state = context.out.paint(color, row.state);

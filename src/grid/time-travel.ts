@@ -1,7 +1,8 @@
 import { NodegridError } from '../core/errors';
 import type { NodeHistory, NodeSummary } from '../core/grid-view';
 import { flattimeMinuteDir } from '../presence/format';
-import { flattimeMinute, formatTss, parseTss } from '../core/time';
+import { flattimeMinute, formatTss } from '../core/time';
+import { parseTimeSpec } from '../core/time-spec';
 import { beatsInMinute } from './heartbeats';
 import { statesThroughHistory } from './history';
 import type { PresenceView } from '../presence/store';
@@ -107,19 +108,11 @@ function loadOne(bytes: Buffer, file: string, id: string): PresenceRecord | unde
 }
 
 /**
- * A time as people and the original write it: "2015-10-08T21:13" (UTC unless
- * a zone is given; a minute means its last second), "2015-10-08T21:13:30Z",
- * "201510082113" (a flattime minute) or "20151008-211330" (a statetss).
+ * A time as people and the original write it (see core/time-spec.ts): "now",
+ * "-10m", "10 minutes ago", "2015-10-08T21:13" (UTC unless a zone is given; a
+ * minute means its last second), "2015-10-08T21:13:30Z", "201510082113" (a
+ * flattime minute) or "20151008-211330" (a statetss).
  */
-export function parseGridTime(text: string): Date | undefined {
-  const trimmed = text.trim();
-  if (/^\d{12}$/.test(trimmed)) {
-    return parseTss(`${trimmed.slice(0, 8)}-${trimmed.slice(8)}59`);
-  }
-  if (/^\d{8}-\d{6}$/.test(trimmed)) return parseTss(trimmed);
-  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(trimmed);
-  if (!m) return undefined;
-  const iso = `${m[1]}T${m[2]}${m[3] ?? ':59'}${m[4] ?? 'Z'}`;
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+export function parseGridTime(text: string, now = new Date()): Date | undefined {
+  return parseTimeSpec(text, { now, minute: 'end' });
 }

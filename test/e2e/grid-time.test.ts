@@ -80,4 +80,46 @@ describe('time travel on a presence repository written by real nodes', () => {
     expect(at.code).toBe(0);
     expect(at.stderr).toContain('has no git history');
   });
+
+  it('takes now, relative and ISO times in at, --now and --since', async () => {
+    // "now" and "0 minutes ago" are today's grid; an hour ago the node did not exist yet.
+    const nowAt = await reader.run(['at', 'now', '--remote', url, '--json']);
+    expect(nowAt.code, nowAt.stderr).toBe(0);
+    expect((JSON.parse(nowAt.stdout) as { nodes: Array<{ state: string }> }).nodes.map((n) => n.state)).toEqual(['initdone']);
+    for (const past of [['--', '-1h'], ['1h'], ['60 minutes ago']]) {
+      const r = await reader.run(['at', '--remote', url, '--json', ...past]);
+      expect(r.code, `${past.join(' ')}: ${r.stderr}`).toBe(0);
+      expect((JSON.parse(r.stdout) as { nodes: unknown[] }).nodes, past.join(' ')).toEqual([]);
+    }
+
+    // --now: a day later the node has long been silent.
+    const later = await reader.run(['nodes', '--remote', url, '--now', new Date(Date.now() + 86_400_000).toISOString(), '--json']);
+    expect(later.code, later.stderr).toBe(0);
+    expect((JSON.parse(later.stdout) as Array<{ health: string }>)[0]!.health).toBe('stale');
+    const relative = await reader.run(['nodes', '--remote', url, '--now', '-0m', '--json']);
+    expect(relative.code, relative.stderr).toBe(0);
+    expect((JSON.parse(relative.stdout) as Array<{ state: string }>)[0]!.state).toBe('initdone');
+
+    // --since: only the states entered since then, in presence's history and on the node itself.
+    const since = new Date(setupAt.getTime() + 1000).toISOString();
+    const history = await reader.run(['history', ID, '--remote', url, '--since', since, '--json']);
+    expect(history.code, history.stderr).toBe(0);
+    expect((JSON.parse(history.stdout) as { states: Array<{ state: string }> }).states.map((s) => s.state)).toEqual(['initdone']);
+    const all = await reader.run(['history', ID, '--remote', url, '--since', '1 day ago']);
+    expect(all.stdout).toMatch(/setup[\s\S]*initdone/);
+    const log = await writer.run(['state', 'log', '--since', since, '--json']);
+    expect(log.code, log.stderr).toBe(0);
+    expect((JSON.parse(log.stdout) as Array<{ state: string }>).map((s) => s.state)).toEqual(['initdone']);
+    const none = await writer.run(['state', 'log', '--since', 'now']);
+    expect(none.stderr).toMatch(/no state changes since .* \(2 before\)/);
+  });
+
+  it('refuses a time it cannot read, naming the flag and the forms it takes, before reading presence', async () => {
+    for (const args of [['at', 'yesterday'], ['nodes', '--now', '10 parsecs ago'], ['history', ID, '--since', '2015-02-30T10:00'], ['state', 'log', '--since', 'soon']]) {
+      const r = await reader.run([...args, '--remote', 'git://127.0.0.1:1/nothing.git'].slice(0, args[0] === 'state' ? args.length : undefined));
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(/is not a time: use now, -10m, 2h, "10 minutes ago"/);
+      expect(r.stderr).not.toContain('127.0.0.1:1');
+    }
+  });
 });

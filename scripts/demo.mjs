@@ -96,7 +96,7 @@ async function runDemo() {
     console.log(dim('stopped before any node was launched: nothing to read back'));
     return 0;
   }
-  await summarize(nodes, observer, servers);
+  await summarize(nodes, observer, servers, story.stoppedAt ?? new Date());
   if (!stop.signal.aborted && story.missing.length > 0) {
     console.error(`\nThe story did not complete within ${STORY_LIMIT_SECONDS} s after --for: still missing ${story.missing.join('; ')}. The machine may be too busy for this demo's compressed time.`);
     return 1;
@@ -375,10 +375,13 @@ async function liveUntilDone(nodes, beating, observer) {
     });
   });
   say('Stopping: the nodes stop beating (a tick in progress finishes), the monitor ends its pass');
+  // The grid is read back as of this moment: once the nodes stop beating they do go stale,
+  // a minute or so later on a busy machine, and the summary would tell that instead of the story.
+  const stoppedAt = new Date();
   nodesStop.abort();
   monitor.kill('SIGTERM');
   await Promise.all([...cron, monitorEnded]);
-  return { missing };
+  return { missing, stoppedAt };
 }
 
 /** Where the story ends: every node's part played, as the monitor counts them. */
@@ -411,7 +414,7 @@ function describeCounts(counts) {
 }
 
 // --- the summary: read back from presence while its server still runs ---
-async function summarize(nodes, observer, { presenceDir }) {
+async function summarize(nodes, observer, { presenceDir }, stoppedAt) {
   say('Delivery: what collided on the presence repository is retried (as the next tick would)');
   const flushed = await Promise.all(nodes.map((node) => nodegrid(node, 'outbox', 'flush', '--json')));
   flushed.forEach((result, i) => {
@@ -419,8 +422,9 @@ async function summarize(nodes, observer, { presenceDir }) {
     if (delivered > 0) console.log(`  ${nodes[i].id}: ${delivered} more delivered`);
   });
 
-  say('The grid, read back from the presence repository (nodegrid nodes)');
-  const table = await nodegrid(observer, 'nodes');
+  const asOf = stoppedAt.toISOString().replace(/\.\d+Z$/, 'Z');
+  say(`The grid as the nodes stopped, read back from the presence repository (nodegrid nodes --now ${asOf})`);
+  const table = await nodegrid(observer, 'nodes', '--now', asOf);
   console.log(`${table.stdout}${table.stderr ?? ''}`.trimEnd().replace(/^/gm, '  '));
 
   const wedging = nodes.find((node) => node.wedges);

@@ -69,6 +69,16 @@ export function humanTime(date: Date): string {
   return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
 }
 
+/**
+ * How long and since when, for people: "3 min (since 18:41:17 UTC)", with the
+ * date when it was not today ("2 d 4 h (since 2015-10-06 17:48:30 UTC)").
+ */
+export function durationSince(start: Date, now: Date): string {
+  const sameDay = start.toISOString().slice(0, 10) === now.toISOString().slice(0, 10);
+  const at = sameDay ? `${start.toISOString().slice(11, 19)} UTC` : humanTime(start);
+  return `${formatDuration(now.getTime() - start.getTime())} (since ${at})`;
+}
+
 /** "2015-10-08T17:48:30Z", for log lines. */
 export function isoSeconds(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -1,3 +1,4 @@
+import { durationSince, parseTss } from '../core/time';
 import type { NodeIdentity } from '../core/event';
 import { TROUBLED_HEALTHS, type Health } from '../core/health';
 import { stateDefinition, type Color, type Lifecycle, type Severity } from '../core/lifecycle';
@@ -133,17 +134,19 @@ function reason(node: GridNode, now: Date): string | undefined {
   // counts from the start of its flattime minute), older ones in whole flattime minutes.
   const seconds = beat === undefined ? 0 : Math.max(0, Math.round((now.getTime() - beat) / 1000));
   const minutes = beat === undefined ? 0 : Math.max(0, Math.floor(now.getTime() / 60_000) - Math.floor(beat / 60_000));
-  const ago = beat === undefined ? 'no heartbeat seen' : seconds < 120 ? `last heartbeat ${seconds} s ago` : `last heartbeat ${minutes} min ago`;
+  // "presetup for 3 min (since 18:41:17 UTC)": the statetss itself is for machines.
+  const started = node.statetss === null ? undefined : parseTss(node.statetss);
+  const inState = `${node.state ?? 'no state'} ${started ? `for ${durationSince(started, now)}` : 'since an unknown time'}`;
+  const ago = beat === undefined ? `no beat yet; ${inState}` : seconds < 120 ? `last heartbeat ${seconds} s ago` : `last heartbeat ${minutes} min ago`;
   switch (node.health) {
     case 'stale':
     case 'alive':
-      return ago;
     case 'new':
-      return `no heartbeat yet; ${node.state ?? 'no state'} since ${node.statetss ?? 'an unknown time'}`;
+      return ago;
     case 'zombie':
-      return node.state === null ? 'never reached setup' : `${node.state} since ${node.statetss ?? 'an unknown time'}`;
+      return node.state === null ? 'never reached setup' : inState;
     case 'wedged':
-      return `state wedged since ${node.statetss ?? 'an unknown time'}`;
+      return inState;
     case 'retired':
       return 'decommissioned';
   }

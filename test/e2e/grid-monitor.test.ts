@@ -64,7 +64,7 @@ describe('nodegrid monitor', () => {
 
     for (const id of ids.alive!) writeBeat(presence, id, plus(4));
     await pass(plus(4), 3);
-    expect(texts('/ops')).toEqual([`${ids.new![0]}:fed1/db1: new -> stale (no heartbeat seen)`]);
+    expect(texts('/ops')).toEqual([`${ids.new![0]}:fed1/db1: new -> stale (no beat yet; initdone for 4 min (since 21:13:30 UTC))`]);
     expect((JSON.parse(receiver.on('/ops')[0]!.body) as { severity: string }).severity).toBe('critical');
   });
 

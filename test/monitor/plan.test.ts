@@ -43,6 +43,20 @@ describe('planPass', () => {
     expect(next.announcements.map((a) => `${a.node.id} ${a.message} ${a.severity}`)).toEqual(['i-1 new -> stale critical']);
   });
 
+  it('tells the reason in human times: how long in the state and since when, no beat yet, the date when not today', () => {
+    const [alive, stale, zombie, wedged] = grid(['alive', 'stale', 'zombie', 'wedged']);
+    const silent = { ...stale!, heartbeat: null };
+    const old = { ...zombie!, id: 'i-old', state: 'presetup', statetss: '20151006-174830' };
+    const plan = messages(undefined, [alive!, stale!, { ...zombie!, state: 'presetup' }, { ...wedged!, state: 'wedged' }, { ...silent, id: 'i-silent' }, old]);
+    expect(plan.announcements.map((a) => `${a.node.id}: ${a.note}`)).toEqual([
+      'i-1: last heartbeat 13 min ago',
+      'i-2: presetup for 1 h 13 min (since 20:00:00 UTC)',
+      'i-3: wedged for 1 h 13 min (since 20:00:00 UTC)',
+      'i-silent: no beat yet; running for 1 h 13 min (since 20:00:00 UTC)',
+      'i-old: presetup for 2 d 3 h (since 2015-10-06 17:48:30 UTC)',
+    ]);
+  });
+
   it('holds back individual alarms during a mass silence and announces whoever is still silent once it lifts', () => {
     const first = messages(undefined, grid(Array(8).fill('alive'))).memory;
     const silent = messages(first, grid(Array(8).fill('stale')));

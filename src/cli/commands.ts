@@ -36,6 +36,7 @@ const COMMANDS: ReadonlyArray<readonly [string, Loader]> = [
   ['doctor', async () => (await import('./doctor')).registerDoctorCommand],
   ['nodes', async () => (await import('./nodes')).registerNodesCommand],
   ['find', async () => (await import('./find')).registerFindCommand],
+  ['wait', async () => (await import('./wait')).registerWaitCommand],
   ['history', async () => (await import('./history')).registerHistoryCommand],
   ['at', async () => (await import('./at')).registerAtCommand],
   ['monitor', async () => (await import('./monitor')).registerMonitorCommand],

@@ -22,6 +22,10 @@ export const EXIT_CODES = {
   E_LOCKED: 75,
   /** Temporary: others kept winning a race (the heartbeat branch moved under every compaction attempt). */
   E_BUSY: 75,
+  /** Stopped by Ctrl-C (SIGINT) before it was done (`wait`): 128 + the signal's number, as a shell reports it. */
+  E_INTERRUPTED: 130,
+  /** Stopped by SIGTERM before it was done (`wait`). */
+  E_TERMINATED: 143,
 } as const;
 
 export type ErrorCode = keyof typeof EXIT_CODES;

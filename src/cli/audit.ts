@@ -72,6 +72,7 @@ async function runAudit(command: Command, options: AuditOptions): Promise<void> 
     presence,
     tagPrefix: config.ec2.tagPrefix,
     zombieAfterMs: config.grid.zombieAfterMinutes * 60_000,
+    zombieAfterMsByDeployment: new Map(Object.entries(config.grid.deployments).flatMap(([name, rules]) => (rules.zombieAfterMinutes === undefined ? [] : [[name, rules.zombieAfterMinutes * 60_000] as const]))),
     settingUp: settingUpStates(context.settings.lifecycle),
     now: Date.now(),
     deployment: options.deployment,

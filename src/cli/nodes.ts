@@ -36,6 +36,8 @@ or no state),
 new (no heartbeat seen yet, and its first one not due yet: within
 grid.staleAfterBeats beat periods of its statetss; quiet, never paged),
 stale (no heartbeat for grid.staleAfterBeats beat periods), else alive.
+A deployment may have its own thresholds: grid.deployments.<name>.zombieAfterMinutes
+and .staleAfterBeats.
 FOR is the time in the current state, LAST BEAT the age of the newest beat;
 -o wide adds HOSTNAME and ADDRESS (from presence.fields) and the NOTE of the
 last state change (its first line; the whole note is in --json and history).

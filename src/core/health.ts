@@ -26,6 +26,24 @@ export interface HealthRules {
   readonly beatEveryMinutes: number;
   /** The lifecycle's states flagged settingUp (core/lifecycle.ts settingUpStates); presetup and setup when not given. */
   readonly settingUp?: ReadonlySet<string> | undefined;
+  /** grid.deployments: thresholds of one deployment, by name, over the grid-wide ones. */
+  readonly deployments?: ReadonlyMap<string, DeploymentRules> | undefined;
+}
+
+export interface DeploymentRules {
+  readonly zombieAfterMinutes?: number | undefined;
+  readonly staleAfterBeats?: number | undefined;
+}
+
+/**
+ * The rules one node is judged by: its deployment's thresholds where it has
+ * them. A Map, not the config object: a deployment named "constructor" by a
+ * hostile document finds nothing.
+ */
+export function rulesForDeployment(rules: HealthRules, deployment: string | null | undefined): HealthRules {
+  const own = deployment == null ? undefined : rules.deployments?.get(deployment);
+  if (!own) return rules;
+  return { ...rules, zombieAfterMinutes: own.zombieAfterMinutes ?? rules.zombieAfterMinutes, staleAfterBeats: own.staleAfterBeats ?? rules.staleAfterBeats };
 }
 
 /** The default lifecycle's setting-up states: past the deadline there, a node is a zombie. */

@@ -40,6 +40,8 @@ export interface AuditInput {
   readonly presence: readonly PresenceNode[];
   readonly tagPrefix: string;
   readonly zombieAfterMs: number;
+  /** grid.deployments.<name>.zombieAfterMinutes, in ms, by deployment (presence's, else the instance's deployment tag). */
+  readonly zombieAfterMsByDeployment?: ReadonlyMap<string, number> | undefined;
   /** The lifecycle's setting-up states (core/lifecycle.ts settingUpStates); presetup and setup when not given. */
   readonly settingUp?: ReadonlySet<string> | undefined;
   readonly now: number;
@@ -107,7 +109,9 @@ function classifyInstance(instance: CloudInstance, node: PresenceNode | undefine
 
 function zombieReason(instance: CloudInstance, node: PresenceNode | undefined, presenceState: string | undefined, input: AuditInput): string | undefined {
   const age = (since: number | undefined): string => (since === undefined ? 'for an unknown time' : `for ${Math.round((input.now - since) / 60_000)} min`);
-  const overdue = (since: number | undefined): boolean => since === undefined || input.now - since > input.zombieAfterMs;
+  const deployment = node?.deployment ?? instance.tags[`${input.tagPrefix}deployment`];
+  const deadline = (deployment === undefined ? undefined : input.zombieAfterMsByDeployment?.get(deployment)) ?? input.zombieAfterMs;
+  const overdue = (since: number | undefined): boolean => since === undefined || input.now - since > deadline;
   if (!node) {
     return overdue(instance.launchTime) ? `running ${age(instance.launchTime)} and never reported to presence` : undefined;
   }

@@ -1,5 +1,5 @@
 import type { NodeSummary } from '../core/grid-view';
-import { classifyHealth, type HealthRules } from '../core/health';
+import { classifyHealth, rulesForDeployment, type HealthRules } from '../core/health';
 import { parseTss } from '../core/time';
 import type { PresenceRecord } from '../presence/read';
 
@@ -25,7 +25,7 @@ export function classifyGrid(
   return records.map((record) => {
     const minute = beats.get(record.id);
     const lastBeat = beatTimes?.get(record.id) ?? (minute === undefined ? undefined : minuteStart(minute));
-    const health = classifyHealth({ state: record.state, stateSince: record.statetss ? parseTss(record.statetss) : undefined, lastBeat }, now, rules);
+    const health = classifyHealth({ state: record.state, stateSince: record.statetss ? parseTss(record.statetss) : undefined, lastBeat }, now, rulesForDeployment(rules, record.deployment));
     return {
       id: record.id,
       deployment: record.deployment ?? null,

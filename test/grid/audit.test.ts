@@ -37,6 +37,14 @@ describe('auditFleet', () => {
     expect(report.findings[4]!.detail).toBe('tag add:state is setup, presence says initdone');
   });
 
+  it("gives a deployment its own zombie deadline, by presence's deployment or else the instance's tag", () => {
+    const instances = [running('i-00000001', { 'add:state': 'setup' }), running('i-00000002', { 'add:state': 'setup', 'add:deployment': 'fed1' }), running('i-00000003', { 'add:state': 'setup', 'add:deployment': 'edge' })];
+    const presence: PresenceNode[] = [{ id: 'i-00000001', state: 'setup', statetss: '20151008-190000', deployment: 'fed1' }];
+    const report = auditFleet({ ...base, instances, presence, zombieAfterMsByDeployment: new Map([['fed1', 90 * 60_000]]) });
+    // fed1 may set up for 90 minutes; edge has the grid-wide 30.
+    expect(report.findings.filter((f) => f.kind === 'zombie').map((f) => f.id)).toEqual(['i-00000003']);
+  });
+
   it('calls a node stuck in setup past the deadline a zombie, but not one still within it', () => {
     const instances = [running('i-00000001', { 'add:state': 'setup' }), running('i-00000002', { 'add:state': 'setup' })];
     const presence = [

@@ -7,6 +7,18 @@ export const gridSection = z._default(
     staleAfterBeats: z._default(z.number().check(z.int(), z.minimum(1)), 3).register(z.globalRegistry, {
       description: 'A node is stale after missing this many beat periods (`presence.heartbeat.everyMinutes`).',
     }),
+    deployments: z._default(
+      z.record(
+        z.string().check(z.minLength(1)),
+        z.strictObject({
+          zombieAfterMinutes: z.optional(duration('m')).register(z.globalRegistry, { description: 'This deployment\'s `grid.zombieAfterMinutes` (a slow-booting database may take longer to set up).' }),
+          staleAfterBeats: z.optional(z.number().check(z.int(), z.minimum(1))).register(z.globalRegistry, { description: 'This deployment\'s `grid.staleAfterBeats` (more grace for nodes behind a slow link).' }),
+        }),
+      ),
+      {},
+    ).register(z.globalRegistry, {
+      description: 'Thresholds per deployment, by its name (as healthchecks.io has per check): a key left out takes the grid-wide value.',
+    }),
     massSilenceRatio: z._default(z.number().check(z.minimum(0), z.maximum(1)), 0.25).register(z.globalRegistry, {
       description: 'Monitor self-preservation: more than this share of alive nodes silent at once is an observer fault.',
     }),
@@ -20,7 +32,7 @@ export const gridSection = z._default(
       description: "Readers look this far back for each node's latest heartbeat (an older one is reported as none).",
     }),
   }),
-  { zombieAfterMinutes: 30, staleAfterBeats: 3, massSilenceRatio: 0.25, workingStates: ['initdone', 'running'], probeTimeoutSeconds: 3, beatLookbackHours: 24 },
+  { zombieAfterMinutes: 30, staleAfterBeats: 3, deployments: {}, massSilenceRatio: 0.25, workingStates: ['initdone', 'running'], probeTimeoutSeconds: 3, beatLookbackHours: 24 },
 );
 
 export type GridConfig = z.infer<typeof gridSection>;

@@ -12,6 +12,10 @@ export type { Color, Health };
 export interface ApiNode extends NodeSummary {
   readonly initgitrepo: string | null;
   readonly fields?: Readonly<Record<string, string>>;
+  /** The `hostname` field, as `nodes -o wide` shows it; only when the node publishes one. */
+  readonly hostname?: string;
+  /** The address a probe would use (privateIp, else a hostname that is a plain DNS name), as `nodes -o wide` shows it. */
+  readonly address?: string;
 }
 
 export type GridEventKind = 'state' | 'health' | 'appeared' | 'removed';
@@ -74,4 +78,37 @@ export type HistoryResponse = NodeHistory;
 
 export interface EventsResponse {
   readonly events: readonly GridEvent[];
+}
+
+/** A node's beats in the last BEAT_STRIP_MINUTES minutes (/api/nodes/<id>/beats). */
+export interface BeatsResponse {
+  readonly id: string;
+  /** ISO start of the newest minute of the strip (the server's now). */
+  readonly until: string;
+  readonly minutes: number;
+  /** ISO starts of the minutes the node beat in, oldest first. */
+  readonly beats: readonly string[];
+}
+
+/** One node as of a past minute (/api/at), as `at --json` prints it. */
+export interface AtNode {
+  readonly id: string;
+  readonly deployment: string | null;
+  readonly nodepart: string | null;
+  readonly stacktype: string | null;
+  /** The state committed at or before the time; null when not known. */
+  readonly state: string | null;
+  readonly statetss: string | null;
+  /** Whether it beat in that flattime minute. */
+  readonly beat: boolean;
+}
+
+/** The grid at a past minute (/api/at?time=…), the answer of `nodegrid at --json`. */
+export interface AtResponse {
+  readonly time: string;
+  readonly minute: string;
+  readonly commit: string | null;
+  readonly nodes: readonly AtNode[];
+  /** What the store cannot answer about the past (a folder without git history), for people. */
+  readonly limits: readonly string[];
 }

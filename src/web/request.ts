@@ -12,6 +12,9 @@ export type Route =
   | { readonly kind: 'login'; readonly token: string | undefined }
   | { readonly kind: 'nodes' }
   | { readonly kind: 'history'; readonly id: string }
+  | { readonly kind: 'beats'; readonly id: string }
+  /** The time as written: it is read against the server's clock (relative times, --now), in past-routes.ts. */
+  | { readonly kind: 'at'; readonly time: string }
   | { readonly kind: 'events'; readonly limit: number }
   | { readonly kind: 'stream' }
   | { readonly kind: 'metrics' };
@@ -51,10 +54,15 @@ export function routeRequest(method: string | undefined, rawUrl: string | undefi
     if (!/^\d{1,4}$/.test(raw) || limit < 1 || limit > MAX_EVENTS_LIMIT) return fail(400, `limit must be a whole number from 1 to ${MAX_EVENTS_LIMIT}`);
     return ok({ kind: 'events', limit });
   }
-  if (segments.length === 4 && segments[0] === 'api' && segments[1] === 'nodes' && segments[3] === 'history') {
+  if (joined === 'api/at') {
+    const raw = new URLSearchParams(query).get('time');
+    if (raw === null || raw.trim() === '') return fail(400, 'a time is needed: /api/at?time=2015-10-08T21:13 (UTC unless a zone is given), or time=10m for ten minutes ago');
+    return ok({ kind: 'at', time: raw });
+  }
+  if (segments.length === 4 && segments[0] === 'api' && segments[1] === 'nodes' && (segments[3] === 'history' || segments[3] === 'beats')) {
     const id = segments[2]!;
     if (!isValidInstanceId(id)) return fail(400, 'not a valid instance id: 1-128 characters from A-Z a-z 0-9 . _ -');
-    return ok({ kind: 'history', id });
+    return ok({ kind: segments[3], id });
   }
   return fail(404, 'not found');
 }

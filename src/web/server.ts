@@ -10,6 +10,7 @@ import { bearerToken, clientKey, cookieValue, SESSION_COOKIE, Sessions, TokenAtt
 import { send, sendJson, sendText } from './headers';
 import { LiveGrid, type GridReading } from './live';
 import { sendMetrics } from './metrics-route';
+import { PastRoutes } from './past-routes';
 import { routeRequest, type Route } from './request';
 
 /**
@@ -43,12 +44,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const live = new LiveGrid({ read: options.read, refreshMs: options.refreshSeconds * 1000, secrets: options.secrets, log: options.log });
   const sessions = new Sessions();
   const attempts = new TokenAttempts();
+  const past = new PastRoutes({ live, secrets: options.secrets, log: options.log });
   // Listening does not wait for the first read: a remote that hangs must not keep the dashboard
   // from coming up. The routes that show the grid wait for it (bounded by the fetch timeout).
   let firstRead: Promise<void> | undefined;
   const ready = (): Promise<void> => firstRead ?? Promise.resolve();
   const server = http.createServer((req, res) => {
-    handle(req, res, { options, assets, live, sessions, attempts, ready }).catch((error: unknown) => {
+    handle(req, res, { options, assets, live, past, sessions, attempts, ready }).catch((error: unknown) => {
       options.log(`request failed: ${redactSecrets(errorMessage(error), options.secrets)}`);
       if (!res.headersSent) sendText(res, 500, 'internal error; see the server log', req.method === 'HEAD');
       else res.destroy();
@@ -85,6 +87,7 @@ interface Handler {
   readonly options: DashboardOptions;
   readonly assets: AssetSet;
   readonly live: LiveGrid;
+  readonly past: PastRoutes;
   readonly sessions: Sessions;
   readonly attempts: TokenAttempts;
   /** Settles once the first read of the grid is done, whether it succeeded or not. */
@@ -177,6 +180,12 @@ async function answer(route: Route, req: IncomingMessage, res: ServerResponse, h
     }
     case 'history':
       await history(route.id, res, head, h);
+      return;
+    case 'beats':
+      await h.past.beats(route.id, res, head);
+      return;
+    case 'at':
+      await h.past.at(route.time, res, head);
       return;
     case 'stream':
       live.attach(req, res, options.refreshSeconds, head);

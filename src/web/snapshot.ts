@@ -1,6 +1,7 @@
 import type { Health } from '../core/health';
 import { looksLikeSecret, redactSecrets } from '../core/secrets';
 import { parseTss } from '../core/time';
+import { probeAddress } from '../grid/probe';
 import { countHealth } from '../grid/query';
 import type { GridNode } from '../grid/view';
 import type { ApiNode, GridEvent, SkippedDocument } from './api';
@@ -38,6 +39,9 @@ export function apiNode(node: GridNode): ApiNode {
   const { record } = node;
   const extra = Object.entries(record.extra);
   const fields = extra.length === 0 ? undefined : Object.fromEntries(extra.map(([k, v]) => [k, looksLikeSecret(v) ? redactSecrets(v) : v]));
+  // The same columns as `nodes -o wide`, from the masked fields: a masked value is never probed or shown.
+  const hostname = fields?.hostname;
+  const address = fields ? probeAddress(fields) : undefined;
   return {
     id: node.id,
     deployment: node.deployment,
@@ -50,6 +54,8 @@ export function apiNode(node: GridNode): ApiNode {
     note: node.note,
     initgitrepo: record.initgitrepo ?? null,
     ...(fields ? { fields } : {}),
+    ...(hostname !== undefined ? { hostname } : {}),
+    ...(address !== undefined ? { address } : {}),
   };
 }
 

@@ -12,6 +12,9 @@ describe('routing a request', () => {
     expect(route('/app.js', 'HEAD')).toEqual({ ok: true, head: true, route: { kind: 'asset', name: 'app.js' } });
     expect(route('/api/nodes?x=1')).toMatchObject({ ok: true, route: { kind: 'nodes' } });
     expect(route('/api/nodes/i-4e7cb59a/history')).toMatchObject({ ok: true, route: { kind: 'history', id: 'i-4e7cb59a' } });
+    expect(route('/api/nodes/i-4e7cb59a/beats')).toMatchObject({ ok: true, route: { kind: 'beats', id: 'i-4e7cb59a' } });
+    // The time is read against the server's clock (relative times, --now), not here.
+    expect(route('/api/at?time=2015-10-08T21%3A13')).toMatchObject({ ok: true, route: { kind: 'at', time: '2015-10-08T21:13' } });
     expect(route('/api/events?limit=20')).toMatchObject({ ok: true, route: { kind: 'events', limit: 20 } });
     expect(route('/events')).toMatchObject({ ok: true, route: { kind: 'stream' } });
     expect(route('/login?token=abc%20d')).toMatchObject({ ok: true, route: { kind: 'login', token: 'abc d' } });
@@ -36,6 +39,9 @@ describe('routing a request', () => {
     [`/${'a'.repeat(5000)}`, 414],
     ['/api/events?limit=0', 400],
     ['/api/events?limit=1e3', 400],
+    ['/api/at', 400],
+    ['/api/at?time=', 400],
+    ['/api/nodes/<img>/beats', 400],
   ])('refuses %s with %i', (url, status) => {
     expect(route(url)).toMatchObject({ ok: false, status });
   });

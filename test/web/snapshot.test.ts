@@ -51,8 +51,22 @@ describe('diffing two reads of the grid', () => {
   it('masks a field value that looks like a token, and serves the nodes --json field names', () => {
     const snapshot = buildSnapshot([node('i-1', 'running', '20151008-180000', 'alive', { hostname: 'db1.local', leaked: 'xoxb-1234567890-abcdefghij' })], [], T0);
     const served = snapshot.nodes.get('i-1')!;
-    expect(Object.keys(served)).toEqual(['id', 'deployment', 'nodepart', 'stacktype', 'state', 'statetss', 'heartbeat', 'health', 'note', 'initgitrepo', 'fields']);
+    expect(Object.keys(served)).toEqual(['id', 'deployment', 'nodepart', 'stacktype', 'state', 'statetss', 'heartbeat', 'health', 'note', 'initgitrepo', 'fields', 'hostname', 'address']);
     expect(served.fields).toEqual({ hostname: 'db1.local', leaked: '****' });
+  });
+
+  it('serves hostname and address by the rule of nodes -o wide: privateIp, else a hostname that is a DNS name, never a masked value', () => {
+    const [withIp, markup, masked, bare] = [
+      node('i-1', 'running', '20151008-180000', 'alive', { hostname: 'db1.local', privateIp: '10.0.0.7' }),
+      node('i-2', 'running', '20151008-180000', 'alive', { hostname: '<b>x</b>' }),
+      node('i-3', 'running', '20151008-180000', 'alive', { privateIp: 'xoxb-1234567890-abcdefghij' }),
+      node('i-4', 'running', '20151008-180000', 'alive'),
+    ];
+    const served = buildSnapshot([withIp, markup, masked, bare], [], T0).nodes;
+    expect([served.get('i-1')!.hostname, served.get('i-1')!.address]).toEqual(['db1.local', '10.0.0.7']);
+    expect([served.get('i-2')!.hostname, served.get('i-2')!.address]).toEqual(['<b>x</b>', undefined]);
+    expect(served.get('i-3')!.address).toBeUndefined();
+    expect(Object.keys(served.get('i-4')!)).not.toContain('hostname');
   });
 });
 

@@ -15,7 +15,7 @@ const node = (id: string, deployment: string | null, nodepart: string, health: H
   initgitrepo: null,
   ...(fields ? { fields } : {}),
 });
-const ANY = { text: '', deployment: '', nodepart: '', health: '' };
+const ANY = { text: '', deployment: '', nodepart: '', stacktype: '', health: '' };
 const BY_HEALTH = { key: 'health' as const, descending: false };
 
 describe('what the table shows', () => {
@@ -39,5 +39,13 @@ describe('what the table shows', () => {
     expect(matches(b, { ...ANY, deployment: '?' })).toBe(true);
     expect(matches(a, { ...ANY, nodepart: 'app1' })).toBe(false);
     expect(matches(b, { ...ANY, health: 'wedged' })).toBe(true);
+    expect(matches(a, { ...ANY, stacktype: 'lad1' })).toBe(true);
+    expect(matches(a, { ...ANY, stacktype: 'lad2' })).toBe(false);
+  });
+
+  it('finds a node by the words of its note', () => {
+    const noted = { ...node('i-n', 'fed1', 'db1', 'wedged'), note: 'Disk full on /var' };
+    expect(matches(noted, { ...ANY, text: 'disk full' })).toBe(true);
+    expect(matches(node('i-m', 'fed1', 'db1', 'wedged'), { ...ANY, text: 'disk full' })).toBe(false);
   });
 });

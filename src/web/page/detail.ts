@@ -1,4 +1,5 @@
-import type { ApiNode, Color, HistoryResponse } from '../api';
+import type { ApiNode, BeatsResponse, Color, HistoryResponse } from '../api';
+import { renderBeats } from './beats';
 import { byId, clear, el } from './dom';
 import { exact, isoToDate, relative, tssToDate } from './format';
 
@@ -26,6 +27,7 @@ export async function showDetail(node: ApiNode, now: Date, stateColors: Readonly
     ...Object.entries(node.fields ?? {}),
   ];
   for (const [name, value] of rows) fields.append(el('dt', { text: name }), el('dd', { text: value }));
+  void showBeats(node.id);
 
   const timeline = byId('detail-timeline');
   const limits = byId('detail-limits');
@@ -50,6 +52,20 @@ export async function showDetail(node: ApiNode, now: Date, stateColors: Readonly
       ]),
     );
   }
+}
+
+async function showBeats(id: string): Promise<void> {
+  const strip = byId('detail-beats');
+  const caption = byId('detail-beats-caption');
+  clear(strip);
+  caption.textContent = 'loading…';
+  const response = await fetch(`/api/nodes/${encodeURIComponent(id)}/beats`);
+  if (byId('detail').dataset.id !== id) return;
+  if (!response.ok) {
+    caption.textContent = `no beats: ${(await response.text()).trim()}`;
+    return;
+  }
+  renderBeats(strip, caption, (await response.json()) as BeatsResponse);
 }
 
 /** A state the lifecycle does not know ("toString" from a hostile node) is gray text, never a property of the table. */

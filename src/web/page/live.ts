@@ -10,6 +10,8 @@ import { clock } from './format';
 export interface LiveHandlers {
   onHello(hello: HelloMessage): void;
   onUpdate(update: UpdateMessage): void;
+  /** While the page shows the past: what the status says instead of "live" (undefined when live). */
+  paused(): string | undefined;
 }
 
 export function connectLive(handlers: LiveHandlers, refreshSeconds: () => number): void {
@@ -21,19 +23,23 @@ export function connectLive(handlers: LiveHandlers, refreshSeconds: () => number
     status.className = `status ${kind}`;
     status.textContent = text;
   };
+  const liveOr = (text: string): [string, string] => {
+    const paused = handlers.paused();
+    return paused === undefined ? ['live', text] : ['paused', paused];
+  };
   const open = (): void => {
     source = new EventSource('/events');
     source.addEventListener('hello', (event) => {
       lastHeard = Date.now();
       lostSince = undefined;
-      show('live', `live · every ${refreshSeconds()} s`);
+      show(...liveOr(`live · every ${refreshSeconds()} s`));
       handlers.onHello(JSON.parse((event as MessageEvent<string>).data) as HelloMessage);
     });
     source.addEventListener('update', (event) => {
       lastHeard = Date.now();
       const update = JSON.parse((event as MessageEvent<string>).data) as UpdateMessage;
       if (update.refreshError) show('failing', `refresh failing since ${clock(new Date(lastHeard))}; showing older data`);
-      else show('live', `live · updated ${clock(new Date(update.refreshedAt))} UTC`);
+      else show(...liveOr(`live · updated ${clock(new Date(update.refreshedAt))} UTC`));
       handlers.onUpdate(update);
     });
     source.addEventListener('error', () => {

@@ -1,11 +1,12 @@
-import type { ApiNode, NodesResponse, UpdateMessage } from '../api';
+import type { ApiNode, AtResponse, NodesResponse, UpdateMessage } from '../api';
 import { hideDetail, showDetail } from './detail';
 import { byId, setOptions } from './dom';
 import { addEvents } from './feed';
 import { connectLive } from './live';
 import { arrange, distinct, HEALTH_NAMES, matches, type Filter, type Sort, type SortKey } from './model';
+import { minuteLabel, renderPast } from './past';
 import { renderCounts, renderDeployments, renderProblems, renderRefreshed } from './summary';
-import { GridTable } from './table';
+import { colgroup, GridTable } from './table';
 
 /**
  * The dashboard page: one read of /api/nodes and /api/events, then only the
@@ -23,10 +24,44 @@ const table = new GridTable(byId('grid-body'), (rows) => {
 const text = byId<HTMLInputElement>('filter-text');
 const deployment = byId<HTMLSelectElement>('filter-deployment');
 const nodepart = byId<HTMLSelectElement>('filter-nodepart');
+const stacktype = byId<HTMLSelectElement>('filter-stacktype');
 const health = byId<HTMLSelectElement>('filter-health');
+const noteToggle = byId<HTMLInputElement>('show-note');
+const travelTime = byId<HTMLInputElement>('travel-time');
+const travelNow = byId<HTMLButtonElement>('travel-now');
+/** The answer of /api/at while the page shows the past; undefined when live. */
+let past: AtResponse | undefined;
+/** An update arrived while the past was shown: going back to now reads the grid afresh. */
+let missedUpdate = false;
 
 function filter(): Filter {
-  return { text: text.value.trim().toLowerCase(), deployment: deployment.value, nodepart: nodepart.value, health: health.value };
+  return { text: text.value.trim().toLowerCase(), deployment: deployment.value, nodepart: nodepart.value, stacktype: stacktype.value, health: health.value };
+}
+
+/** View settings a reload keeps (this browser only). Storage may be refused (private windows): the default then. */
+const NOTE_SETTING = 'nodegrid.noteColumn';
+function remembered(key: string): boolean {
+  try {
+    return localStorage.getItem(key) === 'on';
+  } catch {
+    return false;
+  }
+}
+function remember(key: string, on: boolean): void {
+  try {
+    localStorage.setItem(key, on ? 'on' : 'off');
+  } catch {
+    /* not kept; the toggle still works on this page */
+  }
+}
+
+function setNoteColumn(on: boolean): void {
+  noteToggle.checked = on;
+  table.setNoteColumn(on);
+  const head = byId<HTMLTableElement>('grid-head');
+  head.querySelector('colgroup')!.replaceWith(colgroup(on));
+  byId('note-header').hidden = !on;
+  byId('grid').classList.toggle('with-note', on);
 }
 
 async function load(): Promise<void> {
@@ -56,15 +91,67 @@ function renderSummary(): void {
   renderRefreshed(data.refreshedAt, data.now, data.refreshSeconds, data.refreshError);
   setOptions(deployment, 'all deployments', distinct(nodes.values(), (n) => n.deployment));
   setOptions(nodepart, 'all nodeparts', distinct(nodes.values(), (n) => n.nodepart));
+  setOptions(stacktype, 'all stacktypes', distinct(nodes.values(), (n) => n.stacktype));
   setOptions(health, 'any health', [...HEALTH_NAMES]);
+  // The server's clock, not the browser's: the past ends at its now (with --now, a frozen time).
+  travelTime.max = data.now.slice(0, 16);
 }
 
 function renderTable(): void {
+  if (past) {
+    renderPast(past, filter());
+    return;
+  }
   document.body.dataset.rendered = '';
   table.render(arrange(nodes.values(), filter(), sort), now);
 }
 
+/** The grid at the minute in the time input, from the same answer as `nodegrid at`; live updates wait. */
+async function travel(): Promise<void> {
+  const error = byId('travel-error');
+  error.textContent = '';
+  if (travelTime.value === '') return;
+  const response = await fetch(`/api/at?time=${encodeURIComponent(travelTime.value)}`);
+  if (!response.ok) {
+    error.textContent = (await response.text()).trim();
+    return;
+  }
+  past = (await response.json()) as AtResponse;
+  document.body.classList.add('in-past');
+  byId('grid').hidden = true;
+  byId('past').hidden = false;
+  travelNow.hidden = false;
+  const status = byId('status');
+  status.className = 'status paused';
+  status.textContent = pausedText()!;
+  renderTable();
+}
+
+function pausedText(): string | undefined {
+  return past ? `paused · showing ${minuteLabel(past.minute)}` : undefined;
+}
+
+function backToNow(): void {
+  past = undefined;
+  document.body.classList.remove('in-past');
+  byId('past').hidden = true;
+  byId('grid').hidden = false;
+  travelNow.hidden = true;
+  byId('travel-error').textContent = '';
+  travelTime.value = '';
+  const status = byId('status');
+  status.className = 'status live';
+  status.textContent = 'live';
+  if (missedUpdate) void load();
+  else renderTable();
+  missedUpdate = false;
+}
+
 function applyUpdate(update: UpdateMessage): void {
+  if (past) {
+    missedUpdate = true;
+    return;
+  }
   const changed = update.changed.length > 0 || update.removed.length > 0;
   // A missed update (the stream dropped between two refreshes) means one full read, never patching blind.
   if (update.version !== (changed ? data.version + 1 : data.version)) {
@@ -105,7 +192,19 @@ text.addEventListener('input', () => {
   clearTimeout(typing);
   typing = window.setTimeout(renderTable, 150);
 });
-for (const select of [deployment, nodepart]) select.addEventListener('change', renderTable);
+for (const select of [deployment, nodepart, stacktype]) select.addEventListener('change', renderTable);
+noteToggle.addEventListener('change', () => {
+  setNoteColumn(noteToggle.checked);
+  remember(NOTE_SETTING, noteToggle.checked);
+  renderTable();
+});
+setNoteColumn(remembered(NOTE_SETTING));
+byId('travel').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void travel();
+});
+travelTime.addEventListener('change', () => void travel());
+travelNow.addEventListener('click', backToNow);
 health.addEventListener('change', () => {
   renderSummary();
   renderTable();
@@ -132,9 +231,11 @@ load()
     connectLive(
       {
         onHello: (hello) => {
-          if (hello.version !== data.version) void load();
+          if (past) missedUpdate = true;
+          else if (hello.version !== data.version) void load();
         },
         onUpdate: applyUpdate,
+        paused: pausedText,
       },
       () => data.refreshSeconds,
     ),

@@ -14,18 +14,28 @@ export function healthRank(health: string): number {
   return HEALTH_RANKS.get(health) ?? HEALTH_NAMES.length;
 }
 
-export type SortKey = 'id' | 'stacktype' | 'state' | 'health' | 'since' | 'heartbeat';
+export type SortKey = 'id' | 'stacktype' | 'state' | 'health' | 'since' | 'heartbeat' | 'hostname' | 'address' | 'note';
 export interface Sort {
   readonly key: SortKey;
   readonly descending: boolean;
 }
 
 export interface Filter {
-  /** Lower-cased; matched against id, switches, state, health and fields. */
+  /** Lower-cased; matched against id, switches, state, health, note and fields. */
   readonly text: string;
   readonly deployment: string;
   readonly nodepart: string;
+  readonly stacktype: string;
   readonly health: string;
+}
+
+/** What a node of the past (/api/at) and of the present share, for the filters both views honour. */
+export interface Placed {
+  readonly id: string;
+  readonly deployment: string | null;
+  readonly nodepart: string | null;
+  readonly stacktype: string | null;
+  readonly state: string | null;
 }
 
 export interface Group {
@@ -38,12 +48,17 @@ export interface Group {
 export const MISSING = '?';
 
 export function matches(node: ApiNode, filter: Filter): boolean {
+  if (filter.health !== '' && node.health !== filter.health) return false;
+  return matchesPlace(node, filter, [node.health, node.note, ...Object.values(node.fields ?? {})]);
+}
+
+/** The filters that mean the same now and in the past: where a node sits, and the text (also tried on `words`). */
+export function matchesPlace(node: Placed, filter: Filter, words: ReadonlyArray<string | null> = []): boolean {
   if (filter.deployment !== '' && (node.deployment ?? MISSING) !== filter.deployment) return false;
   if (filter.nodepart !== '' && (node.nodepart ?? MISSING) !== filter.nodepart) return false;
-  if (filter.health !== '' && node.health !== filter.health) return false;
+  if (filter.stacktype !== '' && (node.stacktype ?? MISSING) !== filter.stacktype) return false;
   if (filter.text === '') return true;
-  const words = [node.id, node.deployment, node.nodepart, node.stacktype, node.state, node.health, ...Object.values(node.fields ?? {})];
-  return words.some((word) => word?.toLowerCase().includes(filter.text));
+  return [node.id, node.deployment, node.nodepart, node.stacktype, node.state, ...words].some((word) => word?.toLowerCase().includes(filter.text));
 }
 
 /** Groups by deployment and nodepart; groups holding wedged, zombie or stale nodes first. */
@@ -93,7 +108,7 @@ function byText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function distinct(nodes: Iterable<ApiNode>, pick: (node: ApiNode) => string | null): string[] {
+export function distinct<T>(nodes: Iterable<T>, pick: (node: T) => string | null): string[] {
   const seen = new Set<string>();
   for (const node of nodes) seen.add(pick(node) ?? MISSING);
   return [...seen].sort();

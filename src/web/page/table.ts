@@ -12,20 +12,40 @@ import { SHOWN_HEALTHS, type Group } from './model';
 export const FIRST_ROWS = 1000;
 const CHUNK_ROWS = 1000;
 
-const COLUMNS = [1, 2, 3, 4, 5, 6];
+/** Column names, in order; each col gets "col-<name>" (its width, in style.css). The note is the operator's to switch on. */
+const BASE_COLUMNS = ['id', 'stacktype', 'state', 'health', 'since', 'heartbeat', 'hostname', 'address'] as const;
+const NOTE_COLUMN = 'note';
 const ROW_PX = 24;
+
+export function columnNames(withNote: boolean): string[] {
+  return withNote ? [...BASE_COLUMNS, NOTE_COLUMN] : [...BASE_COLUMNS];
+}
+
+/** The colgroup every table of the grid (the head and each chunk) shares, so fixed layout lines them up. */
+export function colgroup(withNote: boolean): HTMLTableColElement {
+  return el('colgroup', {}, columnNames(withNote).map((name) => el('col', { className: `col-${name}` })));
+}
 
 type Item = { group: Group } | { node: ApiNode };
 
 export class GridTable {
   private readonly rows = new Map<string, HTMLTableRowElement>();
   private pending: number | undefined;
-  private readonly template = rowTemplate();
+  private template: HTMLTableRowElement;
+  private withNote = false;
 
   constructor(
     private readonly body: HTMLElement,
     private readonly onDone: (rows: number) => void,
-  ) {}
+  ) {
+    this.template = rowTemplate(false);
+  }
+
+  /** Shows or hides the note column; the caller renders again. */
+  setNoteColumn(on: boolean): void {
+    this.withNote = on;
+    this.template = rowTemplate(on);
+  }
 
   render(groups: readonly Group[], now: Date): void {
     this.cancel();
@@ -77,7 +97,7 @@ export class GridTable {
     for (let rows = 0; i < items.length && rows < budget; i++) {
       const item = items[i]!;
       if ('group' in item) {
-        fragment.appendChild(groupRow(item.group));
+        fragment.appendChild(groupRow(item.group, columnNames(this.withNote).length));
         continue;
       }
       const row = this.template.cloneNode(true) as HTMLTableRowElement;
@@ -86,7 +106,7 @@ export class GridTable {
       fragment.appendChild(row);
       rows++;
     }
-    const chunk = el('div', { className: 'chunk' }, [el('table', {}, [el('colgroup', {}, COLUMNS.map(() => el('col'))), fragment])]);
+    const chunk = el('div', { className: 'chunk' }, [el('table', {}, [colgroup(this.withNote), fragment])]);
     // The height an off-screen chunk is assumed to have until it is first drawn (CSSOM, which the CSP allows).
     chunk.style.containIntrinsicSize = `auto ${fragment.rows.length * ROW_PX}px`;
     this.body.appendChild(chunk);
@@ -105,7 +125,7 @@ function later(callback: () => void): number {
   return typeof requestIdleCallback === 'function' ? requestIdleCallback(callback, { timeout: 200 }) : window.setTimeout(callback, 0);
 }
 
-function rowTemplate(): HTMLTableRowElement {
+function rowTemplate(withNote: boolean): HTMLTableRowElement {
   return el('tr', { className: 'node' }, [
     el('td', {}, [el('a')]),
     el('td'),
@@ -113,14 +133,17 @@ function rowTemplate(): HTMLTableRowElement {
     el('td', {}, [el('span', { className: 'badge' })]),
     el('td', {}, [document.createTextNode(''), el('small')]),
     el('td'),
+    el('td', { className: 'hostname' }),
+    el('td', { className: 'address' }),
+    ...(withNote ? [el('td', { className: 'note' })] : []),
   ]);
 }
 
-function groupRow(group: Group): HTMLTableRowElement {
+function groupRow(group: Group, columns: number): HTMLTableRowElement {
   const counts = new Map<Health, number>();
   for (const node of group.nodes) counts.set(node.health, (counts.get(node.health) ?? 0) + 1);
   const summary = SHOWN_HEALTHS.filter((h) => counts.has(h)).map((h) => `${counts.get(h)} ${h}`).join(', ');
-  return el('tr', { className: 'group' }, [el('th', { attrs: { colspan: '6', scope: 'rowgroup' } }, [document.createTextNode(`${group.deployment} / ${group.nodepart}`), el('span', { className: 'muted', text: summary })])]);
+  return el('tr', { className: 'group' }, [el('th', { attrs: { colspan: String(columns), scope: 'rowgroup' } }, [document.createTextNode(`${group.deployment} / ${group.nodepart}`), el('span', { className: 'muted', text: summary })])]);
 }
 
 function fill(row: HTMLTableRowElement, node: ApiNode, now: Date): void {
@@ -136,6 +159,14 @@ function fill(row: HTMLTableRowElement, node: ApiNode, now: Date): void {
   const badge = cells[3]!.firstChild as HTMLSpanElement;
   badge.textContent = node.health;
   badge.className = `badge h-${node.health}`;
+  cells[6]!.textContent = node.hostname ?? '—';
+  cells[7]!.textContent = node.address ?? '—';
+  const note = cells[8];
+  if (note) {
+    // The first line in the cell, the whole text on hover and in the node panel.
+    note.textContent = node.note?.split('\n')[0] ?? '';
+    note.title = node.note ?? '';
+  }
   setTimes(row, node, now);
 }
 

@@ -12,7 +12,7 @@ import type { NodesOptions } from './nodes';
 export function registerFindCommand(program: Command): void {
   const command = program
     .command('find')
-    .description('the plausibly live partners (recent heartbeat, working state) matching the filters; exit 3 when none')
+    .description('the plausibly live partners (health alive or new: a recent heartbeat or a state just published; a working state) matching the filters; exit 3 when none')
     .option('--deployment <name>', 'only this deployment')
     .option('--nodepart <name>', 'only this nodepart')
     .option('--stacktype <name>', 'only this stacktype')
@@ -98,5 +98,5 @@ async function find(command: Command, options: FindOptions): Promise<void> {
 
 function describeFilter(options: FindOptions, states: readonly string[]): string {
   const parts = [options.deployment, options.nodepart, options.stacktype].filter(Boolean).join('/');
-  return ` for ${parts || 'the whole grid'} (alive, state ${states.join('|')}${options.probe ? `, answering ${options.probe}` : ''})`;
+  return ` for ${parts || 'the whole grid'} (alive or new, state ${states.join('|')}${options.probe ? `, answering ${options.probe}` : ''})`;
 }

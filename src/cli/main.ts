@@ -27,8 +27,10 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
 Exit codes:
   0 ok   1 unexpected failure   2 bad input, illegal transition or bad config
   3 problems found   4 delivery still pending   5 delivery stuck (tick)
-  6 no such node (history, presence show)
+  6 no such node (history, presence show)   69 a remote could not be read
+  74 the disk cannot take a write
   75 busy: a lock not acquired in time, or a branch that kept moving (try again later)
+  130, 143 wait stopped by Ctrl-C or SIGTERM before its condition held
 
 Examples:
   $ nodegrid init --id i-4e7cb59a --deployment fed1 --nodepart db1 --stacktype lad1

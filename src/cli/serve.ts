@@ -25,7 +25,9 @@ It listens on 127.0.0.1 unless --host says otherwise; on any other address it
 refuses to start without a token. With a token, open /login?token=<token> once
 (it sets an HttpOnly cookie), or send "Authorization: Bearer <token>".
 JSON for scripts: /api/nodes (same fields as nodes --json), /api/nodes/<id>/history,
-/api/events; changes are pushed to pages as Server-Sent Events on /events.
+/api/nodes/<id>/beats (the minutes it beat in, last hour), /api/at?time=T (the grid at
+a past minute, as nodegrid at), /api/events; changes are pushed to pages as
+Server-Sent Events on /events.
 Prometheus: /metrics (nodes per deployment, nodepart and health; behind the token too).
 With --now the clock is frozen at that time (demos, screenshots).
 

@@ -3,12 +3,15 @@ import { probeAddress, runProbe, type Probe, type ProbeResult } from './probe';
 import type { GridNode } from './view';
 
 /**
- * Finding partners (SPEC §6): the plausibly live nodes (a recent heartbeat, a
- * working state), optionally only those that answer a probe, and the
+ * Finding partners (SPEC §6): the plausibly live nodes (a recent heartbeat, or
+ * a state change recent enough to count as one; a working state), optionally only those that answer a probe, and the
  * original's liveserver document so existing consumers keep working.
  */
 export function plausiblyLive(nodes: readonly GridNode[], workingStates: readonly string[]): GridNode[] {
-  return nodes.filter((node) => node.health === 'alive' && node.state !== null && workingStates.includes(node.state));
+  // A new node (its state just published, its first beat not due yet) is as fresh as one that
+  // beat: a boot script that finds its partners right after their `state set initdone` finds them,
+  // as `nodegrid wait` does.
+  return nodes.filter((node) => (node.health === 'alive' || node.health === 'new') && node.state !== null && workingStates.includes(node.state));
 }
 
 export interface ProbedNode {

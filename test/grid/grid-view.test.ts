@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_HEALTH_RULES } from '../../src/core/health';
 import { defaultConfig } from '../../src/config/schema';
 import { loadGrid } from '../../src/grid/load';
 import { openPresence } from '../../src/presence/open';
@@ -67,6 +68,10 @@ describe('the grid from a generated presence folder', () => {
   it('finds only alive nodes in working states as partners, and shapes the liveserver document like the original', () => {
     const partners = plausiblyLive(nodes, ['initdone', 'running']);
     expect(partners).toHaveLength(40);
+    // A node that just published initdone, its first beat not due yet, is a partner too (as for `wait`).
+    const justUp = classifyGrid([{ ...nodes[0]!.record, id: 'i-just-up', state: 'initdone', statetss: '20151008-211300' }], new Map(), now, DEFAULT_HEALTH_RULES);
+    expect(justUp[0]!.health).toBe('new');
+    expect(plausiblyLive([...nodes, ...justUp], ['initdone', 'running']).map((n) => n.id)).toContain('i-just-up');
     const doc = liveServerDocument(partners.slice(0, 2), 'test', now);
     expect(Object.keys(doc)).toEqual(['source', 'tss', 'tsm', 'datepath', 'nodes']);
     expect(doc).toMatchObject({ tss: '20151008-211330', tsm: '201510082113', datepath: '2015/10/08/21/201510082113' });

@@ -4,6 +4,7 @@ import { makeObject, type GitObject } from '../../git/objects';
 import type { TreeCache } from '../../git/tree-cache';
 import { setFiles, type FileToSet } from '../../git/tree-edit';
 import { MAX_DOCUMENT_BYTES, parsePresencePath } from '../format';
+import { statelogOfBlob } from './tip';
 
 /**
  * Folding staged changes into the shared branch, in-process.
@@ -74,10 +75,27 @@ export function parseCommit(body: Buffer): ParsedCommit | undefined {
   return { tree, parent: fields.get('parent'), author, committer, message: split < 0 ? '' : text.slice(split + 2), time: Number.isFinite(time) ? time : 0 };
 }
 
-/** Whether the branch's tree already has every file of the change. */
-export async function carries(trees: TreeCache, branchTree: string | undefined, files: readonly FileToSet[]): Promise<boolean> {
-  for (const file of files) if ((await trees.blobAt(branchTree, file.path)) !== file.blob) return false;
+/**
+ * Whether the branch already has every file of the change: the same blob, or,
+ * for the node's current document, a later one of the same node (its statelog
+ * extends the change's). A staged ref fetched a moment before its node's
+ * next change reached the branch (git updates a push's refs one by one) still
+ * ends in the older change; replaying it would take the node back a state on
+ * the branch and record the change twice.
+ */
+export async function carries(reader: ObjectReader, trees: TreeCache, branchTree: string | undefined, files: readonly FileToSet[]): Promise<boolean> {
+  for (const file of files) {
+    const onBranch = await trees.blobAt(branchTree, file.path);
+    if (onBranch === file.blob) continue;
+    if (onBranch === undefined || parsePresencePath(file.path)?.kind !== 'current' || !(await supersedes(reader, onBranch, file.blob))) return false;
+  }
   return true;
+}
+
+/** A strictly longer statelog that starts with the other's: a later state of the same life (a re-init starts a new statelog, and is not). */
+async function supersedes(reader: ObjectReader, newer: string, older: string): Promise<boolean> {
+  const [newerLog, olderLog] = await Promise.all([statelogOfBlob(reader, newer), statelogOfBlob(reader, older)]);
+  return newerLog !== undefined && olderLog !== undefined && olderLog !== '' && newerLog.length > olderLog.length && newerLog.startsWith(olderLog);
 }
 
 /**
@@ -110,7 +128,7 @@ export async function readChain(reader: ObjectReader, trees: TreeCache, id: stri
       }
       files.push({ path: file.path, blob: file.blob });
     }
-    if (await carries(trees, branchTree, files)) return { changes, complete: true, ignored };
+    if (await carries(reader, trees, branchTree, files)) return { changes, complete: true, ignored };
     changes.unshift({ id, commit: sha, time: commit.time, files, author: commit.author, committer: commit.committer, message: commit.message });
     sha = commit.parent;
   }

@@ -31,11 +31,17 @@ export async function readTip(reader: ObjectReader, commit: string): Promise<Tip
 export async function documentCarries(reader: ObjectReader, trees: TreeCache, rootTree: string, file: string, statelog: string): Promise<boolean> {
   if (statelog === '' || rootTree === EMPTY_TREE) return false;
   const sha = await trees.blobAt(rootTree, file);
-  const blob = sha === undefined ? undefined : await reader.read(sha, MAX_DOCUMENT_BYTES);
-  if (blob?.type !== 'blob' || !blob.body) return false;
+  const remote = sha === undefined ? undefined : await statelogOfBlob(reader, sha);
+  return remote?.startsWith(statelog) === true;
+}
+
+/** The statelog of a presence document blob; undefined when it is not one (too large, not JSON, no statelog). */
+export async function statelogOfBlob(reader: ObjectReader, sha: string): Promise<string | undefined> {
+  const blob = await reader.read(sha, MAX_DOCUMENT_BYTES);
+  if (blob?.type !== 'blob' || !blob.body) return undefined;
   const parsed = parseJsonWith(presenceDocumentSchema, blob.body.toString('utf8'));
-  const remote = parsed.ok ? parsed.value.value.statelog : undefined;
-  return typeof remote === 'string' && remote.startsWith(statelog);
+  const statelog = parsed.ok ? parsed.value.value.statelog : undefined;
+  return typeof statelog === 'string' ? statelog : undefined;
 }
 
 /** git refuses "<", ">" and newlines in a name or an email: they would break the commit header. */

@@ -77,6 +77,34 @@ describe('folding staged changes', () => {
     }
   });
 
+  it("does not replay a staged change the branch has moved past: a stale staged ref never takes a node back a state", async () => {
+    const gitDir = createBareRepo(dir, 'superseded.git');
+    const doc = (state: string, statelog: string, extra = ''): string => `{"filetype":"nodepresence","value":{"instance-id":"i-a","state":"${state}","statelog":"${statelog}"${extra}}}\n`;
+    const staged = async (content: string, statelog: string, time: number): Promise<string> => {
+      const built = await buildStaged({ branch: 'main', changes: 1, commits: [{ files: [{ path: docPath('i-a'), content }], message: 'i-a: change', statelog }] }, undefined, { name: 'nodegrid', email: 'nodegrid@i-a' }, time, () => Promise.resolve(false));
+      for (const object of built.objects) writeLooseObject(gitDir, object);
+      return built.head!;
+    };
+    const running = await staged(doc('running', 'setup:1;initdone:2;running:3;'), 'setup:1;initdone:2;running:3;', 1000);
+    const draining = await staged(doc('draining', 'setup:1;initdone:2;running:3;draining:4;'), 'setup:1;initdone:2;running:3;draining:4;', 1001);
+    const reader = new ObjectReader(gitDir);
+    try {
+      const trees = new TreeCache(reader);
+      // The branch already holds draining (the node's next change), while a fetch still saw its staged ref at running.
+      const onBranch = await foldChanges(trees, undefined, [(await readChain(reader, trees, 'i-a', draining, undefined)).changes]);
+      for (const object of onBranch.objects) writeLooseObject(gitDir, object);
+      expect((await readChain(reader, trees, 'i-a', running, onBranch.tree)).changes).toEqual([]);
+
+      // What is not an older state of the same life is still replayed: a re-init's new statelog, and an announce of the same state.
+      const reinit = await staged(doc('setup', 'setup:9;'), 'setup:9;', 1002);
+      expect((await readChain(reader, trees, 'i-a', reinit, onBranch.tree)).changes).toHaveLength(1);
+      const announce = await staged(doc('draining', 'setup:1;initdone:2;running:3;draining:4;', ',"hostname":"db-1"'), 'setup:1;initdone:2;running:3;draining:4;', 1003);
+      expect((await readChain(reader, trees, 'i-a', announce, onBranch.tree)).changes).toHaveLength(1);
+    } finally {
+      reader.close();
+    }
+  });
+
   it('lists staged tips from loose refs and packed-refs, and leaves out names that are not node ids', () => {
     const gitDir = createBareRepo(dir, 'seen.git');
     const sha = 'a'.repeat(40);

@@ -38,3 +38,19 @@ export interface NodeHistory {
   readonly versions: number;
   readonly limits: readonly string[];
 }
+
+/** A node as of a past minute: its state then (committed at or before the time; null when unknown). */
+export interface NodeAt extends Omit<NodeSummary, 'heartbeat' | 'health' | 'note'> {
+  /** Whether it beat in that flattime minute. */
+  readonly beat: boolean;
+}
+
+/** The grid at a past minute: `at --json` and the dashboard's /api/at. */
+export interface GridAt {
+  readonly time: string;
+  readonly minute: string;
+  /** The last commit at or before the time, or null. */
+  readonly commit: string | null;
+  readonly nodes: readonly NodeAt[];
+  readonly limits: readonly string[];
+}

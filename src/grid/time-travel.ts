@@ -1,5 +1,5 @@
 import { NodegridError } from '../core/errors';
-import type { NodeHistory, NodeSummary } from '../core/grid-view';
+import type { GridAt, NodeAt, NodeHistory } from '../core/grid-view';
 import { flattimeMinuteDir } from '../presence/format';
 import { flattimeMinute, formatTss } from '../core/time';
 import { parseTimeSpec } from '../core/time-spec';
@@ -13,7 +13,7 @@ import { parsePresenceDocument, type PresenceRecord } from '../presence/read';
  * states (`history`), and the grid as of one minute (`at`). A plain folder has
  * no history; what it cannot answer is said in `limits`, never guessed.
  */
-export type { NodeHistory, StateStep } from '../core/grid-view';
+export type { GridAt, NodeAt, NodeHistory, StateStep } from '../core/grid-view';
 
 export async function nodeHistory(location: PresenceView, id: string, current: PresenceRecord | undefined): Promise<NodeHistory> {
   if (location.history) {
@@ -32,21 +32,6 @@ export async function nodeHistory(location: PresenceView, id: string, current: P
     versions: 0,
     limits: [`${location.description} has no git history: states come from the current document's statelog only (a statelog cut short or reset by a re-init is not seen)`],
   };
-}
-
-/** A node as of a past minute: its state then (committed at or before the time; null when unknown). */
-export interface NodeAt extends Omit<NodeSummary, 'heartbeat' | 'health' | 'note'> {
-  /** Whether it beat in that flattime minute. */
-  readonly beat: boolean;
-}
-
-export interface GridAt {
-  readonly time: string;
-  readonly minute: string;
-  /** The last commit at or before the time, or null. */
-  readonly commit: string | null;
-  readonly nodes: readonly NodeAt[];
-  readonly limits: readonly string[];
 }
 
 /**

@@ -3,7 +3,7 @@
  * type-checked on its own, with DOM types, and imports only types from here).
  * Node fields carry the same names as `nodegrid nodes --json`.
  */
-import type { NodeHistory, NodeSummary, StateStep } from '../core/grid-view';
+import type { GridAt, NodeAt, NodeHistory, NodeSummary, StateStep } from '../core/grid-view';
 import type { Health } from '../core/health';
 import type { Color } from '../core/lifecycle';
 
@@ -91,24 +91,6 @@ export interface BeatsResponse {
 }
 
 /** One node as of a past minute (/api/at), as `at --json` prints it. */
-export interface AtNode {
-  readonly id: string;
-  readonly deployment: string | null;
-  readonly nodepart: string | null;
-  readonly stacktype: string | null;
-  /** The state committed at or before the time; null when not known. */
-  readonly state: string | null;
-  readonly statetss: string | null;
-  /** Whether it beat in that flattime minute. */
-  readonly beat: boolean;
-}
-
+export type AtNode = NodeAt;
 /** The grid at a past minute (/api/at?time=…), the answer of `nodegrid at --json`. */
-export interface AtResponse {
-  readonly time: string;
-  readonly minute: string;
-  readonly commit: string | null;
-  readonly nodes: readonly AtNode[];
-  /** What the store cannot answer about the past (a folder without git history), for people. */
-  readonly limits: readonly string[];
-}
+export type AtResponse = GridAt;

@@ -72,11 +72,13 @@ describe.runIf(withCeph)('presence.backend s3', () => {
   it('writes the same document bytes as git, one history object per state change, and flattime beats under the prefix', async () => {
     const bucket = await createBucket(sdk);
     const n = await bucketNode({ backend: 's3', s3: { bucket, prefix: 'grids/lad1/', endpoint: rgw.endpoint } });
-    for (const state of ['setup', 'initdone']) {
-      const r = await run(n, ['state', 'set', state]);
+    for (const [state, note] of [['setup', 'from the AMI'], ['initdone', 'init took 104 s']]) {
+      const r = await run(n, ['state', 'set', state!, '--note', note!]);
       expect(r.code, r.stderr).toBe(0);
     }
-    expect(await object(bucket, `grids/lad1/${DOC}`)).toBe(expectedDocument(n));
+    // The current state's note is in the document (and so in its beats).
+    const noted = { note: 'init took 104 s' };
+    expect(await object(bucket, `grids/lad1/${DOC}`)).toBe(expectedDocument(n, noted));
     const history = await keys(bucket, `grids/lad1/it/presence/history/${ID}/`);
     expect(history).toEqual([`grids/lad1/it/presence/history/${ID}/000000000001.json`, `grids/lad1/it/presence/history/${ID}/000000000002.json`]);
     expect(await object(bucket, history[0]!)).toContain('"state": "setup"');
@@ -85,7 +87,7 @@ describe.runIf(withCeph)('presence.backend s3', () => {
     expect(beat.code, beat.stderr).toBe(0);
     const minute = (JSON.parse(beat.stdout) as { minute: string }).minute;
     const key = `grids/lad1/it/presence/flattime/${minute.slice(0, 4)}/${minute.slice(4, 6)}/${minute.slice(6, 8)}/${minute.slice(8, 10)}/${minute}/all/${ID}.json`;
-    expect(await object(bucket, key)).toBe(expectedDocument(n));
+    expect(await object(bucket, key)).toBe(expectedDocument(n, noted));
     expect(pendingPresenceEvents(n, 'presence:s3')).toEqual([]);
     expect(n.read('home/log/nodegrid.log')).toMatch(/presence:s3: wrote 1 event to s3:\/\/ng-\d+-\d+\/grids\/lad1\/ at http:\/\/127\.0\.0\.1:\d+/);
 
@@ -95,7 +97,11 @@ describe.runIf(withCeph)('presence.backend s3', () => {
     expect(JSON.parse(shown.stdout)).toMatchObject({ id: ID, record: { state: 'initdone' }, lastBeat: minute });
     const history2 = await run(n, ['history', ID, '--json']);
     expect(history2.code, history2.stderr).toBe(0);
-    expect((JSON.parse(history2.stdout) as { states: Array<{ state: string }>; versions: number }).states.map((s) => s.state)).toEqual(['setup', 'initdone']);
+    // Each change's note is kept in its history object, so history tells every reason, not only the last.
+    expect((JSON.parse(history2.stdout) as { states: Array<{ state: string; note: string | null }> }).states.map((s) => [s.state, s.note])).toEqual([
+      ['setup', 'from the AMI'],
+      ['initdone', 'init took 104 s'],
+    ]);
   });
 
   it('queues while the store is down (the change is accepted, nothing lost) and delivers everything in order once it is back', async () => {

@@ -31,7 +31,9 @@ When more than grid.massSilenceRatio (25 %) of the nodes alive last pass go
 silent at once, one critical message says the observer or the git host is the
 likely fault instead. Chatty state changes are posted as one grid-wide digest
 per pass to destinations with "via: monitor". What was announced is kept, so a
-second pass over unchanged presence sends nothing.
+second pass over unchanged presence sends nothing. While nodes stay stale,
+zombie or wedged, one critical line every grid.remindEveryMinutes (4 h; 0: never)
+lists them all ("still troubled: 1 wedged, 2 stale").
 
 Examples:
   $ nodegrid monitor --once --remote git@github.com:acme/grid-presence.git
@@ -149,6 +151,7 @@ function monitorEnvironment(context: CliContext, budgetMs: number): MonitorEnvir
     sinks: context.sinks.filter((sink) => sink.role === 'chat'),
     lifecycle: context.settings.lifecycle,
     massSilenceRatio: config.grid.massSilenceRatio,
+    remindEveryMinutes: config.grid.remindEveryMinutes,
     maxPerSink: config.outbox.maxPerSink,
     policy: { backoffMs: config.outbox.backoffSeconds * 1000, maxBackoffMs: config.outbox.maxBackoffSeconds * 1000, maxPermanentFailures: config.outbox.maxPermanentFailures },
     log: context.log,

@@ -50,6 +50,7 @@ const storedMemorySchema = z.object({
   passAt: z.string(),
   nodes: pairs(rememberedNodeSchema),
   massSilence: z.optional(z.object({ since: z.string(), ids: z.array(z.string()), baseline: z.number() })),
+  remindedAt: z.optional(z.string()),
   pendingDigests: z.optional(pairs(z.array(gridChangeSchema))),
 });
 

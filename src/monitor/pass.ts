@@ -23,6 +23,7 @@ export interface MonitorEnvironment {
   readonly sinks: readonly SinkDescriptor[];
   readonly lifecycle: Lifecycle;
   readonly massSilenceRatio: number;
+  readonly remindEveryMinutes: number;
   readonly maxPerSink: number;
   readonly policy: DeliveryPolicy;
   readonly log: NodeLog;
@@ -39,7 +40,7 @@ export interface PassReport {
 
 export async function runMonitorPass(env: MonitorEnvironment, nodes: readonly GridNode[], now: Date): Promise<PassReport> {
   const previous = readMemory(env.layout.memoryFile, env.warn);
-  const plan = planPass(previous, nodes, now, { massSilenceRatio: env.massSilenceRatio, lifecycle: env.lifecycle });
+  const plan = planPass(previous, nodes, now, { massSilenceRatio: env.massSilenceRatio, lifecycle: env.lifecycle, remindEveryMinutes: env.remindEveryMinutes });
 
   // Digests an earlier version kept in its memory join this pass's observations, so an upgrade loses none.
   const waiting = [...(previous?.pendingDigests?.values() ?? [])].flat();

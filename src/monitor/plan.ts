@@ -1,4 +1,4 @@
-import { durationSince, parseTss } from '../core/time';
+import { durationSince, formatDuration, parseTss } from '../core/time';
 import type { NodeIdentity } from '../core/event';
 import { TROUBLED_HEALTHS, type Health } from '../core/health';
 import { stateDefinition, type Color, type Lifecycle, type Severity } from '../core/lifecycle';
@@ -16,6 +16,10 @@ import type { GridNode } from '../grid/view';
  *   or the git host; one critical message replaces the individual alarms, and
  *   those nodes are remembered as alive until the silence lifts.
  * - Chatty state changes are collected for the grid-wide digest.
+ * - While nodes stay troubled (stale, zombie, wedged), one critical reminder
+ *   every `remindEveryMinutes` lists them all, counted from when the trouble
+ *   was first seen: an alarm read once and forgotten is said again, never
+ *   more often than that.
  */
 export interface RememberedNode {
   readonly health: Health;
@@ -31,12 +35,14 @@ export interface MonitorMemory {
   readonly nodes: ReadonlyMap<string, RememberedNode>;
   /** Set while a mass silence holds: the silent nodes not announced one by one, and how many were alive before. */
   readonly massSilence?: { readonly since: string; readonly ids: readonly string[]; readonly baseline: number } | undefined;
+  /** While some node is troubled: when the trouble was first seen, or the last reminder was sent. */
+  readonly remindedAt?: string | undefined;
 }
 
 export interface Announcement {
   readonly node: NodeIdentity;
   readonly from: Health | null;
-  readonly to: Health | 'mass-silence' | 'mass-silence-over';
+  readonly to: Health | 'mass-silence' | 'mass-silence-over' | 'reminder';
   readonly state: string | null;
   readonly statetss: string | null;
   readonly severity: Severity;
@@ -56,7 +62,12 @@ export interface PassPlan {
 export interface PassOptions {
   readonly massSilenceRatio: number;
   readonly lifecycle: Lifecycle;
+  /** grid.remindEveryMinutes; 0: never remind. */
+  readonly remindEveryMinutes?: number | undefined;
 }
+
+/** A reminder names this many nodes, then counts the rest: a chat line, not a report. */
+export const REMINDER_MAX_NAMED = 10;
 
 /** Fewer silent nodes than this are announced one by one whatever the ratio: two quiet nodes of four are real news. */
 export const MASS_SILENCE_MIN_NODES = 3;
@@ -104,8 +115,29 @@ export function planPass(previous: MonitorMemory | undefined, nodes: readonly Gr
       if (definition.severity === 'chatty') stateChanges.push({ node: identity, from: prior.state, state: node.state, color: definition.color });
     }
   }
-  const memory: MonitorMemory = { passAt: now.toISOString(), nodes: remembered, ...(massSilence ? { massSilence } : {}) };
+  const announced = new Set(announcements.map((a) => a.node.id));
+  const reminder = planReminder(previous?.remindedAt, nodes.filter((node) => TROUBLED_HEALTHS.has(node.health) && !held.has(node.id)), announced, now, options.remindEveryMinutes ?? 0);
+  if (reminder.announcement) announcements.push(reminder.announcement);
+  const memory: MonitorMemory = { passAt: now.toISOString(), nodes: remembered, ...(massSilence ? { massSilence } : {}), ...(reminder.remindedAt ? { remindedAt: reminder.remindedAt } : {}) };
   return { announcements, stateChanges, memory };
+}
+
+/**
+ * The clock starts when trouble is first seen (its own alarms are the first
+ * word) and restarts with each reminder; it stops when nothing is troubled.
+ * Nodes announced in this very pass are not repeated in a reminder.
+ */
+function planReminder(remindedAt: string | undefined, troubled: readonly GridNode[], announced: ReadonlySet<string>, now: Date, everyMinutes: number): { remindedAt?: string; announcement?: Announcement } {
+  if (troubled.length === 0) return {};
+  const since = remindedAt === undefined ? undefined : Date.parse(remindedAt);
+  if (since === undefined || Number.isNaN(since)) return { remindedAt: now.toISOString() };
+  const still = troubled.filter((node) => !announced.has(node.id));
+  if (everyMinutes <= 0 || still.length === 0 || now.getTime() - since < everyMinutes * 60_000) return { remindedAt: remindedAt! };
+  const counts = (['wedged', 'zombie', 'stale'] as const).map((health) => [health, still.filter((node) => node.health === health).length] as const).filter(([, n]) => n > 0);
+  const named = [...still].sort((a, b) => (a.id < b.id ? -1 : 1)).slice(0, REMINDER_MAX_NAMED).map((node) => `${node.id} ${node.health} (${reason(node, now)})`);
+  const more = still.length > REMINDER_MAX_NAMED ? `; and ${still.length - REMINDER_MAX_NAMED} more (nodegrid nodes --health stale,zombie,wedged)` : '';
+  const message = `still troubled: ${counts.map(([health, n]) => `${n} ${health}`).join(', ')}`;
+  return { remindedAt: now.toISOString(), announcement: gridAnnouncement('reminder', 'critical', 'red', message, `${named.join('; ')}${more}`) };
 }
 
 /** A new node's first beat is what was expected: nothing to announce (its not coming is: new -> stale). */
@@ -137,7 +169,7 @@ function reason(node: GridNode, now: Date): string | undefined {
   // "presetup for 3 min (since 18:41:17 UTC)": the statetss itself is for machines.
   const started = node.statetss === null ? undefined : parseTss(node.statetss);
   const inState = `${node.state ?? 'no state'} ${started ? `for ${durationSince(started, now)}` : 'since an unknown time'}`;
-  const ago = beat === undefined ? `no beat yet; ${inState}` : seconds < 120 ? `last heartbeat ${seconds} s ago` : `last heartbeat ${minutes} min ago`;
+  const ago = beat === undefined ? `no beat yet; ${inState}` : seconds < 120 ? `last heartbeat ${seconds} s ago` : `last heartbeat ${formatDuration(minutes * 60_000)} ago`;
   switch (node.health) {
     case 'stale':
     case 'alive':
@@ -152,7 +184,7 @@ function reason(node: GridNode, now: Date): string | undefined {
   }
 }
 
-function gridAnnouncement(to: 'mass-silence' | 'mass-silence-over', severity: Severity, color: Color, message: string, note: string | undefined): Announcement {
+function gridAnnouncement(to: 'mass-silence' | 'mass-silence-over' | 'reminder', severity: Severity, color: Color, message: string, note: string | undefined): Announcement {
   return { node: MONITOR_IDENTITY, from: null, to, state: null, statetss: null, severity, color, message, note };
 }
 

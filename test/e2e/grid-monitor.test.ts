@@ -76,6 +76,22 @@ describe('nodegrid monitor', () => {
     expect(texts('/ops')).toEqual(['grid:all/monitor: 8 of 8 alive nodes went silent at once (likely this observer\'s network or the git host, not the nodes; individual alarms held back until heartbeats return)']);
   });
 
+  it('reminds once per grid.remindEveryMinutes of every node still in trouble, across --once runs', async () => {
+    node.writeConfig({ grid: { remindEveryMinutes: '2h' }, chat: { destinations: [{ name: 'ops', type: 'webhook', url: receiver.url('/ops'), secret: 'monitor-test-secret', minIntervalSeconds: 0 }] } });
+    const { ids } = generatePresence(presence, { now: N, mix: { alive: 3, wedged: 1 } });
+    await pass(N, 3);
+    expect(texts('/ops')).toEqual([expect.stringMatching(/: unseen -> wedged \(wedged for 20 min/)]);
+    // The wedged node stays wedged: nothing until two hours have passed, then one line, then quiet again.
+    for (const id of ids.alive!) writeBeat(presence, id, plus(90));
+    await pass(plus(90), 3);
+    expect(texts('/ops')).toHaveLength(1);
+    for (const id of ids.alive!) writeBeat(presence, id, plus(120));
+    await pass(plus(120), 3);
+    await pass(plus(121), 3);
+    expect(texts('/ops').slice(1)).toEqual([`grid:all/monitor: still troubled: 1 wedged (${ids.wedged![0]} wedged (wedged for 2 h 20 min (since 20:53:30 UTC)))`]);
+    expect((JSON.parse(receiver.on('/ops')[1]!.body) as { severity: string }).severity).toBe('critical');
+  });
+
   it('posts fifty nodes reaching initdone in one pass as one digest to the via: monitor destination', async () => {
     const { ids } = generatePresence(presence, { now: N, mix: { alive: 50 }, nodeparts: ['app1'] });
     for (const id of ids.alive!) updateDocument(presence, id, { state: 'setup', statetss: tssOf(plus(-1)) });

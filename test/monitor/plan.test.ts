@@ -84,6 +84,40 @@ describe('planPass', () => {
     expect(plan.stateChanges.map((c) => `${c.node.id} ${c.from} -> ${c.state}`)).toEqual(['i-0 setup -> initdone']);
   });
 
+  it('reminds of every node still troubled once per remindEveryMinutes, counted from when the trouble was first seen, and stops when it is over', () => {
+    const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
+    const remind = { ...options, remindEveryMinutes: 240 };
+    const pass = (memory: MonitorMemory | undefined, nodes: GridNode[], minutes: number) => planPass(memory, nodes, at(minutes), remind);
+    const troubled = grid(['alive', 'stale', 'wedged']);
+    const first = pass(undefined, troubled, 0);
+    expect(first.announcements.map((a) => a.to)).toEqual(['stale', 'wedged']);
+    expect(first.memory.remindedAt).toBe(at(0).toISOString());
+    // Through memory files, as monitor --once from cron keeps it.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodegrid-memory-'));
+    try {
+      writeMemory(path.join(dir, 'memory.json'), first.memory);
+      const kept = readMemory(path.join(dir, 'memory.json'), (message) => expect.unreachable(message));
+      expect(pass(kept, troubled, 239).announcements).toEqual([]);
+      const reminder = pass(kept, troubled, 240);
+      expect(reminder.announcements).toHaveLength(1);
+      expect(reminder.announcements[0]).toMatchObject({ to: 'reminder', severity: 'critical', message: 'still troubled: 1 wedged, 1 stale' });
+      expect(reminder.announcements[0]!.note).toBe('i-1 stale (last heartbeat 4 h 13 min ago); i-2 wedged (running for 5 h 13 min (since 2015-10-08 20:00:00 UTC))');
+      // The next one a whole period later, not at every pass; none once nothing is troubled, and the clock starts again.
+      expect(pass(reminder.memory, troubled, 479).announcements).toEqual([]);
+      expect(pass(reminder.memory, troubled, 480).announcements.map((a) => a.to)).toEqual(['reminder']);
+      const over = pass(reminder.memory, grid(['alive', 'alive', 'alive']), 300);
+      expect(over.memory.remindedAt).toBeUndefined();
+      expect(pass(over.memory, troubled, 301).memory.remindedAt).toBe(at(301).toISOString());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    // 0 never reminds; more than ten nodes are counted, not listed.
+    expect(planPass(first.memory, troubled, at(10_000), options).announcements).toEqual([]);
+    const many = grid(Array(12).fill('stale'));
+    const long = planPass({ ...first.memory, nodes: new Map(many.map((n) => [n.id, { health: 'stale', state: 'running' }])) }, many, at(240), remind);
+    expect(long.announcements[0]!.note).toMatch(/; and 2 more \(nodegrid nodes --health stale,zombie,wedged\)$/);
+  });
+
   it('remembers nodes whose ids are Object.prototype member names across passes and memory files', () => {
     const ids = ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf'];
     const named = (healths: Health[]): GridNode[] => grid(healths).map((node, i) => ({ ...node, id: ids[i]! }));

@@ -32,6 +32,10 @@ does not exist (the default one missing is a warning: a node may follow no repos
 longer than outbox.stuckAfterSeconds (default 10 min; logged on every beat). The
 beat is recorded and delivery tried before any of these.
 
+A node leaving service (a state in heartbeat.noWorkStates: draining, drained,
+decommissioned) pulls nothing and starts no work, but still beats; back in
+service, the next tick works what changed meanwhile.
+
 Examples:
   $ nodegrid tick
   $ nodegrid tick --now --json

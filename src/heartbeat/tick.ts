@@ -46,6 +46,8 @@ export interface TickResult {
   pulled: PullResult[];
   /** Why the repo folder could not be followed ("does not exist"): nothing was pulled and no work ran, the beat went on. */
   repoDirProblem: string | null;
+  /** The state in which no new work starts (heartbeat.noWorkStates: a node leaving service): nothing pulled or run, the beat went on. */
+  leaving: string | null;
   scripts: ScriptOutcome[];
   wedged: boolean;
   beat: boolean;
@@ -63,19 +65,19 @@ export async function runTick(env: TickEnvironment): Promise<TickResult> {
   const clock = env.clock ?? systemClock;
   const started = clock.now();
   const { node } = env.identity();
-  const result: TickResult = { worked: false, workOk: null, busy: false, pulled: [], repoDirProblem: null, scripts: [], wedged: false, beat: false, pending: 0, ms: 0, jitterMs: 0 };
+  const result: TickResult = { worked: false, workOk: null, busy: false, pulled: [], repoDirProblem: null, leaving: null, scripts: [], wedged: false, beat: false, pending: 0, ms: 0, jitterMs: 0 };
 
   if (!env.skipJitter) {
     await clock.sleep(stableJitterMs(node.id, env.heartbeat.jitterSeconds));
     result.jitterMs = clock.now() - started;
   }
 
-  let workLock: Lock | undefined;
-  try {
-    workLock = await acquireLock(path.join(env.locksDir, 'work.lock'), { timeoutMs: 0, what: 'the work lock' });
-  } catch {
-    result.busy = true;
-  }
+  // A node leaving service (draining, drained) starts no new work, but keeps beating: it is still alive.
+  const { state } = env.identity();
+  const leaving = state !== undefined && env.heartbeat.noWorkStates.includes(state) ? state : undefined;
+  if (leaving) result.leaving = leaving;
+  const workLock = leaving ? undefined : await tryWorkLock(env.locksDir);
+  if (!leaving && !workLock) result.busy = true;
   if (workLock) {
     try {
       await pullAndWork(env, node, result, clock);
@@ -101,6 +103,15 @@ export async function runTick(env: TickEnvironment): Promise<TickResult> {
   result.ms = clock.now() - started;
   env.log.write(describeTick(result));
   return result;
+}
+
+/** The work lock if nobody holds it: a tick never waits for another tick's work. */
+async function tryWorkLock(locksDir: string): Promise<Lock | undefined> {
+  try {
+    return await acquireLock(path.join(locksDir, 'work.lock'), { timeoutMs: 0, what: 'the work lock' });
+  } catch {
+    return undefined;
+  }
 }
 
 async function pullAndWork(env: TickEnvironment, node: NodeIdentity, result: TickResult, clock: Clock): Promise<void> {
@@ -196,7 +207,7 @@ function workEnvironment(env: TickEnvironment, node: NodeIdentity, from: string 
 function describeTick(result: TickResult): string {
   const pulled = result.pulled.filter((p) => p.changed).map((p) => `${path.basename(p.repo)} ${p.before?.slice(0, 8) ?? 'none'}..${p.after?.slice(0, 8)}`);
   const parts = [
-    result.repoDirProblem ? `tick: repo folder ${result.repoDirProblem}` : `tick: ${result.pulled.length} repo${result.pulled.length === 1 ? '' : 's'} pulled${pulled.length ? ` (${pulled.join(', ')})` : ', nothing new'}`,
+    result.leaving ? `tick: ${result.leaving}, no new work (heartbeat.noWorkStates)` : result.repoDirProblem ? `tick: repo folder ${result.repoDirProblem}` : `tick: ${result.pulled.length} repo${result.pulled.length === 1 ? '' : 's'} pulled${pulled.length ? ` (${pulled.join(', ')})` : ', nothing new'}`,
     result.busy ? 'work still running in another tick' : result.worked ? `work ${result.workOk ? 'ok' : 'FAILED'} (${result.scripts.map((s) => `${s.script} ${s.ms} ms`).join(', ')})` : 'no work',
     result.wedged ? 'now WEDGED' : '',
     result.beat ? 'heartbeat' : '',

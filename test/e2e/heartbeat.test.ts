@@ -93,6 +93,32 @@ describe('nodegrid tick', () => {
     expect(readOrEmpty(path.join(n.home, 'log/nodegrid.log'))).toMatch(/tick: 1 repo pulled \(config [0-9a-f]{8}\.\.[0-9a-f]{8}\); work ok \(bin\/nodework\/common\/work\.sh \d+ ms\)/);
   });
 
+  it('starts no new work while the node leaves service, but keeps beating; back in service it works what it missed', async () => {
+    const n = await heartbeatNode();
+    expect((await n.tick()).code).toBe(0);
+    expect(workRuns(n)).toEqual(['v1']);
+    expect((await n.run(['state', 'set', 'draining', '--note', 'scale-in'])).code).toBe(0);
+    n.publish(`#!/bin/sh\ncat version.txt >> '${n.out}'\n`, 'v2');
+    // A minute later (its last beat forgotten here), the draining node beats and runs nothing.
+    fs.rmSync(path.join(n.home, 'heartbeat/last-beat'), { force: true });
+    const draining = JSON.parse((await n.tick('--json')).stdout);
+    expect(draining).toMatchObject({ leaving: 'draining', worked: false, beat: true, pulled: [] });
+    expect(workRuns(n)).toEqual(['v1']);
+    expect(readOrEmpty(path.join(n.home, 'log/nodegrid.log'))).toContain('tick: draining, no new work (heartbeat.noWorkStates)');
+
+    // Back in service: the commit it did not work on while draining is worked now.
+    expect((await n.run(['state', 'set', 'running'])).code).toBe(0);
+    expect(JSON.parse((await n.tick('--json')).stdout)).toMatchObject({ leaving: null, worked: true, workOk: true });
+    expect(workRuns(n)).toEqual(['v1', 'v2']);
+  });
+
+  it('works in every state when heartbeat.noWorkStates is empty', async () => {
+    const n = await heartbeatNode({ noWorkStates: [] });
+    expect((await n.run(['state', 'set', 'draining'])).code).toBe(0);
+    expect(JSON.parse((await n.tick('--json')).stdout)).toMatchObject({ leaving: null, worked: true, workOk: true });
+    expect(workRuns(n)).toEqual(['v1']);
+  });
+
   it('retries failing work every tick, wedges after N failures naming the script, reports the fix, and stays wedged until `state set`', async () => {
     const n = await heartbeatNode();
     n.publish(`#!/bin/sh\necho "database unreachable" >&2\nexit 7\n`, 'broken');

@@ -16,7 +16,10 @@ export const heartbeatSection = z._default(
     wedgeAfterFailures: z._default(z.number().check(z.int(), z.minimum(1)), 3).register(z.globalRegistry, {
       description: 'Failed work runs in a row before the node goes `wedged`.',
     }),
+    noWorkStates: z._default(z.array(z.string().check(z.minLength(1))), ['draining', 'drained', 'decommissioned']).register(z.globalRegistry, {
+      description: 'States in which `tick` pulls nothing and starts no work but keeps beating: a node leaving service (`[]`: work in every state).',
+    }),
     watch: z.optional(z.array(z.string())).register(z.globalRegistry, { description: 'Only changes under these paths trigger work (default: any change).' }),
   }),
-  { intervalSeconds: 60, jitterSeconds: 0, workTimeoutSeconds: 600, wedgeAfterFailures: 3 },
+  { intervalSeconds: 60, jitterSeconds: 0, workTimeoutSeconds: 600, wedgeAfterFailures: 3, noWorkStates: ['draining', 'drained', 'decommissioned'] },
 );

@@ -33,6 +33,8 @@ const COMMANDS: ReadonlyArray<readonly [string, Loader]> = [
   ['chat', now(registerChatCommands)],
   ['tick', now(registerTickCommands)],
   ['install', now(registerInstallCommand)],
+  ['drain', async () => (await import('./leave')).registerDrainCommand],
+  ['decommission', async () => (await import('./leave')).registerDecommissionCommand],
   ['doctor', async () => (await import('./doctor')).registerDoctorCommand],
   ['nodes', async () => (await import('./nodes')).registerNodesCommand],
   ['find', async () => (await import('./find')).registerFindCommand],

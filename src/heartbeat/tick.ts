@@ -11,7 +11,7 @@ import type { SinkReport } from '../outbox/deliver';
 import { stableJitterMs } from './jitter';
 import { noteBeat, readLastBeat } from './last-beat';
 import { changedPaths, pullAll, repoDirProblem, type PullResult } from './repos';
-import { runWorkScript, workScripts, type ScriptOutcome } from './work';
+import { runWorkScript, scriptEnvironment, workScripts, type ScriptOutcome } from './work';
 import { readWorkState, writeWorkState, type WorkState } from './work-state';
 
 /**
@@ -190,15 +190,8 @@ async function workReason(env: TickEnvironment, state: WorkState, commits: Recor
 }
 
 function workEnvironment(env: TickEnvironment, node: NodeIdentity, from: string | undefined, to: string | undefined): Record<string, string> {
-  const { state } = env.identity();
   return {
-    NODEGRID_ID: node.id,
-    NODEGRID_DEPLOYMENT: node.deployment ?? '',
-    NODEGRID_NODEPART: node.nodepart ?? '',
-    NODEGRID_STACKTYPE: node.stacktype ?? '',
-    NODEGRID_INITGITREPO: node.initgitrepo ?? '',
-    NODEGRID_STATE: state ?? '',
-    NODEGRID_REPO_DIR: env.repoDir,
+    ...scriptEnvironment(node, env.identity().state, env.repoDir),
     NODEGRID_CHANGED_FROM: from ?? '',
     NODEGRID_CHANGED_TO: to ?? '',
   };

@@ -7,13 +7,27 @@ import { runProcess } from '../sys/process';
  * The node's work scripts, looked up in the original's hierarchy: common, then
  * part, then stacktype, then stacktype+part. Only those that exist run, in that
  * order, from the root of the config repo; the first failure stops the rest.
+ * Leaving service looks up `drain.sh` and `decommission.sh` beside them.
  */
-export function workScripts(configRepo: string, node: NodeIdentity): string[] {
-  const candidates = ['bin/nodework/common/work.sh'];
-  if (node.nodepart) candidates.push(`bin/nodework/part/${node.nodepart}/work.sh`);
-  if (node.stacktype) candidates.push(`bin/nodework/stacktype/${node.stacktype}/work.sh`);
-  if (node.stacktype && node.nodepart) candidates.push(`bin/nodework/stacktype/${node.stacktype}/part/${node.nodepart}/work.sh`);
+export function workScripts(configRepo: string, node: NodeIdentity, name: 'work.sh' | 'drain.sh' | 'decommission.sh' = 'work.sh'): string[] {
+  const candidates = [`bin/nodework/common/${name}`];
+  if (node.nodepart) candidates.push(`bin/nodework/part/${node.nodepart}/${name}`);
+  if (node.stacktype) candidates.push(`bin/nodework/stacktype/${node.stacktype}/${name}`);
+  if (node.stacktype && node.nodepart) candidates.push(`bin/nodework/stacktype/${node.stacktype}/part/${node.nodepart}/${name}`);
   return candidates.filter((relative) => fs.existsSync(path.join(configRepo, relative)));
+}
+
+/** What every script of the node (work, drain, decommission) is told about it. */
+export function scriptEnvironment(node: NodeIdentity, state: string | undefined, repoDir: string): Record<string, string> {
+  return {
+    NODEGRID_ID: node.id,
+    NODEGRID_DEPLOYMENT: node.deployment ?? '',
+    NODEGRID_NODEPART: node.nodepart ?? '',
+    NODEGRID_STACKTYPE: node.stacktype ?? '',
+    NODEGRID_INITGITREPO: node.initgitrepo ?? '',
+    NODEGRID_STATE: state ?? '',
+    NODEGRID_REPO_DIR: repoDir,
+  };
 }
 
 export interface ScriptOutcome {

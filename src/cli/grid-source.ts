@@ -47,6 +47,7 @@ export function healthRules(context: CliContext): HealthRules {
   return {
     zombieAfterMinutes: grid.zombieAfterMinutes,
     staleAfterBeats: grid.staleAfterBeats,
+    stuckDrainingMinutes: grid.stuckDrainingMinutes,
     deployments: new Map(Object.entries(grid.deployments)),
     beatEveryMinutes: presence.heartbeat.everyMinutes,
     settingUp: settingUpStates(context.settings.lifecycle),

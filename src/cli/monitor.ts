@@ -26,13 +26,13 @@ export function registerMonitorCommand(program: Command): void {
     `
 Announcements (e.g. "i-4e7cb59a:fed1/db1: alive -> stale (last heartbeat 4 min ago)")
 go through the monitor's own outbox under $NODEGRID_HOME/monitor to the chat
-destinations: critical for stale, zombie and wedged, chatty for recoveries.
+destinations: critical for stale, zombie, stuck and wedged, chatty for recoveries.
 When more than grid.massSilenceRatio (25 %) of the nodes alive last pass go
 silent at once, one critical message says the observer or the git host is the
 likely fault instead. Chatty state changes are posted as one grid-wide digest
 per pass to destinations with "via: monitor". What was announced is kept, so a
 second pass over unchanged presence sends nothing. While nodes stay stale,
-zombie or wedged, one critical line every grid.remindEveryMinutes (4 h; 0: never)
+zombie, stuck or wedged, one critical line every grid.remindEveryMinutes (4 h; 0: never)
 lists them all ("still troubled: 1 wedged, 2 stale").
 
 Examples:

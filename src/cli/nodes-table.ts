@@ -26,8 +26,8 @@ export interface TableOptions {
   readonly paint: (style: Style, text: string) => string;
 }
 
-const HEALTH_STYLE: Record<Health, Style> = { alive: 'green', new: 'blue', stale: 'yellow', zombie: 'magenta', wedged: 'red', retired: 'gray' };
-const HEALTH_RANK: Record<Health, number> = { wedged: 0, zombie: 1, stale: 2, new: 3, alive: 4, retired: 5 };
+const HEALTH_STYLE: Record<Health, Style> = { alive: 'green', new: 'blue', stale: 'yellow', zombie: 'magenta', stuck: 'red', wedged: 'red', retired: 'gray' };
+const HEALTH_RANK: Record<Health, number> = { wedged: 0, zombie: 1, stuck: 2, stale: 3, new: 4, alive: 5, retired: 6 };
 /** A note is a sentence in the table; its whole text is in --json, `history` and the dashboard. */
 const NOTE_WIDTH = 60;
 

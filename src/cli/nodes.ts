@@ -14,12 +14,12 @@ import { NODE_OUTPUTS, renderNodes, SORT_KEYS, sortNodes, type NodeOutput, type 
 export function registerNodesCommand(program: Command): void {
   const command = program
     .command('nodes')
-    .description("every node of the grid with its state and health (alive, new, stale, zombie, wedged, retired)")
+    .description("every node of the grid with its state and health (alive, new, stale, zombie, stuck, wedged, retired)")
     .option('--deployment <name>', 'only this deployment')
     .option('--nodepart <name>', 'only this nodepart')
     .option('--stacktype <name>', 'only this stacktype')
     .option('--state <states>', 'only these states (comma-separated); one that neither the lifecycle nor any node has is refused')
-    .option('--health <healths>', 'only these healths (comma-separated: alive,new,stale,zombie,wedged,retired)')
+    .option('--health <healths>', 'only these healths (comma-separated: alive,new,stale,zombie,stuck,wedged,retired)')
     .option('-o, --output <format>', 'table (grouped by deployment and nodepart), wide (also hostname, address, note), name (ids only), json', 'table')
     .option('--json', 'print a JSON array (the same as -o json): id, deployment, nodepart, stacktype, state, statetss, heartbeat, health, note, initgitrepo, fields')
     .option('--sort <key>', `one table in this order instead of the grouping: ${SORT_KEYS.join(', ')} (health worst first, since and beat oldest first)`)
@@ -35,7 +35,9 @@ lifecycle.states.<name>.settingUp says otherwise, past grid.zombieAfterMinutes;
 or no state),
 new (no heartbeat seen yet, and its first one not due yet: within
 grid.staleAfterBeats beat periods of its statetss; quiet, never paged),
-stale (no heartbeat for grid.staleAfterBeats beat periods), else alive.
+stale (no heartbeat for grid.staleAfterBeats beat periods), stuck (beating
+but unable to leave service: its drain or decommission step failed, or it has
+been draining longer than grid.stuckDrainingMinutes), else alive.
 A deployment may have its own thresholds: grid.deployments.<name>.zombieAfterMinutes
 and .staleAfterBeats.
 FOR is the time in the current state, LAST BEAT the age of the newest beat;

@@ -4,11 +4,19 @@ import { isSubMinute } from './beat-cadence';
  * node (SPEC §3): a dead node cannot say it is dead. Pure: `now` and the rules
  * are parameters, so every boundary is testable without a clock.
  */
-export const HEALTHS = ['retired', 'wedged', 'zombie', 'stale', 'new', 'alive'] as const;
+export const HEALTHS = ['retired', 'wedged', 'zombie', 'stuck', 'stale', 'new', 'alive'] as const;
 export type Health = (typeof HEALTHS)[number];
 
 /** Healths that need a person: the monitor announces entering them as critical. */
-export const TROUBLED_HEALTHS: ReadonlySet<Health> = new Set(['wedged', 'zombie', 'stale']);
+export const TROUBLED_HEALTHS: ReadonlySet<Health> = new Set(['wedged', 'zombie', 'stuck', 'stale']);
+
+/** The states of a node on its way out (SPEC §7): stuck there, it needs a person. */
+export const LEAVING_STATES: ReadonlySet<string> = new Set(['draining', 'drained']);
+/**
+ * How a node says its drain or decommission step failed (heartbeat/leave.ts
+ * writes it, observers read it): the note of the state it stayed in starts so.
+ */
+export const LEAVE_FAILED_NOTE = /^(drain|decommission) failed\b/;
 
 export interface HealthFacts {
   /** Current state from the document (normalised), undefined when it has none. */
@@ -17,6 +25,8 @@ export interface HealthFacts {
   readonly stateSince?: Date | undefined;
   /** Start of the flattime minute of the latest heartbeat, undefined when none was found. */
   readonly lastBeat?: Date | undefined;
+  /** The reason given with the current state (the document's note). */
+  readonly note?: string | undefined;
 }
 
 export interface HealthRules {
@@ -26,6 +36,8 @@ export interface HealthRules {
   readonly beatEveryMinutes: number;
   /** The lifecycle's states flagged settingUp (core/lifecycle.ts settingUpStates); presetup and setup when not given. */
   readonly settingUp?: ReadonlySet<string> | undefined;
+  /** grid.stuckDrainingMinutes: a node draining longer than this is stuck, whatever its note says; 0: only a failed step makes it stuck. */
+  readonly stuckDrainingMinutes?: number | undefined;
   /** grid.deployments: thresholds of one deployment, by name, over the grid-wide ones. */
   readonly deployments?: ReadonlyMap<string, DeploymentRules> | undefined;
 }
@@ -49,7 +61,7 @@ export function rulesForDeployment(rules: HealthRules, deployment: string | null
 /** The default lifecycle's setting-up states: past the deadline there, a node is a zombie. */
 export const DEFAULT_SETTING_UP: ReadonlySet<string> = new Set(['presetup', 'setup']);
 
-export const DEFAULT_HEALTH_RULES: HealthRules = { zombieAfterMinutes: 30, staleAfterBeats: 3, beatEveryMinutes: 1, settingUp: DEFAULT_SETTING_UP };
+export const DEFAULT_HEALTH_RULES: HealthRules = { zombieAfterMinutes: 30, staleAfterBeats: 3, beatEveryMinutes: 1, settingUp: DEFAULT_SETTING_UP, stuckDrainingMinutes: 60 };
 /** The state of a node that left the grid on purpose. */
 export const RETIRED_STATE = 'decommissioned';
 const MINUTE_MS = 60_000;
@@ -60,7 +72,7 @@ export function isSettingUp(state: string | undefined, settingUp: ReadonlySet<st
 }
 
 /**
- * Top to bottom, first match wins: retired, wedged, zombie, new, stale, alive.
+ * Top to bottom, first match wins: retired, wedged, zombie, new, stale, stuck, alive.
  *
  * Liveness comes only from heartbeats: a node that changed state a second ago
  * but has not beaten for three periods is stale, because statetss is written
@@ -75,7 +87,21 @@ export function classifyHealth(facts: HealthFacts, now: Date, rules: HealthRules
   if (isZombie(facts, now, rules)) return 'zombie';
   if (facts.lastBeat === undefined) return isNew(facts.stateSince, now, rules) ? 'new' : 'stale';
   if (isStale(facts.lastBeat, now, rules)) return 'stale';
+  if (isStuckLeaving(facts, now, rules)) return 'stuck';
   return 'alive';
+}
+
+/**
+ * A beating node that cannot leave service: its drain or decommission step
+ * failed (it stayed where it was and said so), or it has been draining longer
+ * than anyone's deadline. Stale wins over stuck: a silent node is the more
+ * urgent news.
+ */
+export function isStuckLeaving(facts: HealthFacts, now: Date, rules: Pick<HealthRules, 'stuckDrainingMinutes'>): boolean {
+  if (facts.state === undefined || !LEAVING_STATES.has(facts.state)) return false;
+  if (facts.note !== undefined && LEAVE_FAILED_NOTE.test(facts.note)) return true;
+  const limit = rules.stuckDrainingMinutes ?? 0;
+  return facts.state === 'draining' && limit > 0 && facts.stateSince !== undefined && now.getTime() - facts.stateSince.getTime() > limit * MINUTE_MS;
 }
 
 /**

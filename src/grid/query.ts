@@ -92,7 +92,7 @@ export function countHealth(nodes: readonly GridNode[]): HealthCounts {
 
 /** "40 alive, 2 stale, 1 wedged": healthiest first, zero counts left out. */
 export function describeCounts(counts: HealthCounts): string {
-  const order: Health[] = ['alive', 'new', 'stale', 'zombie', 'wedged', 'retired'];
+  const order: Health[] = ['alive', 'new', 'stale', 'zombie', 'stuck', 'wedged', 'retired'];
   const parts = order.filter((h) => counts[h] > 0).map((h) => `${counts[h]} ${h}`);
   return parts.length > 0 ? parts.join(', ') : 'no nodes';
 }

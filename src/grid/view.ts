@@ -25,7 +25,7 @@ export function classifyGrid(
   return records.map((record) => {
     const minute = beats.get(record.id);
     const lastBeat = beatTimes?.get(record.id) ?? (minute === undefined ? undefined : minuteStart(minute));
-    const health = classifyHealth({ state: record.state, stateSince: record.statetss ? parseTss(record.statetss) : undefined, lastBeat }, now, rulesForDeployment(rules, record.deployment));
+    const health = classifyHealth({ state: record.state, stateSince: record.statetss ? parseTss(record.statetss) : undefined, lastBeat, note: record.note }, now, rulesForDeployment(rules, record.deployment));
     return {
       id: record.id,
       deployment: record.deployment ?? null,

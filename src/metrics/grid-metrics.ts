@@ -41,7 +41,7 @@ export function gridMetricFamilies(input: GridMetricsInput): MetricFamily[] {
   return [
     {
       name: 'nodegrid_grid_nodes',
-      help: 'Nodes in presence by deployment, nodepart and derived health (alive, stale, zombie, wedged, retired).',
+      help: 'Nodes in presence by deployment, nodepart and derived health (alive, new, stale, zombie, stuck, wedged, retired).',
       type: 'gauge',
       samples,
     },

@@ -1,6 +1,6 @@
 import { durationSince, formatDuration, parseTss } from '../core/time';
 import type { NodeIdentity } from '../core/event';
-import { TROUBLED_HEALTHS, type Health } from '../core/health';
+import { LEAVE_FAILED_NOTE, TROUBLED_HEALTHS, type Health } from '../core/health';
 import { stateDefinition, type Color, type Lifecycle, type Severity } from '../core/lifecycle';
 import type { GridChange } from '../sinks/chat/digest';
 import type { GridNode } from '../grid/view';
@@ -16,7 +16,7 @@ import type { GridNode } from '../grid/view';
  *   or the git host; one critical message replaces the individual alarms, and
  *   those nodes are remembered as alive until the silence lifts.
  * - Chatty state changes are collected for the grid-wide digest.
- * - While nodes stay troubled (stale, zombie, wedged), one critical reminder
+ * - While nodes stay troubled (stale, zombie, stuck, wedged), one critical reminder
  *   every `remindEveryMinutes` lists them all, counted from when the trouble
  *   was first seen: an alarm read once and forgotten is said again, never
  *   more often than that.
@@ -133,9 +133,9 @@ function planReminder(remindedAt: string | undefined, troubled: readonly GridNod
   if (since === undefined || Number.isNaN(since)) return { remindedAt: now.toISOString() };
   const still = troubled.filter((node) => !announced.has(node.id));
   if (everyMinutes <= 0 || still.length === 0 || now.getTime() - since < everyMinutes * 60_000) return { remindedAt: remindedAt! };
-  const counts = (['wedged', 'zombie', 'stale'] as const).map((health) => [health, still.filter((node) => node.health === health).length] as const).filter(([, n]) => n > 0);
+  const counts = (['wedged', 'zombie', 'stuck', 'stale'] as const).map((health) => [health, still.filter((node) => node.health === health).length] as const).filter(([, n]) => n > 0);
   const named = [...still].sort((a, b) => (a.id < b.id ? -1 : 1)).slice(0, REMINDER_MAX_NAMED).map((node) => `${node.id} ${node.health} (${reason(node, now)})`);
-  const more = still.length > REMINDER_MAX_NAMED ? `; and ${still.length - REMINDER_MAX_NAMED} more (nodegrid nodes --health stale,zombie,wedged)` : '';
+  const more = still.length > REMINDER_MAX_NAMED ? `; and ${still.length - REMINDER_MAX_NAMED} more (nodegrid nodes --health stale,zombie,stuck,wedged)` : '';
   const message = `still troubled: ${counts.map(([health, n]) => `${n} ${health}`).join(', ')}`;
   return { remindedAt: now.toISOString(), announcement: gridAnnouncement('reminder', 'critical', 'red', message, `${named.join('; ')}${more}`) };
 }
@@ -179,6 +179,9 @@ function reason(node: GridNode, now: Date): string | undefined {
       return node.state === null ? 'never reached setup' : inState;
     case 'wedged':
       return inState;
+    case 'stuck':
+      // The failed step's own words (script, exit, last lines), or how long it has been draining.
+      return node.note !== null && LEAVE_FAILED_NOTE.test(node.note) ? `${node.state ?? 'draining'}: ${node.note}` : `${inState}, past grid.stuckDrainingMinutes`;
     case 'retired':
       return 'decommissioned';
   }
@@ -188,7 +191,7 @@ function gridAnnouncement(to: 'mass-silence' | 'mass-silence-over' | 'reminder',
   return { node: MONITOR_IDENTITY, from: null, to, state: null, statetss: null, severity, color, message, note };
 }
 
-/** Nodes that need a person (wedged, zombie, stale; not new, alive or retired): `monitor --once` exits 3 when there are any. */
+/** Nodes that need a person (wedged, zombie, stuck, stale; not new, alive or retired): `monitor --once` exits 3 when there are any. */
 export function troubledCount(nodes: readonly GridNode[]): number {
   return nodes.filter((node) => TROUBLED_HEALTHS.has(node.health)).length;
 }

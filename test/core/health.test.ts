@@ -8,6 +8,19 @@ const minutesAgo = (m: number): Date => new Date(Date.UTC(2015, 9, 8, 21, 13 - m
 const fresh = minutesAgo(0);
 
 describe('classifyHealth', () => {
+  it('calls a beating node stuck when its drain or decommission failed, or it has drained past grid.stuckDrainingMinutes; silence wins over stuck', () => {
+    const draining = (m: number, note?: string, lastBeat: Date | undefined = fresh) => classifyHealth({ state: 'draining', stateSince: minutesAgo(m), lastBeat, note }, now, { ...rules, stuckDrainingMinutes: 60 });
+    expect(draining(5, 'scale-in')).toBe('alive');
+    expect(draining(61, 'scale-in')).toBe('stuck');
+    expect(draining(1, 'drain failed after 3 s: bin/nodework/common/drain.sh exit 7')).toBe('stuck');
+    expect(draining(1, 'drain failed after 3 s', minutesAgo(10))).toBe('stale');
+    expect(classifyHealth({ state: 'drained', stateSince: minutesAgo(1), lastBeat: fresh, note: 'decommission failed after 1 s: …' }, now, rules)).toBe('stuck');
+    // A drained node waits for its decommission as long as it takes; 0 turns the clock off.
+    expect(classifyHealth({ state: 'drained', stateSince: minutesAgo(600), lastBeat: fresh }, now, { ...rules, stuckDrainingMinutes: 60 })).toBe('alive');
+    expect(classifyHealth({ state: 'draining', stateSince: minutesAgo(600), lastBeat: fresh }, now, { ...rules, stuckDrainingMinutes: 0 })).toBe('alive');
+    expect(classifyHealth({ state: 'running', stateSince: minutesAgo(1), lastBeat: fresh, note: 'drain failed once, fine now' }, now, rules)).toBe('alive');
+  });
+
   it('calls a decommissioned node retired before anything else, even without beats', () => {
     expect(classifyHealth({ state: 'decommissioned' }, now, rules)).toBe('retired');
   });

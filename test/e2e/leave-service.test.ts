@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestNode, type TestNode } from '../helpers/cli';
+import { createBareRepo, useGitDaemon } from '../helpers/git-server';
+import { startHttpReceiver } from '../helpers/http-receiver';
 import { readOrEmpty } from '../helpers/node-files';
 
 const git = (cwd: string, ...args: string[]): string =>
@@ -21,7 +23,7 @@ afterEach(() => {
 });
 
 /** A running node whose config repo holds the given scripts (path under bin/nodework → body). */
-async function leavingNode(scripts: Record<string, string>): Promise<LeavingNode> {
+async function leavingNode(scripts: Record<string, string>, config: Record<string, unknown> = {}): Promise<LeavingNode> {
   const n = makeTestNode('nodegrid-leave-');
   nodes.push(n);
   const repo = path.join(n.root, 'gitrepo/config');
@@ -38,6 +40,7 @@ async function leavingNode(scripts: Record<string, string>): Promise<LeavingNode
   n.writeConfig({
     heartbeat: { repoDir: path.join(n.root, 'gitrepo') },
     sinks: { exec: [{ name: 'events', command: `cat >> '${events}'`, kinds: ['state'] }] },
+    ...config,
   });
   for (const args of [['init', '--id', 'i-0d7a1e5e', '--deployment', 'fed1', '--nodepart', 'app1', '--initgitrepo', 'config'], ['state', 'set', 'setup'], ['state', 'set', 'initdone'], ['state', 'set', 'running']]) {
     const r = await n.run(args);
@@ -132,5 +135,43 @@ describe('nodegrid decommission', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(stateOf(n)).toBe('decommissioned');
     expect(n.changes().at(-1)).toBe('running -> decommissioned: no decommission.sh scripts');
+  });
+});
+
+describe('a node that cannot leave, as the monitor sees it', () => {
+  const git = useGitDaemon<TestNode>();
+
+  it('is stuck from the moment its drain fails: one critical line with the script and its last words, nothing more on the next pass, reminded later', async () => {
+    createBareRepo(git.repos(), 'presence.git');
+    const url = git.daemon().url('presence.git');
+    const receiver = await startHttpReceiver();
+    try {
+      const n = git.track(await leavingNode({ 'common/drain.sh': 'echo "nginx: 3 connections still open" >&2; exit 7' }, { presence: { remote: url }, outbox: { waitSeconds: 30 } }));
+      expect((await n.run(['presence', 'heartbeat', '--force'])).code).toBe(0);
+      const monitor = git.track(makeTestNode('nodegrid-leave-monitor-'));
+      monitor.writeConfig({ chat: { destinations: [{ name: 'ops', type: 'webhook', url: receiver.url('/ops'), secret: 'leave-test-secret', minIntervalSeconds: 0 }] }, grid: { remindEveryMinutes: 1 } });
+      const pass = (now: Date) => monitor.run(['monitor', '--once', '--remote', url, '--now', now.toISOString()]);
+      const texts = () => receiver.on('/ops').map((r) => JSON.parse(r.body) as { text: string; severity: string }).map(({ text, severity }) => ({ text, severity }));
+      const now = new Date();
+
+      expect((await pass(now)).code).toBe(0);
+      expect(texts()).toEqual([]);
+
+      expect((await n.run(['drain', '--deadline', '1m'])).code).toBe(3);
+      const stuck = await pass(now);
+      expect(stuck.code, stuck.stderr).toBe(3);
+      expect(texts()).toEqual([{ text: expect.stringMatching(/^i-0d7a1e5e:fed1\/app1: alive -> stuck \(draining: drain failed after \d+ s: bin\/nodework\/common\/drain\.sh exit 7: nginx: 3 connections still open\)$/), severity: 'critical' }]);
+      const nodes = await monitor.run(['nodes', '--remote', url, '--health', 'stuck', '--json', '--now', now.toISOString()]);
+      expect((JSON.parse(nodes.stdout) as Array<{ id: string }>).map((node) => node.id)).toEqual(['i-0d7a1e5e']);
+
+      expect((await pass(now)).code).toBe(3);
+      expect(texts()).toHaveLength(1);
+      // Still beating two minutes later, still stuck: the reminder names it, once.
+      await pass(new Date(now.getTime() + 2 * 60_000));
+      expect(texts().slice(1)).toEqual([{ text: expect.stringMatching(/still troubled: 1 stuck/), severity: 'critical' }]);
+      expect(JSON.stringify(receiver.on('/ops').at(-1)!.body)).toContain('i-0d7a1e5e stuck (draining: drain failed');
+    } finally {
+      await receiver.close();
+    }
   });
 });

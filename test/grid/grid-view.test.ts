@@ -35,7 +35,7 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('the grid from a generated presence folder', () => {
   it('classifies every node exactly', () => {
-    expect(countHealth(nodes)).toEqual({ alive: 40, new: 0, stale: 2, zombie: 3, wedged: 1, retired: 4 });
+    expect(countHealth(nodes)).toEqual({ alive: 40, new: 0, stale: 2, zombie: 3, stuck: 0, wedged: 1, retired: 4 });
     expect(nodes).toHaveLength(generated.total);
   });
 

@@ -115,7 +115,7 @@ describe('planPass', () => {
     expect(planPass(first.memory, troubled, at(10_000), options).announcements).toEqual([]);
     const many = grid(Array(12).fill('stale'));
     const long = planPass({ ...first.memory, nodes: new Map(many.map((n) => [n.id, { health: 'stale', state: 'running' }])) }, many, at(240), remind);
-    expect(long.announcements[0]!.note).toMatch(/; and 2 more \(nodegrid nodes --health stale,zombie,wedged\)$/);
+    expect(long.announcements[0]!.note).toMatch(/; and 2 more \(nodegrid nodes --health stale,zombie,stuck,wedged\)$/);
   });
 
   it('remembers nodes whose ids are Object.prototype member names across passes and memory files', () => {

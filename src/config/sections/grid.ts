@@ -19,8 +19,11 @@ export const gridSection = z._default(
     ).register(z.globalRegistry, {
       description: 'Thresholds per deployment, by its name (as healthchecks.io has per check): a key left out takes the grid-wide value.',
     }),
+    stuckDrainingMinutes: z._default(duration('m'), 60).register(z.globalRegistry, {
+      description: 'A node `draining` longer than this is `stuck` (a drain whose script failed or ran past its deadline is stuck at once, and so is a `drained` node whose decommission failed); 0: only a failed step.',
+    }),
     remindEveryMinutes: z._default(duration('m'), 240).register(z.globalRegistry, {
-      description: 'The monitor reminds, in one critical line, of every node still stale, zombie or wedged this long after the trouble was first seen or last reminded (`4h`; 0: never).',
+      description: 'The monitor reminds, in one critical line, of every node still stale, zombie, stuck or wedged this long after the trouble was first seen or last reminded (`4h`; 0: never).',
     }),
     massSilenceRatio: z._default(z.number().check(z.minimum(0), z.maximum(1)), 0.25).register(z.globalRegistry, {
       description: 'Monitor self-preservation: more than this share of alive nodes silent at once is an observer fault.',
@@ -35,7 +38,7 @@ export const gridSection = z._default(
       description: "Readers look this far back for each node's latest heartbeat (an older one is reported as none).",
     }),
   }),
-  { zombieAfterMinutes: 30, staleAfterBeats: 3, deployments: {}, remindEveryMinutes: 240, massSilenceRatio: 0.25, workingStates: ['initdone', 'running'], probeTimeoutSeconds: 3, beatLookbackHours: 24 },
+  { zombieAfterMinutes: 30, staleAfterBeats: 3, deployments: {}, stuckDrainingMinutes: 60, remindEveryMinutes: 240, massSilenceRatio: 0.25, workingStates: ['initdone', 'running'], probeTimeoutSeconds: 3, beatLookbackHours: 24 },
 );
 
 export type GridConfig = z.infer<typeof gridSection>;

@@ -4,9 +4,9 @@ import type { ApiNode, Health } from '../api';
  * What the table shows, decided without the DOM: which nodes pass the
  * filters, in which groups, in which order. Troubled nodes come first.
  */
-export const HEALTH_NAMES: readonly Health[] = ['wedged', 'zombie', 'stale', 'new', 'alive', 'retired'];
+export const HEALTH_NAMES: readonly Health[] = ['wedged', 'zombie', 'stuck', 'stale', 'new', 'alive', 'retired'];
 /** As counts and group summaries show them: healthiest first. */
-export const SHOWN_HEALTHS: readonly Health[] = ['alive', 'new', 'stale', 'zombie', 'wedged', 'retired'];
+export const SHOWN_HEALTHS: readonly Health[] = ['alive', 'new', 'stale', 'zombie', 'stuck', 'wedged', 'retired'];
 const HEALTH_RANKS: ReadonlyMap<string, number> = new Map(HEALTH_NAMES.map((health, rank) => [health, rank]));
 
 /** Worst first; a health the page does not know (data from a newer server) sorts last, never as a property of an object. */

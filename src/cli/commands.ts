@@ -35,6 +35,8 @@ const COMMANDS: ReadonlyArray<readonly [string, Loader]> = [
   ['install', now(registerInstallCommand)],
   ['drain', async () => (await import('./leave')).registerDrainCommand],
   ['decommission', async () => (await import('./leave')).registerDecommissionCommand],
+  ['request', async () => (await import('./request')).registerRequestCommand],
+  ['requests', async () => (await import('./request')).registerRequestsCommand],
   ['doctor', async () => (await import('./doctor')).registerDoctorCommand],
   ['nodes', async () => (await import('./nodes')).registerNodesCommand],
   ['find', async () => (await import('./find')).registerFindCommand],

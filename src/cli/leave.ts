@@ -105,7 +105,8 @@ async function leave(command: Command, flags: LeaveFlags, which: 'drain' | 'deco
   if (which === 'decommission' && pending > 0) throw new NodegridError('E_PENDING', `decommissioned, but ${pending} event${pending === 1 ? ' is' : 's are'} still pending after ${formatTimeout(budgetMs)}: the outbox keeps them for whoever runs nodegrid next on this node`);
 }
 
-function leaveEnvironment(context: CliContext, flags: LeaveFlags, step: LeaveStep): LeaveEnvironment {
+/** What leaving needs from the node: its record, its repos and the work lock (also used by tick, answering a request). */
+export function leaveEnvironment(context: CliContext, flags: Pick<LeaveFlags, 'repoDir' | 'force'>, step: LeaveStep): LeaveEnvironment {
   const recordContext = context.recordContext();
   return {
     repoDir: repoDirSetting(flags.repoDir, process.env, context.settings.config.heartbeat.repoDir, currentUser()).path,

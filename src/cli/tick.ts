@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { repoDirSetting, type Located } from '../config/load';
 import { currentUser } from '../config/paths';
 import { NodegridError } from '../core/errors';
+import type { AnsweredRequest } from '../heartbeat/requests';
 import type { TickEnvironment, TickResult } from '../heartbeat/tick';
 import { readNodeRecord, requireIdentity } from '../node/nodeinfo';
 import type { QueueHealth } from '../outbox/status';
@@ -34,7 +35,10 @@ beat is recorded and delivery tried before any of these.
 
 A node leaving service (a state in heartbeat.noWorkStates: draining, drained,
 decommissioned) pulls nothing and starts no work, but still beats; back in
-service, the next tick works what changed meanwhile.
+service, the next tick works what changed meanwhile. After the beat, the
+requests written for this node in presence (nodegrid request drain|decommission|
+undrain) are acted on, each once, and their outcomes written beside them
+(heartbeat.answerRequests; see nodegrid requests).
 
 Examples:
   $ nodegrid tick
@@ -48,8 +52,9 @@ Examples:
       const { runTick } = await import('../heartbeat/tick'); // git and work scripts: loaded by the beat only
       const repoDir = repoDirOf(context, options);
       const result = await runTick(await tickEnvironment(context, options, repoDir));
+      const requests = await answerRequests(context, repoDir, result);
       await updateNodeMetrics(context, tickTiming(result));
-      printTick(context, result);
+      printTick(context, result, requests);
       const missingRepoDir = checkRepoDir(context, repoDir, result);
       const stuck = reportStuckDelivery(context);
       if (result.workOk === false) throw new NodegridError('E_PROBLEMS_FOUND', 'the work failed this beat (see the log)');
@@ -83,8 +88,9 @@ Examples:
           const { runTick } = await import('../heartbeat/tick');
           const repoDir = repoDirOf(context, options);
           const result = await runTick(await tickEnvironment(context, { ...options, now: true }, repoDir));
+          const requests = await answerRequests(context, repoDir, result);
           await updateNodeMetrics(context, tickTiming(result));
-          if (!context.out.json) printTick(context, result);
+          if (!context.out.json) printTick(context, result, requests);
           // The agent keeps beating: a missing repo folder is said every beat, never a reason to stop.
           const missingRepoDir = checkRepoDir(context, repoDir, result);
           if (missingRepoDir) context.out.warn(missingRepoDir.message);
@@ -100,6 +106,14 @@ interface TickOptions {
   now?: boolean;
   repoDir?: string;
   outputLog?: string;
+}
+
+/** After the beat (its delivery fetched presence): the requests written for this node, each acted on once. */
+async function answerRequests(context: CliContext, repoDir: Located, result: TickResult): Promise<AnsweredRequest[]> {
+  if (!context.settings.config.heartbeat.answerRequests) return [];
+  const { answerPresenceRequests } = await import('./tick-requests');
+  // A beat delivered everywhere fetched presence on the way: the clone is fresh.
+  return answerPresenceRequests(context, repoDir.path, result.beat && result.pending === 0);
 }
 
 function repoDirOf(context: CliContext, options: TickOptions): Located {
@@ -173,10 +187,11 @@ function tickTiming(result: TickResult): { at: Date; seconds: number } {
   return { at: new Date(), seconds: Math.max(0, result.ms - result.jitterMs) / 1000 };
 }
 
-function printTick(context: CliContext, result: TickResult): void {
+function printTick(context: CliContext, result: TickResult, requests: readonly AnsweredRequest[]): void {
   if (context.out.json) {
     context.out.resultJson({
       ...result,
+      requests: requests.map(({ request, outcome, acted, published }) => ({ id: request.id, action: request.action, by: request.by, outcome: outcome.outcome, note: outcome.note, acted, published })),
       pulled: result.pulled.map((p) => ({ repo: path.basename(p.repo), before: p.before, after: p.after, changed: p.changed, error: p.error ?? null })),
     });
     return;
@@ -184,5 +199,6 @@ function printTick(context: CliContext, result: TickResult): void {
   const changed = result.pulled.filter((p) => p.changed).length;
   const work = result.busy ? 'work still running elsewhere' : result.repoDirProblem ? 'no work run' : result.worked ? `work ${result.workOk ? 'ok' : 'failed'}` : 'no work needed';
   const repos = result.repoDirProblem ? `no repos (the repo folder ${result.repoDirProblem})` : `${result.pulled.length} repos (${changed} changed)`;
+  for (const { request, outcome, acted } of requests) context.out.info(`request ${request.id}: ${request.action} by ${request.by}: ${outcome.outcome}${acted ? '' : ' (answered before; outcome written again)'}: ${outcome.note}`);
   context.out.result(`beat: ${repos}, ${work}${result.wedged ? ', node is now wedged' : ''}${result.beat ? ', heartbeat' : ''}${result.pending ? `, ${result.pending} pending` : ''} (${result.ms} ms)`);
 }

@@ -23,8 +23,9 @@ export function describeValue(value: string): string {
 
 export function assertInstanceId(value: string, source = 'instance id'): string {
   if (!isValidInstanceId(value)) {
+    // Only this node's own id is set with init; an id given to name another node is looked up.
     throw new NodegridError('E_BAD_ID', `${source} ${describeValue(value)} is not valid: use 1-128 characters from A-Z a-z 0-9 . _ - (not "." or "..")`, {
-      hint: 'set it with: nodegrid init --id <id>',
+      hint: source === 'instance id' ? 'set it with: nodegrid init --id <id>' : "give a node's instance id, as `nodegrid nodes` lists them",
     });
   }
   return value;

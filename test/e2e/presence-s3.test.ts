@@ -104,6 +104,32 @@ describe.runIf(withCeph)('presence.backend s3', () => {
     ]);
   });
 
+  it('carries a request from an operator to the node and its outcome back, once, through the bucket', async () => {
+    const bucket = await createBucket(sdk);
+    const presence = { backend: 's3', s3: { bucket, prefix: 'grids/lad1/', endpoint: rgw.endpoint } };
+    const n = await bucketNode(presence);
+    for (const state of ['setup', 'initdone', 'running']) expect((await run(n, ['state', 'set', state])).code).toBe(0);
+    const ops = makeTestNode('nodegrid-s3-ops-');
+    nodes.push(ops);
+    ops.writeConfig({ presence });
+    const asked = await run(ops, ['request', 'drain', ID, '--by', 'alice@ops', '--note', 'scale-in', '--json']);
+    expect(asked.code, asked.stderr).toBe(0);
+    const { id } = JSON.parse(asked.stdout) as { id: string };
+    expect(await keys(bucket, `grids/lad1/it/presence/requests/${ID}/`)).toEqual([`grids/lad1/it/presence/requests/${ID}/${id}.json`]);
+
+    const tick = async () => JSON.parse((await run(n, ['tick', '--now', '--json'])).stdout) as { requests: Array<{ id: string; outcome: string; acted: boolean; published: boolean }> };
+    expect((await tick()).requests).toEqual([expect.objectContaining({ id, outcome: 'done', acted: true, published: true })]);
+    expect(n.read('nodeinfo/state.txt')?.trim()).toBe('drained');
+    expect(await object(bucket, `grids/lad1/it/presence/requests/${ID}/${id}.outcome.json`)).toContain('"outcome": "done"');
+    expect((await tick()).requests).toEqual([]);
+    const listed = await run(ops, ['requests', '--json']);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ request: expect.objectContaining({ id, by: 'alice@ops' }), outcome: expect.objectContaining({ outcome: 'done', state: 'drained' }) })]);
+    // The drain's note says who asked, in the document the grid reads.
+    expect(await object(bucket, `grids/lad1/${DOC}`)).toContain('"state": "drained"');
+    const history = JSON.parse((await run(n, ['history', ID, '--json'])).stdout) as { states: Array<{ state: string; note: string | null }> };
+    expect(history.states.find((s) => s.state === 'draining')?.note).toBe(`drain requested by alice@ops: scale-in (request ${id})`);
+  });
+
   it('queues while the store is down (the change is accepted, nothing lost) and delivers everything in order once it is back', async () => {
     const bucket = await createBucket(sdk);
     const n = await bucketNode({ backend: 's3', s3: { bucket, endpoint: rgw.endpoint, timeoutSeconds: 3 } });

@@ -27,7 +27,7 @@ function beatingNode(options: { everyMinutes?: number; jitterSeconds?: number; s
     homeDir: root,
     locksDir: path.join(root, 'locks'),
     repoDir: path.join(root, 'repos'),
-    heartbeat: { intervalSeconds: 60, jitterSeconds: options.jitterSeconds ?? 0, workTimeoutSeconds: 600, wedgeAfterFailures: 3, noWorkStates: ['draining', 'drained', 'decommissioned'] },
+    heartbeat: { intervalSeconds: 60, jitterSeconds: options.jitterSeconds ?? 0, workTimeoutSeconds: 600, wedgeAfterFailures: 3, noWorkStates: ['draining', 'drained', 'decommissioned'], answerRequests: true },
     beatEveryMinutes: options.everyMinutes ?? 1,
     log: { write: () => undefined, redact: (text: string) => text },
     identity: () => ({ node: { id: 'i-clock' }, state: 'running' }),

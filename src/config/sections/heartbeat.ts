@@ -19,7 +19,10 @@ export const heartbeatSection = z._default(
     noWorkStates: z._default(z.array(z.string().check(z.minLength(1))), ['draining', 'drained', 'decommissioned']).register(z.globalRegistry, {
       description: 'States in which `tick` pulls nothing and starts no work but keeps beating: a node leaving service (`[]`: work in every state).',
     }),
+    answerRequests: z._default(z.boolean(), true).register(z.globalRegistry, {
+      description: 'Each beat reads the requests written for this node in presence (`nodegrid request drain|decommission|undrain`) and acts on each once. With heartbeats on their own branch this costs one more fetch of `presence.branch` per beat; on S3 one LIST.',
+    }),
     watch: z.optional(z.array(z.string())).register(z.globalRegistry, { description: 'Only changes under these paths trigger work (default: any change).' }),
   }),
-  { intervalSeconds: 60, jitterSeconds: 0, workTimeoutSeconds: 600, wedgeAfterFailures: 3, noWorkStates: ['draining', 'drained', 'decommissioned'] },
+  { intervalSeconds: 60, jitterSeconds: 0, workTimeoutSeconds: 600, wedgeAfterFailures: 3, noWorkStates: ['draining', 'drained', 'decommissioned'], answerRequests: true },
 );

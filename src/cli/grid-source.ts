@@ -72,7 +72,7 @@ export async function openGrid(context: CliContext, flags: GridSourceFlags, loca
   const where = location ?? (await locate(context, flags));
   const grid = await loadGrid(where, { now, lookbackHours: context.settings.config.grid.beatLookbackHours, exactBeats: isSubMinute(context.settings.config.presence.heartbeat.everyMinutes) });
   for (const problem of grid.problems) context.out.warn(`${safeText(problem.file)}: ${safeText(problem.message)} (skipped)`);
-  return { grid, nodes: classifyGrid(grid.records, grid.beats, now, healthRules(context), grid.beatTimes), now };
+  return { grid, nodes: classifyGrid(grid.records, grid.beats, now, healthRules(context), grid.beatTimes, grid.silences), now };
 }
 
 /** File names and messages come from hostile data: no control characters, bounded length. */

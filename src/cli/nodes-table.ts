@@ -39,7 +39,7 @@ interface Column {
 
 const COLUMNS: readonly Column[] = [
   { header: 'ID', cell: (node) => node.id },
-  { header: 'HEALTH', cell: (node) => node.health, style: (node) => HEALTH_STYLE[node.health] },
+  { header: 'HEALTH', cell: (node) => (node.silenced ? `${node.health} (silenced)` : node.health), style: (node) => HEALTH_STYLE[node.health] },
   { header: 'STATE', cell: (node) => node.state ?? '-' },
   { header: 'STACKTYPE', cell: (node) => node.stacktype ?? '-' },
   { header: 'FOR', cell: (node, now) => ageOf(stateSince(node), now) ?? '-' },

@@ -119,6 +119,6 @@ function readerFor(context: CliContext, flags: GridSourceFlags, first: PresenceV
     const grid = await loadGrid(where, { now, lookbackHours: context.settings.config.grid.beatLookbackHours, exactBeats: isSubMinute(context.settings.config.presence.heartbeat.everyMinutes) });
     if (!warned && grid.problems.length > 0) context.out.warn(`${grid.problems.length} unreadable presence document${grid.problems.length === 1 ? '' : 's'} skipped (listed on the page)`);
     warned = true;
-    return { nodes: classifyGrid(grid.records, grid.beats, now, healthRules(context), grid.beatTimes), problems: grid.problems, now, location: where };
+    return { nodes: classifyGrid(grid.records, grid.beats, now, healthRules(context), grid.beatTimes, grid.silences), problems: grid.problems, now, location: where };
   };
 }

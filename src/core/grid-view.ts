@@ -18,6 +18,16 @@ export interface NodeSummary {
   readonly health: Health;
   /** The reason given for the current state (`state set --note`), or null. */
   readonly note: string | null;
+  /** Present only while a silence (`nodegrid silence`) covers the node: the monitor sends no chat about it. */
+  readonly silenced?: SilencedBy | undefined;
+}
+
+export interface SilencedBy {
+  readonly id: string;
+  /** ISO time the silence ends. */
+  readonly until: string;
+  readonly by: string;
+  readonly note: string | null;
 }
 
 /** One state a node went through. */

@@ -2,6 +2,7 @@ import type { NodeSummary } from '../core/grid-view';
 import { classifyHealth, rulesForDeployment, type HealthRules } from '../core/health';
 import { parseTss } from '../core/time';
 import type { PresenceRecord } from '../presence/read';
+import { silenceOver, type Silence } from '../presence/silences';
 
 /**
  * The grid as an observer sees it at `now`: each usable document with its
@@ -21,11 +22,13 @@ export function classifyGrid(
   now: Date,
   rules: HealthRules,
   beatTimes?: ReadonlyMap<string, Date>,
+  silences: readonly Silence[] = [],
 ): GridNode[] {
   return records.map((record) => {
     const minute = beats.get(record.id);
     const lastBeat = beatTimes?.get(record.id) ?? (minute === undefined ? undefined : minuteStart(minute));
     const health = classifyHealth({ state: record.state, stateSince: record.statetss ? parseTss(record.statetss) : undefined, lastBeat, note: record.note }, now, rulesForDeployment(rules, record.deployment));
+    const silence = silences.length === 0 ? undefined : silenceOver(silences, { id: record.id, deployment: record.deployment ?? null, nodepart: record.nodepart ?? null }, now);
     return {
       id: record.id,
       deployment: record.deployment ?? null,
@@ -36,6 +39,8 @@ export function classifyGrid(
       heartbeat: lastBeat ? lastBeat.toISOString() : null,
       health,
       note: record.note ?? null,
+      // Only when silenced: the JSON of every other node stays as it was.
+      ...(silence ? { silenced: { id: silence.id, until: silence.until, by: silence.by, note: silence.note ?? null } } : {}),
       record,
     };
   });

@@ -10,6 +10,8 @@ export interface CountedNode {
   readonly deployment: string | null;
   readonly nodepart: string | null;
   readonly health: Health;
+  /** Present while a silence covers the node. */
+  readonly silenced?: unknown;
 }
 
 export interface GridMetricsInput {
@@ -20,23 +22,26 @@ export interface GridMetricsInput {
 
 export function gridMetricFamilies(input: GridMetricsInput): MetricFamily[] {
   // deployment and nodepart are validated names in presence, but a missing one is "" (Prometheus' "no value").
-  const groups = new Map<string, { deployment: string; nodepart: string; counts: Record<Health, number> }>();
+  const groups = new Map<string, { deployment: string; nodepart: string; counts: Record<Health, number>; silenced: number }>();
   for (const node of input.nodes) {
     const deployment = node.deployment ?? '';
     const nodepart = node.nodepart ?? '';
     const key = JSON.stringify([deployment, nodepart]);
     let group = groups.get(key);
     if (!group) {
-      group = { deployment, nodepart, counts: Object.fromEntries(HEALTHS.map((h) => [h, 0])) as Record<Health, number> };
+      group = { deployment, nodepart, counts: Object.fromEntries(HEALTHS.map((h) => [h, 0])) as Record<Health, number>, silenced: 0 };
       groups.set(key, group);
     }
     group.counts[node.health]++;
+    if (node.silenced !== undefined) group.silenced++;
   }
   const samples: Sample[] = [];
+  const silenced: Sample[] = [];
   for (const key of [...groups.keys()].sort()) {
     const group = groups.get(key)!;
     // Every health of a group, zeros included: an alert on "> 0" then resolves instead of its series vanishing.
     for (const health of HEALTHS) samples.push({ labels: { deployment: group.deployment, nodepart: group.nodepart, health }, value: group.counts[health] });
+    silenced.push({ labels: { deployment: group.deployment, nodepart: group.nodepart }, value: group.silenced });
   }
   return [
     {
@@ -44,6 +49,12 @@ export function gridMetricFamilies(input: GridMetricsInput): MetricFamily[] {
       help: 'Nodes in presence by deployment, nodepart and derived health (alive, new, stale, zombie, stuck, wedged, retired).',
       type: 'gauge',
       samples,
+    },
+    {
+      name: 'nodegrid_grid_silenced_nodes',
+      help: 'Nodes covered by a silence (nodegrid silence) by deployment and nodepart: the monitor sends no chat about them; alert rules can exclude them too.',
+      type: 'gauge',
+      samples: silenced,
     },
     {
       name: 'nodegrid_presence_last_refresh_timestamp_seconds',

@@ -51,6 +51,7 @@ const storedMemorySchema = z.object({
   nodes: pairs(rememberedNodeSchema),
   massSilence: z.optional(z.object({ since: z.string(), ids: z.array(z.string()), baseline: z.number() })),
   remindedAt: z.optional(z.string()),
+  silences: z.optional(z.array(z.object({ id: z.string(), by: z.string(), note: z.nullable(z.string()), nodes: z.array(z.string()) }))),
   pendingDigests: z.optional(pairs(z.array(gridChangeSchema))),
 });
 

@@ -37,12 +37,21 @@ export interface MonitorMemory {
   readonly massSilence?: { readonly since: string; readonly ids: readonly string[]; readonly baseline: number } | undefined;
   /** While some node is troubled: when the trouble was first seen, or the last reminder was sent. */
   readonly remindedAt?: string | undefined;
+  /** The silences that held nodes quiet last pass, and which nodes: when one ends, that is said once. */
+  readonly silences?: readonly RememberedSilence[] | undefined;
+}
+
+export interface RememberedSilence {
+  readonly id: string;
+  readonly by: string;
+  readonly note: string | null;
+  readonly nodes: readonly string[];
 }
 
 export interface Announcement {
   readonly node: NodeIdentity;
   readonly from: Health | null;
-  readonly to: Health | 'mass-silence' | 'mass-silence-over' | 'reminder';
+  readonly to: Health | 'mass-silence' | 'mass-silence-over' | 'reminder' | 'silence-over';
   readonly state: string | null;
   readonly statetss: string | null;
   readonly severity: Severity;
@@ -51,6 +60,8 @@ export interface Announcement {
   readonly message: string;
   /** "last heartbeat 4 min ago" */
   readonly note?: string | undefined;
+  /** A grid-wide line about nodes (silence-over): which, so a reminder does not repeat them. */
+  readonly about?: readonly string[] | undefined;
 }
 
 export interface PassPlan {
@@ -107,18 +118,27 @@ export function planPass(previous: MonitorMemory | undefined, nodes: readonly Gr
     const identity: NodeIdentity = { id: node.id, deployment: node.deployment ?? undefined, nodepart: node.nodepart ?? undefined, stacktype: node.stacktype ?? undefined };
     const heldBack = held.has(node.id);
     remembered.set(node.id, { health: heldBack ? (prior?.health ?? 'alive') : node.health, state: node.state, deployment: identity.deployment, nodepart: identity.nodepart, stacktype: identity.stacktype });
-    if (!heldBack && prior?.health !== node.health && (prior !== undefined || TROUBLED_HEALTHS.has(node.health)) && !firstBeat(prior?.health, node.health)) {
+    // A silenced node is watched and remembered, but nothing is said about it until its silence ends.
+    if (!heldBack && node.silenced === undefined && prior?.health !== node.health && (prior !== undefined || TROUBLED_HEALTHS.has(node.health)) && !firstBeat(prior?.health, node.health)) {
       announcements.push(healthAnnouncement(identity, prior?.health ?? null, node, now));
     }
-    if (prior !== undefined && node.state !== null && prior.state !== node.state) {
+    if (prior !== undefined && node.silenced === undefined && node.state !== null && prior.state !== node.state) {
       const definition = stateDefinition(options.lifecycle, node.state);
       if (definition.severity === 'chatty') stateChanges.push({ node: identity, from: prior.state, state: node.state, color: definition.color });
     }
   }
-  const announced = new Set(announcements.map((a) => a.node.id));
-  const reminder = planReminder(previous?.remindedAt, nodes.filter((node) => TROUBLED_HEALTHS.has(node.health) && !held.has(node.id)), announced, now, options.remindEveryMinutes ?? 0);
+  const silences = currentSilences(nodes);
+  announcements.push(...endedSilences(previous?.silences ?? [], silences, current, now));
+  const announced = new Set(announcements.flatMap((a) => (a.to === 'silence-over' ? (a.about ?? []) : [a.node.id])));
+  const reminder = planReminder(previous?.remindedAt, nodes.filter((node) => TROUBLED_HEALTHS.has(node.health) && !held.has(node.id) && node.silenced === undefined), announced, now, options.remindEveryMinutes ?? 0);
   if (reminder.announcement) announcements.push(reminder.announcement);
-  const memory: MonitorMemory = { passAt: now.toISOString(), nodes: remembered, ...(massSilence ? { massSilence } : {}), ...(reminder.remindedAt ? { remindedAt: reminder.remindedAt } : {}) };
+  const memory: MonitorMemory = {
+    passAt: now.toISOString(),
+    nodes: remembered,
+    ...(massSilence ? { massSilence } : {}),
+    ...(reminder.remindedAt ? { remindedAt: reminder.remindedAt } : {}),
+    ...(silences.length > 0 ? { silences } : {}),
+  };
   return { announcements, stateChanges, memory };
 }
 
@@ -138,6 +158,39 @@ function planReminder(remindedAt: string | undefined, troubled: readonly GridNod
   const more = still.length > REMINDER_MAX_NAMED ? `; and ${still.length - REMINDER_MAX_NAMED} more (nodegrid nodes --health stale,zombie,stuck,wedged)` : '';
   const message = `still troubled: ${counts.map(([health, n]) => `${n} ${health}`).join(', ')}`;
   return { remindedAt: now.toISOString(), announcement: gridAnnouncement('reminder', 'critical', 'red', message, `${named.join('; ')}${more}`) };
+}
+
+/** The silences holding nodes quiet in this pass, each with its nodes. */
+function currentSilences(nodes: readonly GridNode[]): RememberedSilence[] {
+  const byId = new Map<string, { by: string; note: string | null; nodes: string[] }>();
+  for (const node of nodes) {
+    if (!node.silenced) continue;
+    const entry = byId.get(node.silenced.id) ?? { by: node.silenced.by, note: node.silenced.note, nodes: [] };
+    entry.nodes.push(node.id);
+    byId.set(node.silenced.id, entry);
+  }
+  return [...byId].map(([id, entry]) => ({ id, ...entry }));
+}
+
+/**
+ * A silence that held nodes last pass and holds none now has ended (its time
+ * ran out, or someone ended it): said once, with how its nodes are now, and
+ * critical when any of them is in trouble, since nobody was told while it lasted.
+ */
+function endedSilences(before: readonly RememberedSilence[], now: readonly RememberedSilence[], nodes: ReadonlyMap<string, GridNode>, at: Date): Announcement[] {
+  const still = new Set(now.map((silence) => silence.id));
+  return before
+    .filter((silence) => !still.has(silence.id))
+    .map((silence) => {
+      const members = silence.nodes.map((id) => nodes.get(id)).filter((node): node is GridNode => node !== undefined && node.silenced === undefined);
+      const troubled = members.filter((node) => TROUBLED_HEALTHS.has(node.health));
+      const why = silence.note ? ` (${silence.note})` : '';
+      const message = `silence ${silence.id} by ${silence.by}${why} is over: ${members.length} node${members.length === 1 ? '' : 's'}, ${troubled.length === 0 ? 'none in trouble' : `${troubled.length} in trouble`}`;
+      const named = [...troubled].sort((a, b) => (a.id < b.id ? -1 : 1)).slice(0, REMINDER_MAX_NAMED).map((node) => `${node.id} ${node.health} (${reason(node, at)})`);
+      const more = troubled.length > REMINDER_MAX_NAMED ? `; and ${troubled.length - REMINDER_MAX_NAMED} more` : '';
+      const announcement = gridAnnouncement('silence-over', troubled.length > 0 ? 'critical' : 'chatty', troubled.length > 0 ? 'red' : 'green', message, named.length > 0 ? `${named.join('; ')}${more}` : undefined);
+      return { ...announcement, about: troubled.map((node) => node.id) };
+    });
 }
 
 /** A new node's first beat is what was expected: nothing to announce (its not coming is: new -> stale). */
@@ -187,11 +240,11 @@ function reason(node: GridNode, now: Date): string | undefined {
   }
 }
 
-function gridAnnouncement(to: 'mass-silence' | 'mass-silence-over' | 'reminder', severity: Severity, color: Color, message: string, note: string | undefined): Announcement {
+function gridAnnouncement(to: 'mass-silence' | 'mass-silence-over' | 'reminder' | 'silence-over', severity: Severity, color: Color, message: string, note: string | undefined): Announcement {
   return { node: MONITOR_IDENTITY, from: null, to, state: null, statetss: null, severity, color, message, note };
 }
 
-/** Nodes that need a person (wedged, zombie, stuck, stale; not new, alive or retired): `monitor --once` exits 3 when there are any. */
+/** Nodes that need a person (wedged, zombie, stuck, stale; not new, alive, retired or silenced): `monitor --once` exits 3 when there are any. */
 export function troubledCount(nodes: readonly GridNode[]): number {
-  return nodes.filter((node) => TROUBLED_HEALTHS.has(node.health)).length;
+  return nodes.filter((node) => TROUBLED_HEALTHS.has(node.health) && node.silenced === undefined).length;
 }

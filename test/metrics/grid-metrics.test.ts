@@ -27,6 +27,15 @@ describe.runIf(withPrometheus)('grid metrics', () => {
     expect(text).toContain('nodegrid_presence_last_refresh_timestamp_seconds 1444338810.25\n');
   });
 
+  it('counts silenced nodes per deployment and nodepart, zeros included, so alert rules can leave them out', () => {
+    const silenced = { id: '20261203T091500Z-3fa9c1', until: '2026-12-03T11:15:00Z', by: 'alice@ops', note: null };
+    const nodes = [{ ...node('fed1', 'db1', 'stale'), silenced }, node('fed1', 'db1', 'alive'), node('fed2', 'app1', 'alive')];
+    const text = formatExposition(gridMetricFamilies({ nodes, refreshedAt: REFRESHED }));
+    expect(checkMetrics(text)).toEqual({ code: 0, output: '' });
+    expect(text).toContain('nodegrid_grid_silenced_nodes{deployment="fed1",nodepart="db1"} 1\n');
+    expect(text).toContain('nodegrid_grid_silenced_nodes{deployment="fed2",nodepart="app1"} 0\n');
+  });
+
   it('keeps hostile deployment and nodepart values inside their labels (the writer escapes whatever reaches it)', () => {
     const nodes = [node('fed"1', 'db\\1', 'alive'), node('fed\n1', '} 5\nnodegrid_grid_nodes{health="alive"', 'stale')];
     const text = formatExposition(gridMetricFamilies({ nodes, refreshedAt: REFRESHED }));

@@ -18,6 +18,7 @@ export async function showDetail(node: ApiNode, now: Date, stateColors: Readonly
     ['state', node.state ?? '—'],
     // The reason given for this state (`state set --note`), as text like every node string.
     ...(node.note ? ([['note', node.note]] as Array<[string, string]>) : []),
+    ...(node.silenced ? ([['silenced', `until ${node.silenced.until} by ${node.silenced.by}${node.silenced.note ? `: ${node.silenced.note}` : ''}`]] as Array<[string, string]>) : []),
     ['since', since ? `${exact(since)} (${relative(since, now)})` : '—'],
     ['last heartbeat', beat ? `${exact(beat)} (${relative(beat, now)})` : 'none found'],
     ['deployment', node.deployment ?? '—'],

@@ -157,8 +157,10 @@ function fill(row: HTMLTableRowElement, node: ApiNode, now: Date): void {
   cells[1]!.textContent = node.stacktype ?? '—';
   cells[2]!.textContent = node.state ?? '—';
   const badge = cells[3]!.firstChild as HTMLSpanElement;
-  badge.textContent = node.health;
+  // A silenced node keeps its health, with the silence beside it: quiet on purpose, not a mystery.
+  badge.textContent = node.silenced ? `${node.health} · silenced` : node.health;
   badge.className = `badge h-${node.health}`;
+  badge.title = node.silenced ? `silenced until ${node.silenced.until} by ${node.silenced.by}${node.silenced.note ? `: ${node.silenced.note}` : ''}` : '';
   cells[6]!.textContent = node.hostname ?? '—';
   cells[7]!.textContent = node.address ?? '—';
   const note = cells[8];

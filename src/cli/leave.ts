@@ -5,7 +5,7 @@ import { currentUser } from '../config/paths';
 import { NodegridError } from '../core/errors';
 import { describeValue } from '../core/ids';
 import { formatTimeout, parseDuration } from '../core/time';
-import type { LeaveEnvironment, LeaveResult, LeaveStep } from '../heartbeat/leave';
+import type { LeaveEnvironment, LeaveResult } from '../heartbeat/leave';
 import { ensureInstanceId } from '../node/identity';
 import { readNodeRecord, requireIdentity } from '../node/nodeinfo';
 import { recordStateChange } from '../node/record';
@@ -93,7 +93,10 @@ async function leave(command: Command, flags: LeaveFlags, which: 'drain' | 'deco
   if (which === 'decommission' && current !== 'drained' && !flags.force) {
     throw new NodegridError('E_ILLEGAL_TRANSITION', `the node is ${current ?? 'in no state yet'}, not drained: drain it first, or decommission --force`, { hint: 'nodegrid drain --deadline 5m && nodegrid decommission' });
   }
-  const result = await leaveStep(leaveEnvironment(context, flags, step), step, { deadlineMs, forceAfter: flags.forceAfter ?? false, note: flags.note });
+  const repoDir = repoDirSetting(flags.repoDir, process.env, context.settings.config.heartbeat.repoDir, currentUser()).path;
+  // decommission --force leaves from any state.
+  const forced = (to: string): boolean => to === step.done && step.done === 'decommissioned' && flags.force === true;
+  const result = await leaveStep(leaveEnvironment(context, repoDir, forced), step, { deadlineMs, forceAfter: flags.forceAfter ?? false, note: flags.note });
   // The last word reaches every sink within what is left (a decommissioning node may be gone in a minute).
   const budgetMs = Math.max(MIN_DELIVERY_MS, deadlineMs - (Date.now() - started));
   const reports = await runDelivery(context, budgetMs, true);
@@ -105,11 +108,11 @@ async function leave(command: Command, flags: LeaveFlags, which: 'drain' | 'deco
   if (which === 'decommission' && pending > 0) throw new NodegridError('E_PENDING', `decommissioned, but ${pending} event${pending === 1 ? ' is' : 's are'} still pending after ${formatTimeout(budgetMs)}: the outbox keeps them for whoever runs nodegrid next on this node`);
 }
 
-/** What leaving needs from the node: its record, its repos and the work lock (also used by tick, answering a request). */
-export function leaveEnvironment(context: CliContext, flags: Pick<LeaveFlags, 'repoDir' | 'force'>, step: LeaveStep): LeaveEnvironment {
+/** The node's record, its work lock and its scripts for heartbeat/leave.ts; `forced(to)` says which moves skip the lifecycle's edges. */
+export function leaveEnvironment(context: CliContext, repoDir: string, forced: (to: string) => boolean): LeaveEnvironment {
   const recordContext = context.recordContext();
   return {
-    repoDir: repoDirSetting(flags.repoDir, process.env, context.settings.config.heartbeat.repoDir, currentUser()).path,
+    repoDir,
     scriptTimeoutMs: context.settings.config.heartbeat.workTimeoutSeconds * 1000,
     log: context.log,
     identity: () => {
@@ -117,8 +120,8 @@ export function leaveEnvironment(context: CliContext, flags: Pick<LeaveFlags, 'r
       return { node: requireIdentity(record, context.settings.nodeinfoDir.path), state: record.state };
     },
     setState: async (to, note, reannounce = false) => {
-      // decommission --force leaves from any state; a failing step re-announces its state with the reason.
-      await recordStateChange(recordContext, { to, note, force: reannounce || (step.done === 'decommissioned' && flags.force === true) });
+      // A failing step re-announces its state with the reason.
+      await recordStateChange(recordContext, { to, note, force: reannounce || forced(to) });
     },
     lockWork: async (timeoutMs) => {
       const lock = await acquireLock(path.join(context.home.locksDir, 'work.lock'), { timeoutMs, what: 'the work lock' });

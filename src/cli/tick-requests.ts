@@ -105,7 +105,7 @@ async function act(context: CliContext, repoDir: string, request: NodeRequest): 
   const started = Date.now();
   const drain = async (): Promise<{ outcome: Outcome; note: string } | undefined> => {
     if (state() === 'drained') return undefined;
-    const result = await leaveStep(leaveEnvironment(context, { repoDir }, DRAIN), DRAIN, { deadlineMs, forceAfter: false, note: asked });
+    const result = await leaveStep(leaveEnvironment(context, repoDir, () => false), DRAIN, { deadlineMs, forceAfter: false, note: asked });
     return result.left ? undefined : { outcome: 'failed', note: result.note };
   };
   switch (request.action) {
@@ -118,7 +118,7 @@ async function act(context: CliContext, repoDir: string, request: NodeRequest): 
       if (state() === 'decommissioned') return { outcome: 'done', note: 'already decommissioned' };
       const failed = await drain();
       if (failed) return failed;
-      const result = await leaveStep(leaveEnvironment(context, { repoDir }, DECOMMISSION), DECOMMISSION, { deadlineMs: Math.max(5000, deadlineMs - (Date.now() - started)), forceAfter: false, note: asked });
+      const result = await leaveStep(leaveEnvironment(context, repoDir, () => false), DECOMMISSION, { deadlineMs: Math.max(5000, deadlineMs - (Date.now() - started)), forceAfter: false, note: asked });
       return result.left ? { outcome: 'done', note: result.note } : { outcome: 'failed', note: result.note };
     }
     case 'undrain': {

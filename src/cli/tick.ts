@@ -14,6 +14,7 @@ import { ensureInstanceId } from '../node/identity';
 import { updateNodeMetrics } from './node-metrics';
 import { stuckLine, stuckQueues } from '../outbox/listing';
 import { rotateTickLog } from '../heartbeat/tick-log';
+import { leaveSignalWiring } from './leave-signals';
 
 export function registerTickCommands(program: Command): void {
   program
@@ -40,9 +41,19 @@ requests written for this node in presence (nodegrid request drain|decommission|
 undrain) are acted on, each once, and their outcomes written beside them
 (heartbeat.answerRequests; see nodegrid requests).
 
+With ec2.enabled, each tick first asks instance metadata whether the node must
+leave: a Spot interruption notice (spot/instance-action) or an Auto Scaling
+target lifecycle state of Terminated or Warmed:* starts drain, then decommission,
+within the time left (the notice's time; ec2.autoscaling.deadlineSeconds), and
+delivers the last word; then, with ec2.autoscaling.lifecycleHook, completes the
+lifecycle action (CONTINUE, or ec2.autoscaling.resultOnFailure when a script
+failed: exit 3). Each request is acted on once; metadata that cannot be read is
+one log line. Off EC2 nothing is asked.
+
 Examples:
   $ nodegrid tick
   $ nodegrid tick --now --json
+  $ nodegrid tick --now --json | jq .leftOnSignal     # what a Spot notice or lifecycle hook made it do
   * * * * * root nodegrid tick     # /etc/cron.d/nodegrid (see: nodegrid install cron)`,
     )
     .action(async (options: TickOptions, command: Command) => {
@@ -58,6 +69,8 @@ Examples:
       const missingRepoDir = checkRepoDir(context, repoDir, result);
       const stuck = reportStuckDelivery(context);
       if (result.workOk === false) throw new NodegridError('E_PROBLEMS_FOUND', 'the work failed this beat (see the log)');
+      const stayed = result.leftOnSignal.find((left) => !left.left);
+      if (stayed) throw new NodegridError('E_PROBLEMS_FOUND', `asked to leave (${stayed.source}), the node stopped ${stayed.state}: ${stayed.note}`, { hint: 'fix the script; nodegrid drain and nodegrid decommission finish by hand' });
       if (missingRepoDir) throw missingRepoDir;
       if (stuck.length > 0) {
         throw new NodegridError('E_DELIVERY_STUCK', `delivery stuck for ${stuck.map((health) => health.sink).join(', ')}: this node's changes are not reaching ${stuck.length === 1 ? 'it' : 'them'}`, {
@@ -148,6 +161,7 @@ async function tickEnvironment(context: CliContext, options: TickOptions, repoDi
     },
     deliver: (budgetMs) => runDelivery(context, budgetMs, false),
     skipJitter: options.now ?? false,
+    ...(await leaveSignalWiring(context, repoDir.path)),
   };
 }
 
@@ -195,6 +209,9 @@ function printTick(context: CliContext, result: TickResult, requests: readonly A
       pulled: result.pulled.map((p) => ({ repo: path.basename(p.repo), before: p.before, after: p.after, changed: p.changed, error: p.error ?? null })),
     });
     return;
+  }
+  for (const left of result.leftOnSignal) {
+    context.out.info(`asked to leave (${left.source}): ${left.state}: ${left.note}${left.answered ? `; ${left.answered}` : ''}`);
   }
   const changed = result.pulled.filter((p) => p.changed).length;
   const work = result.busy ? 'work still running elsewhere' : result.repoDirProblem ? 'no work run' : result.worked ? `work ${result.workOk ? 'ok' : 'failed'}` : 'no work needed';

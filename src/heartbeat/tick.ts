@@ -8,6 +8,9 @@ import { acquireLock, type Lock } from '../sys/lock';
 import { systemClock, type Clock } from '../sys/clock';
 import type { NodeLog } from '../sys/log';
 import type { SinkReport } from '../outbox/deliver';
+import type { LeaveSignal } from '../core/leave-signal';
+import type { LeaveSignals, SignalLeaveResult } from './leave-on-signal';
+import { alreadyActedOn, forgetAnswered, readLeaveMemory, writeLeaveMemory } from './leave-memory';
 import { stableJitterMs } from './jitter';
 import { noteBeat, readLastBeat } from './last-beat';
 import { changedPaths, pullAll, repoDirProblem, type PullResult } from './repos';
@@ -35,6 +38,10 @@ export interface TickEnvironment {
   recordHeartbeat(): Promise<void>;
   deliver(budgetMs: number): Promise<SinkReport[]>;
   readonly skipJitter: boolean;
+  /** What asks the node to leave now (a Spot notice, a lifecycle hook …); never throws: a source that cannot be read is not heard. */
+  leaveSignals(): Promise<LeaveSignals>;
+  /** Leaves as the signal asks (drain, decommission, the last word delivered, the asker told). */
+  leave(signal: LeaveSignal): Promise<SignalLeaveResult>;
   /** The system clock unless a test moves its own. */
   readonly clock?: Clock | undefined;
 }
@@ -55,6 +62,8 @@ export interface TickResult {
   ms: number;
   /** The part of `ms` spent in the jitter sleep before the beat started. */
   jitterMs: number;
+  /** The leave signals this beat acted on (each only once: later beats find them remembered). */
+  leftOnSignal: SignalLeaveResult[];
 }
 
 const GIT_TIMEOUT_MS = 20_000;
@@ -65,7 +74,10 @@ export async function runTick(env: TickEnvironment): Promise<TickResult> {
   const clock = env.clock ?? systemClock;
   const started = clock.now();
   const { node } = env.identity();
-  const result: TickResult = { worked: false, workOk: null, busy: false, pulled: [], repoDirProblem: null, leaving: null, scripts: [], wedged: false, beat: false, pending: 0, ms: 0, jitterMs: 0 };
+  const result: TickResult = { worked: false, workOk: null, busy: false, pulled: [], repoDirProblem: null, leaving: null, scripts: [], wedged: false, beat: false, pending: 0, ms: 0, jitterMs: 0, leftOnSignal: [] };
+
+  // Before the jitter and the work: a Spot notice gives two minutes, and leaving starts no new work.
+  result.leftOnSignal = await actOnLeaveSignals(env);
 
   if (!env.skipJitter) {
     await clock.sleep(stableJitterMs(node.id, env.heartbeat.jitterSeconds));
@@ -103,6 +115,29 @@ export async function runTick(env: TickEnvironment): Promise<TickResult> {
   result.ms = clock.now() - started;
   env.log.write(describeTick(result));
   return result;
+}
+
+/**
+ * Each signal once: remembered before acting, so the next beat (or one that
+ * starts while this one drains) leaves it alone; forgotten when its source no
+ * longer asks.
+ */
+async function actOnLeaveSignals(env: TickEnvironment): Promise<SignalLeaveResult[]> {
+  const { signals, heard } = await env.leaveSignals();
+  const before = readLeaveMemory(env.homeDir);
+  let memory = forgetAnswered(before, heard, signals);
+  if (Object.keys(memory).length !== Object.keys(before).length) writeLeaveMemory(env.homeDir, memory);
+  const results: SignalLeaveResult[] = [];
+  for (const signal of signals) {
+    if (alreadyActedOn(memory, signal)) continue;
+    memory = { ...memory, [signal.source]: { id: signal.id, at: new Date((env.clock ?? systemClock).now()).toISOString(), outcome: null } };
+    writeLeaveMemory(env.homeDir, memory);
+    const left = await env.leave(signal);
+    results.push(left);
+    memory = { ...readLeaveMemory(env.homeDir), [signal.source]: { ...memory[signal.source]!, outcome: { left: left.left, state: left.state, note: left.note } } };
+    writeLeaveMemory(env.homeDir, memory);
+  }
+  return results;
 }
 
 /** The work lock if nobody holds it: a tick never waits for another tick's work. */
@@ -200,6 +235,7 @@ function workEnvironment(env: TickEnvironment, node: NodeIdentity, from: string 
 function describeTick(result: TickResult): string {
   const pulled = result.pulled.filter((p) => p.changed).map((p) => `${path.basename(p.repo)} ${p.before?.slice(0, 8) ?? 'none'}..${p.after?.slice(0, 8)}`);
   const parts = [
+    ...result.leftOnSignal.map((left) => `left on ${left.source}: ${left.state}`),
     result.leaving ? `tick: ${result.leaving}, no new work (heartbeat.noWorkStates)` : result.repoDirProblem ? `tick: repo folder ${result.repoDirProblem}` : `tick: ${result.pulled.length} repo${result.pulled.length === 1 ? '' : 's'} pulled${pulled.length ? ` (${pulled.join(', ')})` : ', nothing new'}`,
     result.busy ? 'work still running in another tick' : result.worked ? `work ${result.workOk ? 'ok' : 'FAILED'} (${result.scripts.map((s) => `${s.script} ${s.ms} ms`).join(', ')})` : 'no work',
     result.wedged ? 'now WEDGED' : '',

@@ -46,6 +46,27 @@ describe('the AWS SDK is loaded lazily, from its own chunk', () => {
     expect(entry).not.toContain('S3Client');
     expect(entry).not.toContain('PutObjectCommand');
     expect(sdkFiles('S3Client').length).toBeGreaterThan(0);
+    // The Auto Scaling client: only a node completing a lifecycle hook loads it.
+    expect(entry).not.toContain('AutoScalingClient');
+    expect(sdkFiles('AutoScalingClient').length).toBeGreaterThan(0);
+  });
+
+  it('a tick on EC2 asks instance metadata whether to leave without loading the Auto Scaling SDK', async () => {
+    const server = await startEc2StandIn({ metadata: { instanceId: 'i-4e7cb59a', region: 'us-west-2' } });
+    cleanups.push(() => server.close());
+    server.addInstance({ id: 'i-4e7cb59a' });
+    server.setTargetLifecycleState('i-4e7cb59a', 'InService');
+    const node = makeTestNode('nodegrid-lazy-');
+    cleanups.push(() => fs.rmSync(node.root, { recursive: true, force: true }));
+    fs.mkdirSync(path.join(node.root, 'repos'));
+    node.writeConfig({ ec2: { enabled: true, autoscaling: { lifecycleHook: 'drain-first' } }, heartbeat: { repoDir: path.join(node.root, 'repos') } });
+    expect((await node.run(['init', '--id', 'i-4e7cb59a'])).code).toBe(0);
+    const tracer = loadTracer();
+    const tick = await node.run(['tick', '--now'], { env: { ...awsEnvFor(server), ...tracer.env } });
+    expect(tick.code, tick.stderr).toBe(0);
+    expect(server.imdsRequests).toContain('GET /latest/meta-data/autoscaling/target-lifecycle-state');
+    const autoscaling = sdkFiles('AutoScalingClient');
+    expect(tracer.loaded().filter((url) => autoscaling.some((name) => url.endsWith(`/chunks/${name}`)))).toEqual([]);
   });
 
   it('does not load it for `state set` with EC2 disabled, and does when EC2 tags are written', async () => {

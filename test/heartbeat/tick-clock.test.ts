@@ -40,6 +40,10 @@ function beatingNode(options: { everyMinutes?: number; jitterSeconds?: number; s
       return [];
     },
     skipJitter: options.skipJitter ?? true,
+    leaveSignals: async () => ({ signals: [], heard: [] }),
+    leave: async () => {
+      throw new Error('nothing asks this node to leave');
+    },
     clock,
   };
   return { env, clock, beats, budgets };

@@ -15,9 +15,21 @@ import type { AddressInfo } from 'node:net';
  * - SigV4: a request without "Authorization: AWS4-HMAC-SHA256 Credential=…" or
  *   with another access key id is an AuthFailure;
  * - IMDSv2 on the same port: PUT /latest/api/token with a TTL header, GETs only
- *   with the token (401 without).
+ *   with the token (401 without); spot/instance-action and
+ *   autoscaling/target-lifecycle-state answer 404 until a test sets them;
+ * - the Auto Scaling Query API on the same port, told apart by the SigV4
+ *   credential scope's service (autoscaling): Version=2011-01-01, lists as
+ *   InstanceIds.member.N, XML answers <ActionResponse xmlns="http://autoscaling.
+ *   amazonaws.com/doc/2011-01-01/"><ActionResult>…</ActionResult><ResponseMetadata>
+ *   <RequestId>…</RequestId></ResponseMetadata></ActionResponse>, and the Query
+ *   error document <ErrorResponse xmlns="…"><Error><Type>Sender</Type><Code>
+ *   ValidationError</Code><Message>…</Message></Error><RequestId>…</RequestId>
+ *   </ErrorResponse> (Throttling 400, ResourceContention 500, the rest 400).
+ *   A lifecycle action is active for each of a group's hooks from when the
+ *   test sets a leaving target lifecycle state until it is completed.
  */
 export const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
+export const AUTOSCALING_NAMESPACE = 'http://autoscaling.amazonaws.com/doc/2011-01-01/';
 
 export interface StandInInstance {
   id: string;
@@ -27,6 +39,8 @@ export interface StandInInstance {
 }
 
 export interface Ec2Call {
+  /** The SigV4 scope's service: ec2 or autoscaling. */
+  service: string;
   action: string;
   params: URLSearchParams;
   status: number;
@@ -53,6 +67,16 @@ export interface Ec2StandIn {
   tagsOf(id: string): Record<string, string> | undefined;
   /** Answer the next `count` EC2 calls with RequestLimitExceeded. */
   throttleNext(count: number): void;
+  /** An instance metadata item under /latest/meta-data/ ('spot/instance-action'), or undefined for 404 again. */
+  setMetadataItem(item: string, value: string | undefined): void;
+  /** An Auto Scaling group holding these instances, with these (termination) lifecycle hooks. */
+  addAutoScalingGroup(group: { name: string; instanceIds: string[]; hooks?: string[] }): void;
+  /** What IMDS says of the instance (autoscaling/target-lifecycle-state); a leaving one starts each hook's lifecycle action, as the group does. */
+  setTargetLifecycleState(instanceId: string, state: string): void;
+  /** Answer the next `count` Auto Scaling calls with Throttling. */
+  throttleAutoScalingNext(count: number): void;
+  /** The Auto Scaling calls answered, in order. */
+  autoScalingCalls(): Ec2Call[];
   close(): Promise<void>;
 }
 
@@ -72,12 +96,23 @@ export async function startEc2StandIn(options: Ec2StandInOptions = {}): Promise<
   const imdsRequests: string[] = [];
   const tokens = new Set<string>();
   let throttled = 0;
+  let autoScalingThrottled = 0;
+  const metadataItems = new Map<string, string>();
+  const groups = new Map<string, { name: string; instanceIds: string[]; hooks: string[] }>();
+  const lifecycleStates = new Map<string, string>();
+  /** "instance-id hook" of every lifecycle action waiting for its completion. */
+  const activeActions = new Set<string>();
 
   const handleEc2 = (req: http.IncomingMessage, body: string): { status: number; xml: string; call: Ec2Call } => {
     const params = new URLSearchParams(body);
     const action = params.get('Action') ?? '';
-    const auth = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([a-z0-9-]+)\/ec2\/aws4_request, ?SignedHeaders=[a-z0-9;-]+, ?Signature=[0-9a-f]{64}$/.exec(req.headers.authorization ?? '');
-    const call: Ec2Call = { action, params, status: 200, region: auth?.[3], at: 0 };
+    const auth = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([a-z0-9-]+)\/(ec2|autoscaling)\/aws4_request, ?SignedHeaders=[a-z0-9;-]+, ?Signature=[0-9a-f]{64}$/.exec(req.headers.authorization ?? '');
+    const call: Ec2Call = { service: auth?.[4] ?? 'ec2', action, params, status: 200, region: auth?.[3], at: 0 };
+    if (call.service === 'autoscaling') {
+      const answer = handleAutoScaling(req, params, auth![1]!);
+      call.status = answer.status;
+      return { ...answer, call };
+    }
     const respond = (): { status: number; xml: string } => {
       if (!auth || !req.headers['x-amz-date']) return errorXml(fail(401, 'AuthFailure', 'AWS was not able to validate the provided access credentials'));
       if (auth[1] !== accessKeyId) return errorXml(fail(401, 'AuthFailure', 'AWS was not able to validate the provided access credentials'));
@@ -149,6 +184,70 @@ export async function startEc2StandIn(options: Ec2StandInOptions = {}): Promise<
     },
   };
 
+  const handleAutoScaling = (req: http.IncomingMessage, params: URLSearchParams, keyId: string): { status: number; xml: string } => {
+    const action = params.get('Action') ?? '';
+    if (keyId !== accessKeyId || !req.headers['x-amz-date']) return queryErrorXml(fail(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.'));
+    if (req.headers['content-type']?.split(';')[0] !== 'application/x-www-form-urlencoded') return queryErrorXml(fail(400, 'ValidationError', 'expected a form-encoded body'));
+    if (params.get('Version') !== '2011-01-01') return queryErrorXml(fail(400, 'InvalidAction', `Could not find operation ${action} for version ${params.get('Version')}`));
+    if (autoScalingThrottled > 0) {
+      autoScalingThrottled--;
+      return queryErrorXml(fail(400, 'Throttling', 'Rate exceeded'));
+    }
+    const result = AUTOSCALING_ACTIONS[action]?.(params);
+    if (!result) return queryErrorXml(fail(400, 'InvalidAction', `Could not find operation ${action} for version 2011-01-01`));
+    if ('code' in result) return queryErrorXml(result);
+    return {
+      status: 200,
+      xml: `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${AUTOSCALING_NAMESPACE}"><${action}Result>${result.body}</${action}Result><ResponseMetadata><RequestId>${crypto.randomUUID()}</RequestId></ResponseMetadata></${action}Response>`,
+    };
+  };
+
+  /** The hook's lifecycle action for the instance, or the ValidationError Auto Scaling answers. */
+  const lifecycleAction = (params: URLSearchParams): string | Ec2Error => {
+    const groupName = params.get('AutoScalingGroupName');
+    const hook = params.get('LifecycleHookName');
+    const instanceId = params.get('InstanceId');
+    if (!groupName || !hook) return fail(400, 'ValidationError', `1 validation error detected: Value null at '${groupName ? 'lifecycleHookName' : 'autoScalingGroupName'}' failed to satisfy constraint: Member must not be null`);
+    if (!instanceId && !params.get('LifecycleActionToken')) return fail(400, 'ValidationError', 'Either LifecycleActionToken or InstanceId must be provided');
+    const group = groups.get(groupName);
+    if (!group?.hooks.includes(hook)) return fail(400, 'ValidationError', `No Lifecycle Hook found for Auto Scaling group ${groupName} with name ${hook}`);
+    const key = `${instanceId} ${hook}`;
+    if (!activeActions.has(key)) return fail(400, 'ValidationError', `No active Lifecycle Action found with instance ID ${instanceId}`);
+    return key;
+  };
+
+  const AUTOSCALING_ACTIONS: Record<string, (p: URLSearchParams) => { body: string } | Ec2Error> = {
+    DescribeAutoScalingInstances(params) {
+      const ids = indexed(params, 'InstanceIds.member');
+      if (ids.length > 50) return fail(400, 'ValidationError', 'The number of instance ids that may be passed in is limited to 50');
+      const members: string[] = [];
+      for (const group of groups.values()) {
+        for (const id of group.instanceIds) {
+          if (ids.length > 0 && !ids.includes(id)) continue;
+          members.push(
+            `<member><InstanceId>${id}</InstanceId><InstanceType>t3.micro</InstanceType><AutoScalingGroupName>${esc(group.name)}</AutoScalingGroupName><AvailabilityZone>us-west-2a</AvailabilityZone>` +
+              `<LifecycleState>${esc(lifecycleStates.get(id) ?? 'InService')}</LifecycleState><HealthStatus>HEALTHY</HealthStatus><ProtectedFromScaleIn>false</ProtectedFromScaleIn></member>`,
+          );
+        }
+      }
+      return { body: `<AutoScalingInstances>${members.join('')}</AutoScalingInstances>` };
+    },
+    RecordLifecycleActionHeartbeat(params) {
+      const action = lifecycleAction(params);
+      return typeof action === 'string' ? { body: '' } : action;
+    },
+    CompleteLifecycleAction(params) {
+      const result = params.get('LifecycleActionResult');
+      if (result !== 'CONTINUE' && result !== 'ABANDON') return fail(400, 'ValidationError', `Invalid LifecycleActionResult: ${result ?? 'null'}; valid values are CONTINUE and ABANDON`);
+      const action = lifecycleAction(params);
+      if (typeof action !== 'string') return action;
+      activeActions.delete(action);
+      const instanceId = params.get('InstanceId')!;
+      if (lifecycleStates.get(instanceId) === 'Terminating:Wait') lifecycleStates.set(instanceId, 'Terminating:Proceed');
+      return { body: '' };
+    },
+  };
+
   const handleImds = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     imdsRequests.push(`${req.method} ${req.url}`);
     if (!options.metadata) return void res.writeHead(404).end();
@@ -164,6 +263,7 @@ export async function startEc2StandIn(options: Ec2StandInOptions = {}): Promise<
     const answers: Record<string, string> = { '/latest/meta-data/instance-id': options.metadata.instanceId, '/latest/meta-data/placement/region': options.metadata.region };
     // Instance tags, as IMDS serves them when the launch template allows tags in metadata.
     for (const [key, value] of instances.get(options.metadata.instanceId)?.tags ?? []) answers[`/latest/meta-data/tags/instance/${key}`] = value;
+    for (const [item, value] of metadataItems) answers[`/latest/meta-data/${item}`] = value;
     const answer = answers[req.url ?? ''];
     if (answer === undefined) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'text/plain' }).end(answer);
@@ -204,6 +304,26 @@ export async function startEc2StandIn(options: Ec2StandInOptions = {}): Promise<
     throttleNext(count) {
       throttled = count;
     },
+    setMetadataItem(item, value) {
+      if (value === undefined) metadataItems.delete(item);
+      else metadataItems.set(item, value);
+    },
+    addAutoScalingGroup(group) {
+      groups.set(group.name, { name: group.name, instanceIds: [...group.instanceIds], hooks: [...(group.hooks ?? [])] });
+    },
+    setTargetLifecycleState(instanceId, state) {
+      if (options.metadata?.instanceId === instanceId) metadataItems.set('autoscaling/target-lifecycle-state', state);
+      const group = [...groups.values()].find((candidate) => candidate.instanceIds.includes(instanceId));
+      if (state === 'Terminated' || state.startsWith('Warmed:')) {
+        // The group waits in Terminating:Wait on each hook until it is completed (or times out).
+        lifecycleStates.set(instanceId, group && group.hooks.length > 0 ? 'Terminating:Wait' : 'Terminating');
+        for (const hook of group?.hooks ?? []) activeActions.add(`${instanceId} ${hook}`);
+      } else lifecycleStates.set(instanceId, state);
+    },
+    throttleAutoScalingNext(count) {
+      autoScalingThrottled = count;
+    },
+    autoScalingCalls: () => calls.filter((call) => call.service === 'autoscaling'),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -216,6 +336,15 @@ function errorXml(error: Ec2Error): { status: number; xml: string } {
   return {
     status: error.status,
     xml: `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${esc(error.code)}</Code><Message>${esc(error.message)}</Message></Error></Errors><RequestID>${crypto.randomUUID()}</RequestID></Response>`,
+  };
+}
+
+/** The Query protocol's error document, as Auto Scaling sends it (EC2 has its own, above). */
+function queryErrorXml(error: Ec2Error): { status: number; xml: string } {
+  const type = error.status >= 500 ? 'Receiver' : 'Sender';
+  return {
+    status: error.status,
+    xml: `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${AUTOSCALING_NAMESPACE}"><Error><Type>${type}</Type><Code>${esc(error.code)}</Code><Message>${esc(error.message)}</Message></Error><RequestId>${crypto.randomUUID()}</RequestId></ErrorResponse>`,
   };
 }
 
@@ -282,6 +411,7 @@ export function awsEnvFor(server: Ec2StandIn, extra: Record<string, string | und
     AWS_SECRET_ACCESS_KEY: TEST_SECRET_ACCESS_KEY,
     AWS_REGION: 'us-west-2',
     AWS_ENDPOINT_URL_EC2: server.url,
+    AWS_ENDPOINT_URL_AUTO_SCALING: server.url,
     AWS_EC2_METADATA_SERVICE_ENDPOINT: server.url,
     AWS_CONFIG_FILE: '/nonexistent/nodegrid-test/aws-config',
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/nodegrid-test/aws-credentials',

@@ -1,6 +1,5 @@
 import { CreateTagsCommand, EC2Client, paginateDescribeTags } from '@aws-sdk/client-ec2';
-import { NodegridError } from '../../core/errors';
-import { ImdsUnavailableError, readInstanceMetadata } from './imds';
+import { resolveRegion } from './region';
 
 /**
  * The one place the AWS SDK client is built. This module imports the SDK
@@ -27,7 +26,14 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export async function openEc2(settings: { region?: string | undefined }, options: { maxAttempts?: number; env?: Env } = {}): Promise<Ec2Connection> {
   const env = options.env ?? process.env;
-  const region = await resolveRegion(settings.region, env);
+  const region = await resolveRegion(settings.region, env, async () => {
+    const probe = new EC2Client({});
+    try {
+      return await probe.config.region();
+    } finally {
+      probe.destroy();
+    }
+  });
   const client = new EC2Client({
     region,
     maxAttempts: options.maxAttempts ?? 2,
@@ -35,29 +41,6 @@ export async function openEc2(settings: { region?: string | undefined }, options
   });
   const endpoint = env.AWS_ENDPOINT_URL_EC2 || env.AWS_ENDPOINT_URL;
   return { client, region, where: endpoint ? `${endpoint} (${region})` : `ec2.${region}.amazonaws.com` };
-}
-
-/** ec2.region, then the standard AWS environment and profile, then the instance's own region from IMDS. */
-async function resolveRegion(configured: string | undefined, env: Env): Promise<string> {
-  const fromEnv = configured || env.AWS_REGION || env.AWS_DEFAULT_REGION;
-  if (fromEnv) return fromEnv;
-  const probe = new EC2Client({});
-  try {
-    const fromProfile = await probe.config.region();
-    if (fromProfile) return fromProfile;
-  } catch {
-    /* no region in the shared config: ask the instance */
-  } finally {
-    probe.destroy();
-  }
-  try {
-    return (await readInstanceMetadata({ env })).region;
-  } catch (error) {
-    const why = error instanceof ImdsUnavailableError ? error.message : String(error);
-    throw new NodegridError('E_CONFIG', `no AWS region: not in ec2.region, AWS_REGION or the AWS profile, and ${why}`, {
-      hint: 'set ec2.region in the config or AWS_REGION',
-    });
-  }
 }
 
 export async function createTags(connection: Ec2Connection, instanceId: string, tags: ReadonlyArray<{ Key: string; Value: string }>, signal: AbortSignal): Promise<void> {

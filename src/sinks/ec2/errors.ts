@@ -49,29 +49,39 @@ export function errorCode(error: unknown): string {
   return 'Error';
 }
 
+/** Which AWS service answered, for the message: EC2 itself, or Auto Scaling (the same Query protocol and error codes). */
+export interface AwsService {
+  readonly prefix: string;
+  readonly name: string;
+}
+
+export const EC2_SERVICE: AwsService = { prefix: 'ec2', name: 'EC2' };
+export const AUTOSCALING_SERVICE: AwsService = { prefix: 'autoscaling', name: 'Auto Scaling' };
+
 /** `action` names the call ("CreateTags on i-0abc…"), `where` the endpoint or region. */
-export function describeEc2Error(error: unknown, action: string, where: string): Ec2ErrorDescription {
+export function describeEc2Error(error: unknown, action: string, where: string, service: AwsService = EC2_SERVICE): Ec2ErrorDescription {
+  const { name } = service;
   const shape = (error ?? {}) as SdkErrorShape;
   const code = errorCode(error);
   const status = shape.$metadata?.httpStatusCode;
   // Server messages can be long (encoded authorization messages) and must never carry a secret.
   const detail = redactSecrets((typeof shape.message === 'string' ? shape.message : '').split('\n')[0]!.slice(0, 200));
   const said = detail ? `: ${detail}` : '';
-  const describe = (kind: Ec2ErrorKind, message: string, permanent = false): Ec2ErrorDescription => ({ kind, code, message: `ec2: ${message}`, permanent });
+  const describe = (kind: Ec2ErrorKind, message: string, permanent = false): Ec2ErrorDescription => ({ kind, code, message: `${service.prefix}: ${message}`, permanent });
 
-  if (THROTTLING.has(code)) return describe('throttled', `${action} was throttled by EC2 (${code})`);
+  if (THROTTLING.has(code)) return describe('throttled', `${action} was throttled by ${name} (${code})`);
   if (code === 'CredentialsProviderError') {
     return describe('credentials', `${action}: no AWS credentials found (environment, shared config/profile, instance role)${said}; give this machine an instance role, AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
   }
   if (CREDENTIALS.has(code)) {
-    return describe('credentials', `${action}: EC2 refused the AWS credentials (${code}${status ? `, HTTP ${status}` : ''})${said}; check the access key or instance role`);
+    return describe('credentials', `${action}: ${name} refused the AWS credentials (${code}${status ? `, HTTP ${status}` : ''})${said}; check the access key or instance role`);
   }
   if (code === 'UnauthorizedOperation' || code === 'AccessDenied' || code === 'AccessDeniedException') {
     return describe('permission', `${action}: the AWS credentials are not allowed to do this (${code}); grant it in the IAM policy`);
   }
   if (NOT_FOUND.test(code)) return describe('not-found', `${action}: ${code} in ${where}${said}`, true);
-  if (NETWORK.has(code)) return describe('unreachable', `${action}: cannot reach EC2 at ${where} (${code}${said})`);
-  if (status !== undefined && status >= 500) return describe('server', `${action}: EC2 failed (${code}, HTTP ${status})${said}`);
-  if (status !== undefined && status >= 400) return describe('invalid', `${action}: EC2 rejected the request (${code}, HTTP ${status})${said}`, true);
+  if (NETWORK.has(code)) return describe('unreachable', `${action}: cannot reach ${name} at ${where} (${code}${said})`);
+  if (status !== undefined && status >= 500) return describe('server', `${action}: ${name} failed (${code}, HTTP ${status})${said}`);
+  if (status !== undefined && status >= 400) return describe('invalid', `${action}: ${name} rejected the request (${code}, HTTP ${status})${said}`, true);
   return describe('unreachable', `${action}: ${code}${said}`);
 }

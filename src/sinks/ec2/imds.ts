@@ -31,6 +31,20 @@ export function imdsEndpoint(env: Env = process.env): string {
 }
 
 export async function readInstanceMetadata(options: { env?: Env; timeoutMs?: number } = {}): Promise<InstanceMetadata> {
+  const items = await readMetadataItems(['/latest/meta-data/instance-id', '/latest/meta-data/placement/region'], options);
+  const [instanceId, region] = items.map((item, i) => {
+    if (item === undefined) throw new ImdsUnavailableError(`the EC2 instance metadata service at ${imdsEndpoint(options.env ?? process.env)} has no ${i === 0 ? 'instance-id' : 'placement/region'}: not running on EC2?`);
+    return item.trim();
+  });
+  return { instanceId: instanceId!, region: region! };
+}
+
+/**
+ * Several metadata items in one session, within one time bound: the text of
+ * each, or undefined where IMDS answers 404 (the documented "nothing to say" of
+ * spot/instance-action and autoscaling/target-lifecycle-state).
+ */
+export async function readMetadataItems(paths: readonly string[], options: { env?: Env; timeoutMs?: number } = {}): Promise<Array<string | undefined>> {
   const env = options.env ?? process.env;
   const endpoint = imdsEndpoint(env);
   const timeoutMs = options.timeoutMs ?? IMDS_TIMEOUT_MS;
@@ -40,12 +54,9 @@ export async function readInstanceMetadata(options: { env?: Env; timeoutMs?: num
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     const token = await request(`${endpoint}/latest/api/token`, 'PUT', { 'x-aws-ec2-metadata-token-ttl-seconds': String(TOKEN_TTL_SECONDS) }, signal);
+    if (token === undefined) throw new Error('PUT /latest/api/token answered HTTP 404');
     const headers = { 'x-aws-ec2-metadata-token': token };
-    const [instanceId, region] = await Promise.all([
-      request(`${endpoint}/latest/meta-data/instance-id`, 'GET', headers, signal),
-      request(`${endpoint}/latest/meta-data/placement/region`, 'GET', headers, signal),
-    ]);
-    return { instanceId: instanceId.trim(), region: region.trim() };
+    return await Promise.all(paths.map((item) => request(`${endpoint}${item}`, 'GET', headers, signal)));
   } catch (error) {
     const reason = signal.aborted ? `no answer within ${timeoutMs} ms` : errorMessage(error);
     throw new ImdsUnavailableError(`the EC2 instance metadata service at ${endpoint} is not reachable (${reason}): not running on EC2?`);
@@ -54,7 +65,8 @@ export async function readInstanceMetadata(options: { env?: Env; timeoutMs?: num
 
 const MAX_BODY = 4096;
 
-function request(url: string, method: 'GET' | 'PUT', headers: Record<string, string>, signal: AbortSignal): Promise<string> {
+/** The body of a 200, undefined for a 404; anything else is an error. */
+function request(url: string, method: 'GET' | 'PUT', headers: Record<string, string>, signal: AbortSignal): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers, signal, agent: false }, (res) => {
       let body = '';
@@ -65,6 +77,7 @@ function request(url: string, method: 'GET' | 'PUT', headers: Record<string, str
       });
       res.on('end', () => {
         if (res.statusCode === 200) resolve(body);
+        else if (res.statusCode === 404) resolve(undefined);
         else reject(new Error(`${method} ${new URL(url).pathname} answered HTTP ${res.statusCode}`));
       });
       res.on('error', reject);

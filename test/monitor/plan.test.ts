@@ -154,3 +154,27 @@ describe('planPass', () => {
     }
   });
 });
+
+describe('planPass with silences', () => {
+  const silenced = { id: '20151008T210000Z-3fa9c1', until: '2015-10-08T23:00:00Z', by: 'alice@ops', note: 'kernel upgrade' };
+  it('says nothing about a silenced node, not even in reminders, and once, critically, when its silence is over and it is still in trouble', () => {
+    const first = messages(undefined, grid(['alive', 'alive']));
+    const quiet = grid(['stale', 'alive']).map((node, i) => (i === 0 ? { ...node, silenced } : node));
+    const during = planPass(first.memory, quiet, now, { ...options, remindEveryMinutes: 1 });
+    expect(during.announcements).toEqual([]);
+    expect(during.memory.silences).toEqual([{ id: silenced.id, by: 'alice@ops', note: 'kernel upgrade', nodes: ['i-0'] }]);
+    const later = planPass(during.memory, quiet, new Date(now.getTime() + 10 * 60_000), { ...options, remindEveryMinutes: 1 });
+    expect(later.announcements).toEqual([]);
+
+    const over = planPass(later.memory, grid(['stale', 'alive']), new Date(now.getTime() + 11 * 60_000), { ...options, remindEveryMinutes: 1 });
+    expect(over.announcements.map((a) => [a.message, a.severity, a.note])).toEqual([[`silence ${silenced.id} by alice@ops (kernel upgrade) is over: 1 node, 1 in trouble`, 'critical', expect.stringMatching(/^i-0 stale \(last heartbeat/)]]);
+    expect(over.memory.silences).toBeUndefined();
+    expect(planPass(over.memory, grid(['stale', 'alive']), new Date(now.getTime() + 11 * 60_000), options).announcements).toEqual([]);
+  });
+
+  it('ends a silence over healthy nodes with one chatty line', () => {
+    const during = messages(undefined, grid(['alive']).map((node) => ({ ...node, silenced })));
+    const over = messages(during.memory, grid(['alive']));
+    expect(over.announcements.map((a) => [a.message, a.severity])).toEqual([[`silence ${silenced.id} by alice@ops (kernel upgrade) is over: 1 node, none in trouble`, 'chatty']]);
+  });
+});

@@ -1,12 +1,11 @@
-import os from 'node:os';
 import type { Command } from 'commander';
 import { NodegridError } from '../core/errors';
-import { MAX_NOTE_CHARS } from '../core/event';
 import { assertInstanceId, describeValue } from '../core/ids';
-import { looksLikeSecret, redactSecrets } from '../core/secrets';
+import { redactSecrets } from '../core/secrets';
 import { formatDuration, humanTime, parseDuration } from '../core/time';
 import { openPresenceFileWriter } from '../presence/file-writer';
 import { formatRequest, newRequestId, readRequests, REQUEST_ACTIONS, requestPath, type NodeRequest, type RequestAction, type RequestStatus } from '../presence/requests';
+import { askerName, checkAskerNote } from './asker';
 import { openContext, parseSeconds } from './context';
 import { addGridSourceOptions, locate, safeText, type GridSourceFlags } from './grid-source';
 
@@ -91,8 +90,6 @@ interface RequestFlags {
   json?: boolean;
 }
 
-const MAX_BY_CHARS = 200;
-
 async function request(command: Command, action: string, id: string, flags: RequestFlags): Promise<void> {
   // Everything is checked before presence is touched: bad input writes nothing.
   if (!(REQUEST_ACTIONS as readonly string[]).includes(action)) throw new NodegridError('E_BAD_INPUT', `unknown request ${describeValue(action)}: ask for one of ${REQUEST_ACTIONS.join(', ')}`);
@@ -100,9 +97,8 @@ async function request(command: Command, action: string, id: string, flags: Requ
   const deadlineMs = flags.deadline === undefined ? undefined : parseDuration(flags.deadline, 's');
   if (deadlineMs !== undefined && deadlineMs < 1000) throw new NodegridError('E_BAD_INPUT', `--deadline ${describeValue(flags.deadline ?? '')} is not a duration of at least 1 s, such as 90s, 10m or 1h`);
   if (flags.deadline !== undefined && deadlineMs === undefined) throw new NodegridError('E_BAD_INPUT', `--deadline ${describeValue(flags.deadline)} is not a duration, such as 90s, 10m or 1h`);
-  const by = flags.by ?? `${os.userInfo().username}@${os.hostname()}`;
-  if (by === '' || by.length > MAX_BY_CHARS || /[\u0000-\u001f\u007f]/.test(by) || looksLikeSecret(by)) throw new NodegridError('E_BAD_INPUT', `--by ${describeValue(by)} is not a name: up to ${MAX_BY_CHARS} printable characters, not a key or token`);
-  if (flags.note !== undefined && (flags.note.length > MAX_NOTE_CHARS || flags.note.includes('\0'))) throw new NodegridError('E_BAD_INPUT', `the note must be at most ${MAX_NOTE_CHARS} characters, with no NUL byte`);
+  const by = askerName(flags.by);
+  checkAskerNote(flags.note);
   const timeoutMs = (parseSeconds(flags.wait, '--wait') ?? 30) * 1000;
   const context = await openContext(command);
   const now = new Date();

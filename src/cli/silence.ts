@@ -1,12 +1,11 @@
-import os from 'node:os';
 import type { Command } from 'commander';
 import { NodegridError } from '../core/errors';
-import { MAX_NOTE_CHARS } from '../core/event';
 import { assertInstanceId, describeValue } from '../core/ids';
-import { looksLikeSecret, redactSecrets } from '../core/secrets';
+import { redactSecrets } from '../core/secrets';
 import { formatDuration, humanTime, parseDuration } from '../core/time';
 import { openPresenceFileWriter } from '../presence/file-writer';
 import { describeMatch, formatSilence, isActive, isSilenceId, isSilenceName, newSilenceId, readSilences, silencePath, type Silence, type SilenceMatch } from '../presence/silences';
+import { askerName, checkAskerNote } from './asker';
 import { openContext, parseSeconds, type CliContext } from './context';
 import { addGridSourceOptions, locate, parseNow, safeText, type GridSourceFlags } from './grid-source';
 
@@ -91,9 +90,8 @@ interface SilenceFlags {
 const MAX_SILENCE_MS = 7 * 24 * 3600 * 1000;
 
 async function silence(command: Command, id: string | undefined, flags: SilenceFlags): Promise<void> {
-  const by = flags.by ?? `${os.userInfo().username}@${os.hostname()}`;
-  if (by === '' || by.length > 200 || /[\u0000-\u001f\u007f]/.test(by) || looksLikeSecret(by)) throw new NodegridError('E_BAD_INPUT', `--by ${describeValue(by)} is not a name: up to 200 printable characters, not a key or token`);
-  if (flags.note !== undefined && (flags.note.length > MAX_NOTE_CHARS || flags.note.includes('\0'))) throw new NodegridError('E_BAD_INPUT', `the note must be at most ${MAX_NOTE_CHARS} characters, with no NUL byte`);
+  const by = askerName(flags.by);
+  checkAskerNote(flags.note);
   const timeoutMs = (parseSeconds(flags.wait, '--wait') ?? 30) * 1000;
   if (flags.end !== undefined) {
     if (!isSilenceId(flags.end)) throw new NodegridError('E_BAD_INPUT', `--end ${describeValue(flags.end)} is not a silence id (see: nodegrid silences)`);

@@ -104,3 +104,8 @@ export function parseDuration(value: string | number, defaultUnit: keyof typeof 
   const unit = (m[2] ?? defaultUnit) as keyof typeof UNIT_MS;
   return Number(m[1]) * UNIT_MS[unit];
 }
+
+/** "20261203T071500Z": a UTC second, sortable, safe in a file name (request and silence ids start with it). */
+export function compactUtcStamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}

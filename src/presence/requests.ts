@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { MAX_NOTE_CHARS } from '../core/event';
 import { assertInstanceId, isValidInstanceId } from '../core/ids';
 import { parseJsonWith } from '../core/parse-json';
+import { compactUtcStamp } from '../core/time';
 import { formatJsonLikePython } from './format';
 import type { PresenceSource } from './source';
 
@@ -56,8 +57,7 @@ export function isRequestId(text: string): boolean {
 
 /** "20261203T071500Z-drain-3fa9c1": sortable by time, unique enough for one node's handful of requests. */
 export function newRequestId(action: RequestAction, now: Date, random: () => Buffer = () => crypto.randomBytes(3)): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-  return `${stamp}-${action}-${random().toString('hex').slice(0, 6)}`;
+  return `${compactUtcStamp(now)}-${action}-${random().toString('hex').slice(0, 6)}`;
 }
 
 export function requestPath(node: string, request: string): string {

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { MAX_NOTE_CHARS } from '../core/event';
 import { isValidInstanceId } from '../core/ids';
 import { parseJsonWith } from '../core/parse-json';
+import { compactUtcStamp } from '../core/time';
 import { formatJsonLikePython } from './format';
 import type { PresenceSource } from './source';
 
@@ -44,7 +45,7 @@ export function isSilenceId(text: string): boolean {
 }
 
 export function newSilenceId(now: Date, random: () => Buffer = () => crypto.randomBytes(3)): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}-${random().toString('hex').slice(0, 6)}`;
+  return `${compactUtcStamp(now)}-${random().toString('hex').slice(0, 6)}`;
 }
 
 export function silencePath(id: string): string {

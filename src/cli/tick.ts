@@ -123,7 +123,9 @@ interface TickOptions {
 
 /** After the beat (its delivery fetched presence): the requests written for this node, each acted on once. */
 async function answerRequests(context: CliContext, repoDir: Located, result: TickResult): Promise<AnsweredRequest[]> {
-  if (!context.settings.config.heartbeat.answerRequests) return [];
+  const { heartbeat, presence } = context.settings.config;
+  // No presence to read requests from: nothing is loaded for them (a beat pays only for what it uses).
+  if (!heartbeat.answerRequests || (presence.remote === undefined && (presence.remotes ?? []).length === 0 && presence.backend !== 's3')) return [];
   const { answerPresenceRequests } = await import('./tick-requests');
   // A beat delivered everywhere fetched presence on the way: the clone is fresh.
   return answerPresenceRequests(context, repoDir.path, result.beat && result.pending === 0);

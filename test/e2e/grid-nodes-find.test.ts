@@ -82,7 +82,7 @@ describe('nodegrid nodes', () => {
     expect((JSON.parse(r.stdout) as Array<{ health: string }>).map((n) => n.health).sort()).toEqual(['stale', 'stale', 'zombie']);
     const bad = await node.run(['nodes', '--presence', presence, '--health', 'dead', ...NOW]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--health takes retired, wedged, zombie, stale, new, alive');
+    expect(bad.stderr).toContain('--health takes retired, wedged, zombie, stuck, stale, new, alive');
   });
 
   it('refuses a state nobody has (not in the lifecycle, no node in it), naming the known ones, in nodes and find alike', async () => {

@@ -3,6 +3,7 @@ import { loadSettings, type Settings } from '../config/load';
 import { lockTimeoutSeconds, parseSeconds, waitSeconds } from '../config/precedence';
 import { createRedactor, type Redactor } from '../core/secrets';
 import { collectFields } from '../node/fields';
+import { collectLabels } from '../node/labels';
 import { homeLayout, type HomeLayout } from '../node/home';
 import type { IdentitySource } from '../node/identity';
 import { collectKnownSecrets } from '../node/known-secrets';
@@ -90,6 +91,7 @@ export async function openContext(command: Command): Promise<CliContext> {
       maxPerSink: settings.config.outbox.maxPerSink,
       log,
       fields: collectFields(settings.config.presence.fields, (message) => out.warn(message)),
+      labels: collectLabels({ nodeinfoDir: settings.nodeinfoDir.path, configured: settings.config.presence.labels, secrets, warn: (message) => out.warn(message) }),
       secrets,
     }),
   };

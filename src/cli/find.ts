@@ -8,6 +8,7 @@ import { nodeJson, type GridNode } from '../grid/view';
 import { openContext, parseSeconds } from './context';
 import { addGridSourceOptions, openGrid, safeText } from './grid-source';
 import type { NodesOptions } from './nodes';
+import { addSelectorOption, SELECTOR_HELP } from './selector-option';
 
 export function registerFindCommand(program: Command): void {
   const command = program
@@ -16,7 +17,8 @@ export function registerFindCommand(program: Command): void {
     .option('--deployment <name>', 'only this deployment')
     .option('--nodepart <name>', 'only this nodepart')
     .option('--stacktype <name>', 'only this stacktype')
-    .option('--state <states>', 'only these states (default: grid.workingStates, initdone and running)')
+    .option('--state <states>', 'only these states (default: grid.workingStates, initdone and running)');
+  addSelectorOption(command)
     .option('--probe <check>', 'keep only nodes that answer: tcp:PORT, http:/path (port 80) or http:PORT/path')
     .option('--timeout <seconds>', 'probe timeout (default grid.probeTimeoutSeconds, 3)')
     .option('--format <format>', 'lines (one id per line, the default), json, or liveserver (the original\'s document)')
@@ -28,9 +30,12 @@ export function registerFindCommand(program: Command): void {
 Exit 0 when partners were found, 3 when none matched, so a boot script can wait:
   until nodegrid find --deployment fed1 --nodepart db1 --probe tcp:5432; do sleep 10; done
 
+${SELECTOR_HELP}
+
 Examples:
   $ for db in $(nodegrid find --deployment fed1 --nodepart db1 --address); do echo "$db"; done
   $ nodegrid find --nodepart app1 --probe http:8080/healthz --format json
+  $ nodegrid find --deployment fed1 -l role=primary --address
   $ nodegrid find --deployment fed1 --format liveserver > liveserver.json`,
   );
   command.action(async (options: FindOptions, cmd: Command) => find(cmd, options));
@@ -98,5 +103,6 @@ async function find(command: Command, options: FindOptions): Promise<void> {
 
 function describeFilter(options: FindOptions, states: readonly string[]): string {
   const parts = [options.deployment, options.nodepart, options.stacktype].filter(Boolean).join('/');
-  return ` for ${parts || 'the whole grid'} (alive or new, state ${states.join('|')}${options.probe ? `, answering ${options.probe}` : ''})`;
+  const labels = options.selector?.length ? `, labels ${options.selector.join(',')}` : '';
+  return ` for ${parts || 'the whole grid'} (alive or new, state ${states.join('|')}${labels}${options.probe ? `, answering ${options.probe}` : ''})`;
 }

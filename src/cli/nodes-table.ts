@@ -49,6 +49,7 @@ const COLUMNS: readonly Column[] = [
 const WIDE_COLUMNS: readonly Column[] = [
   { header: 'HOSTNAME', cell: (node) => node.record.extra.hostname ?? '-' },
   { header: 'ADDRESS', cell: (node) => probeAddress(node.record.extra) ?? '-' },
+  { header: 'LABELS', cell: (node) => formatLabels(node.record.labels) || '-' },
   { header: 'NOTE', cell: (node) => (node.note ? shortNote(node.note) : '') },
 ];
 
@@ -101,6 +102,13 @@ function stateSince(node: GridNode): Date | undefined {
 
 function ageOf(since: Date | undefined, now: Date): string | undefined {
   return since ? formatDuration(now.getTime() - since.getTime()) : undefined;
+}
+
+/** "env=prod,tier=db", as a selector would name them. */
+function formatLabels(labels: Readonly<Record<string, string>>): string {
+  return Object.entries(labels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
 }
 
 /** The first line, cut to the column: a script's tail is many lines. */

@@ -9,6 +9,7 @@ import type { PresenceView } from '../presence/store';
 import { openContext, type CliContext } from './context';
 import { addGridSourceOptions, locate, openGrid, type GridSourceFlags } from './grid-source';
 import { redactForPrinting } from './output';
+import { addSelectorOption, SELECTOR_HELP } from './selector-option';
 import { NODE_OUTPUTS, renderNodes, SORT_KEYS, sortNodes, type NodeOutput, type SortKey } from './nodes-table';
 
 export function registerNodesCommand(program: Command): void {
@@ -19,9 +20,10 @@ export function registerNodesCommand(program: Command): void {
     .option('--nodepart <name>', 'only this nodepart')
     .option('--stacktype <name>', 'only this stacktype')
     .option('--state <states>', 'only these states (comma-separated); one that neither the lifecycle nor any node has is refused')
-    .option('--health <healths>', 'only these healths (comma-separated: alive,new,stale,zombie,stuck,wedged,retired)')
-    .option('-o, --output <format>', 'table (grouped by deployment and nodepart), wide (also hostname, address, note), name (ids only), json', 'table')
-    .option('--json', 'print a JSON array (the same as -o json): id, deployment, nodepart, stacktype, state, statetss, heartbeat, health, note, initgitrepo, fields')
+    .option('--health <healths>', 'only these healths (comma-separated: alive,new,stale,zombie,stuck,wedged,retired)');
+  addSelectorOption(command)
+    .option('-o, --output <format>', 'table (grouped by deployment and nodepart), wide (also hostname, address, labels, note), name (ids only), json', 'table')
+    .option('--json', 'print a JSON array (the same as -o json): id, deployment, nodepart, stacktype, state, statetss, heartbeat, health, note, initgitrepo, fields, labels')
     .option('--sort <key>', `one table in this order instead of the grouping: ${SORT_KEYS.join(', ')} (health worst first, since and beat oldest first)`)
     .option('--no-headers', 'leave out the column headers')
     .option('--watch', 'read the grid again every --interval and print it again when it changed, until Ctrl-C')
@@ -41,8 +43,9 @@ been draining longer than grid.stuckDrainingMinutes), else alive.
 A deployment may have its own thresholds: grid.deployments.<name>.zombieAfterMinutes
 and .staleAfterBeats.
 FOR is the time in the current state, LAST BEAT the age of the newest beat;
--o wide adds HOSTNAME and ADDRESS (from presence.fields) and the NOTE of the
-last state change (its first line; the whole note is in --json and history).
+-o wide adds HOSTNAME and ADDRESS (from presence.fields), LABELS and the NOTE
+of the last state change (its first line; the whole note is in --json and history).
+${SELECTOR_HELP}
 Unreadable documents are skipped with a warning on stderr; exit 0 regardless.
 
 Examples:
@@ -50,6 +53,8 @@ Examples:
   $ nodegrid nodes --deployment fed1 --health stale,zombie
   $ nodegrid nodes --remote git@github.com:acme/grid-presence.git --json | jq -r '.[] | select(.health != "alive") | .id'
   $ nodegrid nodes -o wide --health wedged,stale
+  $ nodegrid nodes -l env=prod,tier!=db -o wide
+  $ nodegrid nodes -l '!team' -o name          # nodes nobody labelled with a team
   $ nodegrid nodes --sort beat --no-headers | head
   $ nodegrid nodes --watch --interval 10s --deployment fed1
   $ nodegrid nodes --presence ./presence --now 2015-10-08T21:13:00Z`,
@@ -63,6 +68,7 @@ export interface NodesOptions extends GridSourceFlags {
   stacktype?: string;
   state?: string;
   health?: string;
+  selector?: string[];
   json?: boolean;
   output?: string;
   sort?: string;

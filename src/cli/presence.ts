@@ -13,6 +13,7 @@ import { presenceRemotes, type PresenceRemote } from '../presence/git/remotes';
 import { deliveryBudgetMs, identitySource, lockTimeoutMs, openContext, parseSeconds, type CliContext } from './context';
 import { reportPending, runDelivery } from './delivery';
 import { registerCompactCommand } from './presence-compact';
+import { registerForgetCommand } from './presence-forget';
 import { ensureInstanceId } from '../node/identity';
 import { updateNodeMetrics } from './node-metrics';
 
@@ -28,7 +29,8 @@ Examples:
   $ nodegrid presence heartbeat          # write this minute's flattime beat
   $ nodegrid presence show               # what the presence repository says about this node
   $ nodegrid presence show i-4e7cb59a --json
-  $ nodegrid presence compact --older-than 7d --dry-run`,
+  $ nodegrid presence compact --older-than 7d --dry-run
+  $ nodegrid presence forget --all-retired --older-than 7d --dry-run`,
     );
 
   presence
@@ -86,6 +88,7 @@ Examples:
     .action(async (id: string | undefined, options: ShowOptions, command: Command) => show(command, id, options));
 
   registerCompactCommand(presence);
+  registerForgetCommand(presence);
 }
 
 interface PushOptions {

@@ -7,6 +7,9 @@ import { loadGrid } from '../grid/load';
 import type { PresenceView } from '../presence/store';
 import { classifyGrid } from '../grid/view';
 import { openContext, parseSeconds, type CliContext } from './context';
+import { addSelectorOption } from './selector-option';
+import { parseLabelSelector, type LabelSelector } from '../core/label-selector';
+import { filterNodes } from '../grid/query';
 import { addGridSourceOptions, healthRules, locate, parseNow, type GridSourceFlags } from './grid-source';
 
 export function registerServeCommand(program: Command): void {
@@ -17,6 +20,7 @@ export function registerServeCommand(program: Command): void {
     .option('--host <address>', 'address to listen on; anything but loopback needs --token', '127.0.0.1')
     .option('--refresh <seconds>', 're-read presence (fetching a remote) this often and push changes to open pages', '30')
     .option('--token <token>', `require this token (at least 16 characters) for every request (env NODEGRID_SERVE_TOKEN, which keeps it out of ps)`);
+  addSelectorOption(command);
   addGridSourceOptions(command).addHelpText(
     'after',
     `
@@ -24,7 +28,10 @@ The page and its scripts are served by nodegrid itself (no CDN, no internet).
 It listens on 127.0.0.1 unless --host says otherwise; on any other address it
 refuses to start without a token. With a token, open /login?token=<token> once
 (it sets an HttpOnly cookie), or send "Authorization: Bearer <token>".
-JSON for scripts: /api/nodes (same fields as nodes --json), /api/nodes/<id>/history,
+With -l the dashboard shows only the nodes whose labels match (as nodes -l);
+the page's labels box narrows it further with the same selectors.
+JSON for scripts: /api/nodes (same fields as nodes --json; ?selector=env=prod,!legacy
+keeps the nodes whose labels match, a bad selector is a 400), /api/nodes/<id>/history,
 /api/nodes/<id>/beats (the minutes it beat in, last hour), /api/at?time=T (the grid at
 a past minute, as nodegrid at), /api/events; changes are pushed to pages as
 Server-Sent Events on /events.
@@ -34,6 +41,7 @@ With --now the clock is frozen at that time (demos, screenshots).
 Examples:
   $ nodegrid serve --presence /root/gitrepo/presence
   $ nodegrid serve --remote git@github.com:acme/grid-presence.git --refresh 60
+  $ nodegrid serve -l env=prod                 # a dashboard of production only
   $ NODEGRID_SERVE_TOKEN=$(openssl rand -hex 16) nodegrid serve --host 0.0.0.0 --port 8080
   $ curl -s -H "Authorization: Bearer $NODEGRID_SERVE_TOKEN" http://127.0.0.1:8080/api/nodes | jq '.counts'`,
   );
@@ -41,6 +49,7 @@ Examples:
 }
 
 interface ServeOptions extends GridSourceFlags {
+  selector?: string[];
   port: string;
   host: string;
   refresh: string;
@@ -67,6 +76,7 @@ async function serve(command: Command, options: ServeOptions): Promise<void> {
     });
   }
   const fixedNow = options.now === undefined ? undefined : parseNow(options.now);
+  const selector = parseLabelSelector(options.selector ?? []);
   const context = await openContext(command);
   // A folder is checked now (a wrong path is the user's mistake); a remote is fetched by the
   // first read, which may fail without stopping the dashboard (the remote may be empty or down).
@@ -74,7 +84,7 @@ async function serve(command: Command, options: ServeOptions): Promise<void> {
   const nothingToRead = options.remote === undefined && presence.remote === undefined && !presence.remotes?.length;
   const first = options.presence !== undefined || nothingToRead ? await locate(context, options) : undefined;
   const description = first?.description ?? describeRemote(context, options);
-  const read = readerFor(context, options, first, fixedNow);
+  const read = readerFor(context, options, first, fixedNow, selector);
   const dashboard = await startDashboard({
     host,
     port,
@@ -108,7 +118,7 @@ function describeRemote(context: CliContext, flags: GridSourceFlags): string {
   return `${redactUrlCredentials(url)} (${context.settings.config.presence.branch})`;
 }
 
-function readerFor(context: CliContext, flags: GridSourceFlags, first: PresenceView | undefined, fixedNow: Date | undefined) {
+function readerFor(context: CliContext, flags: GridSourceFlags, first: PresenceView | undefined, fixedNow: Date | undefined, selector: LabelSelector | undefined) {
   let location: PresenceView | undefined = first;
   let warned = false;
   return async () => {
@@ -119,6 +129,7 @@ function readerFor(context: CliContext, flags: GridSourceFlags, first: PresenceV
     const grid = await loadGrid(where, { now, lookbackHours: context.settings.config.grid.beatLookbackHours, exactBeats: isSubMinute(context.settings.config.presence.heartbeat.everyMinutes) });
     if (!warned && grid.problems.length > 0) context.out.warn(`${grid.problems.length} unreadable presence document${grid.problems.length === 1 ? '' : 's'} skipped (listed on the page)`);
     warned = true;
-    return { nodes: classifyGrid(grid.records, grid.beats, now, healthRules(context), grid.beatTimes, grid.silences), problems: grid.problems, now, location: where };
+    const nodes = classifyGrid(grid.records, grid.beats, now, healthRules(context), grid.beatTimes, grid.silences);
+    return { nodes: selector === undefined ? nodes : filterNodes(nodes, { labels: selector }), problems: grid.problems, now, location: where };
   };
 }

@@ -12,6 +12,7 @@ import { sleep } from '../sys/sleep';
 import { openContext, type CliContext } from './context';
 import { addGridSourceOptions, openGrid, type GridSourceFlags } from './grid-source';
 import type { Output } from './output';
+import { addSelectorOption, SELECTOR_HELP } from './selector-option';
 
 export function registerWaitCommand(program: Command): void {
   const command = program
@@ -21,8 +22,9 @@ export function registerWaitCommand(program: Command): void {
     .option('--id <id>', 'this node: in the state, and not stale or zombie')
     .option('--deployment <name>', 'nodes of this deployment')
     .option('--nodepart <name>', 'nodes of this nodepart')
-    .option('--stacktype <name>', 'nodes of this stacktype')
-    .option('--count <n>', 'with --deployment/--nodepart/--stacktype: at least this many live nodes (default 1)')
+    .option('--stacktype <name>', 'nodes of this stacktype');
+  addSelectorOption(command)
+    .option('--count <n>', 'with --deployment/--nodepart/--stacktype/-l: at least this many live nodes (default 1)')
     .option('--timeout <duration>', 'give up after this long: 30s, 10m, 1h (default 10m; 0 reads once)')
     .option('--interval <duration>', 'read presence again this often, at least 1s (default 10s)')
     .option('--json', 'print the matching nodes as a JSON array (as nodes --json) instead of their ids')
@@ -36,6 +38,8 @@ A node counts when its state is one of --state and its health is not stale or
 zombie: alive, or new (its change published, its first heartbeat not due yet).
 Progress goes to stderr when it changes; a read that fails (a remote down, a
 repository nobody has published to yet) is a warning, and the next one is tried.
+-l selects a group by labels, alone or with --deployment/--nodepart/--stacktype.
+${SELECTOR_HELP}
 
 Exit codes: 0 the condition holds; 3 --timeout passed first; 69 (or the read's
 own code) presence could not be read once in all that time; 2 bad input, before
@@ -44,6 +48,7 @@ any waiting; 130 Ctrl-C, 143 SIGTERM (a read in progress is finished first).
 Examples:
   $ nodegrid wait --state initdone --deployment fed1 --nodepart db1 --count 2 --timeout 10m
   $ nodegrid wait --state initdone,running --id i-4e7cb59a --timeout 5m --interval 15s
+  $ nodegrid wait --state running -l role=primary,env=prod --timeout 5m
   $ for db in $(nodegrid wait --state initdone --nodepart db1 --quiet); do echo "partner $db"; done
   $ nodegrid wait --state running --deployment fed1 --nodepart app1 --json | jq -r '.[].fields.privateIp'`,
   );
@@ -56,6 +61,7 @@ interface WaitOptions extends GridSourceFlags {
   deployment?: string;
   nodepart?: string;
   stacktype?: string;
+  selector?: string[];
   count?: string;
   timeout?: string;
   interval?: string;
@@ -81,18 +87,18 @@ async function waitFor(command: Command, options: WaitOptions): Promise<void> {
 function parseCondition(options: WaitOptions): WaitCondition {
   const filter = parseGridFilter(options);
   const states = filter.states!;
-  const grouped = options.deployment !== undefined || options.nodepart !== undefined || options.stacktype !== undefined;
+  const grouped = options.deployment !== undefined || options.nodepart !== undefined || options.stacktype !== undefined || filter.labels !== undefined;
   if (options.id !== undefined) {
-    if (grouped) throw new NodegridError('E_BAD_INPUT', 'give --id ID, or --deployment/--nodepart/--stacktype, not both', { hint: 'with --id the node is named; the others select a group of nodes (with --count)' });
-    if (options.count !== undefined) throw new NodegridError('E_BAD_INPUT', '--count goes with --deployment/--nodepart/--stacktype, not --id');
+    if (grouped) throw new NodegridError('E_BAD_INPUT', 'give --id ID, or --deployment/--nodepart/--stacktype/-l, not both', { hint: 'with --id the node is named; the others select a group of nodes (with --count)' });
+    if (options.count !== undefined) throw new NodegridError('E_BAD_INPUT', '--count goes with --deployment/--nodepart/--stacktype/-l, not --id');
     return { target: { kind: 'node', id: assertInstanceId(options.id, '--id') }, states };
   }
-  if (!grouped) throw new NodegridError('E_BAD_INPUT', 'say what to wait for: --id ID, or --deployment D and/or --nodepart P', { hint: 'e.g. nodegrid wait --state initdone --deployment fed1 --nodepart db1 --count 2' });
+  if (!grouped) throw new NodegridError('E_BAD_INPUT', 'say what to wait for: --id ID, or --deployment D and/or --nodepart P (or -l key=value)', { hint: 'e.g. nodegrid wait --state initdone --deployment fed1 --nodepart db1 --count 2' });
   const count = options.count === undefined ? 1 : Number(options.count);
   if (!/^\d+$/.test(options.count ?? '1') || !Number.isSafeInteger(count) || count < 1) {
     throw new NodegridError('E_BAD_INPUT', `--count must be a whole number of at least 1, got ${describeValue(options.count ?? '')}`);
   }
-  return { target: { kind: 'group', deployment: filter.deployment, nodepart: filter.nodepart, stacktype: filter.stacktype, count }, states };
+  return { target: { kind: 'group', deployment: filter.deployment, nodepart: filter.nodepart, stacktype: filter.stacktype, labels: filter.labels, count }, states };
 }
 
 function parseSpan(text: string, flag: string, minMs: number): number {

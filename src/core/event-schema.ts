@@ -35,4 +35,5 @@ export const nodeEventSchema: z.ZodMiniType<NodeEvent> = z.object({
   stateNote: z.optional(z.string()),
   message: z.optional(z.string()),
   fields: z.optional(z.record(z.string(), z.string())),
+  labels: z.optional(z.record(z.string(), z.string())),
 });

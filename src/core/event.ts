@@ -1,3 +1,4 @@
+import type { Labels } from './labels';
 import type { Color, Severity } from './lifecycle';
 
 /**
@@ -52,6 +53,8 @@ export interface NodeEvent {
   readonly message?: string | undefined;
   /** Allow-listed extra fields (hostname, privateIp, version …), already checked for secrets. */
   readonly fields?: Readonly<Record<string, string>> | undefined;
+  /** The node's labels (node/labels.ts), already checked; absent when it has none, so older events read the same. */
+  readonly labels?: Labels | undefined;
 }
 
 /** The longest note a change may carry (chat, commit messages, presence documents). */

@@ -26,22 +26,30 @@ export interface EditedTree {
 }
 
 interface PathNode {
-  readonly files: Map<string, string>;
+  /** name → blob to set, or null to remove the entry. */
+  readonly files: Map<string, string | null>;
   readonly folders: Map<string, PathNode>;
 }
 
-export async function setFiles(reader: TreeReader, rootTree: string | undefined, files: readonly FileToSet[]): Promise<EditedTree> {
+/**
+ * `removals` are paths whose entries go (a forgotten node's document); a
+ * folder left empty goes with them, since git keeps no empty trees. A path
+ * that is not there is no error: removing it twice is removing it once.
+ */
+export async function setFiles(reader: TreeReader, rootTree: string | undefined, files: readonly FileToSet[], removals: readonly string[] = []): Promise<EditedTree> {
   const root: PathNode = { files: new Map(), folders: new Map() };
-  for (const file of files) {
-    const parts = file.path.split('/');
+  const place = (filePath: string, blob: string | null): void => {
+    const parts = filePath.split('/');
     let node = root;
     for (const part of parts.slice(0, -1)) {
       let next = node.folders.get(part);
       if (!next) node.folders.set(part, (next = { files: new Map(), folders: new Map() }));
       node = next;
     }
-    node.files.set(parts.at(-1)!, file.blob);
-  }
+    node.files.set(parts.at(-1)!, blob);
+  };
+  for (const file of files) place(file.path, file.blob);
+  for (const removed of removals) place(removed, null);
   const objects: GitObject[] = [];
   const replaced: string[] = [];
   const sha = await editTree(reader, rootTree, root, '', objects, replaced);
@@ -56,19 +64,26 @@ async function editTree(reader: TreeReader, sha: string | undefined, wanted: Pat
     const existing = entries.find((entry) => entry.name.equals(key));
     if (existing && !isTreeEntry(existing)) replaced.push(`${where}${name}: ${describeMode(existing.mode)} replaced by a folder`);
     const inner = await editTree(reader, existing && isTreeEntry(existing) ? existing.sha : undefined, folder, `${where}${name}/`, objects, replaced);
-    entries = put(entries, { mode: TREE_MODE, name: key, sha: inner });
+    entries = inner === EMPTY_TREE ? entries.filter((entry) => !entry.name.equals(key)) : put(entries, { mode: TREE_MODE, name: key, sha: inner });
   }
   for (const [name, blob] of wanted.files) {
     const key = Buffer.from(name, 'utf8');
+    if (blob === null) {
+      entries = entries.filter((entry) => !(entry.name.equals(key) && !isTreeEntry(entry)));
+      continue;
+    }
     const existing = entries.find((entry) => entry.name.equals(key));
     if (existing && isTreeEntry(existing)) replaced.push(`${where}${name}: a folder replaced by a file`);
     else if (existing && existing.mode !== FILE_MODE && existing.mode !== '100755') replaced.push(`${where}${name}: ${describeMode(existing.mode)} replaced by a file`);
     entries = put(entries, { mode: FILE_MODE, name: key, sha: blob });
   }
   const tree = makeObject('tree', formatTree(entries));
-  if (tree.sha !== sha) objects.push(tree);
+  if (tree.sha !== sha && (entries.length > 0 || where === '')) objects.push(tree);
   return tree.sha;
 }
+
+/** The sha of a tree with no entries: a folder whose last file was removed. */
+const EMPTY_TREE = makeObject('tree', formatTree([])).sha;
 
 /**
  * Replaces the entry of that name (whatever it was) or inserts the new one at

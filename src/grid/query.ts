@@ -1,6 +1,7 @@
 import { NodegridError } from '../core/errors';
 import { HEALTHS, type Health } from '../core/health';
 import { describeValue, isValidDnaName } from '../core/ids';
+import { matchesSelector, parseLabelSelector, type LabelSelector } from '../core/label-selector';
 import type { Lifecycle } from '../core/lifecycle';
 import type { GridNode } from './view';
 
@@ -14,6 +15,8 @@ export interface GridFilter {
   readonly stacktype?: string | undefined;
   readonly states?: readonly string[] | undefined;
   readonly healths?: readonly Health[] | undefined;
+  /** `-l env=prod,!legacy`: every requirement must hold (core/label-selector.ts). */
+  readonly labels?: LabelSelector | undefined;
 }
 
 /** The filters as a command's flags give them: text, comma-separated lists. */
@@ -23,6 +26,8 @@ export interface FilterFlags {
   readonly stacktype?: string | undefined;
   readonly state?: string | undefined;
   readonly health?: string | undefined;
+  /** Each -l / --selector given. */
+  readonly selector?: readonly string[] | undefined;
 }
 
 /**
@@ -45,7 +50,8 @@ export function parseGridFilter(flags: FilterFlags): GridFilter {
   }
   const states = flags.state?.split(',').map((s) => s.trim()).filter(Boolean);
   if (states?.length === 0) throw new NodegridError('E_BAD_INPUT', '--state is empty: give one or more states, comma-separated');
-  return { deployment: flags.deployment, nodepart: flags.nodepart, stacktype: flags.stacktype, states, healths };
+  const labels = parseLabelSelector(flags.selector ?? []);
+  return { deployment: flags.deployment, nodepart: flags.nodepart, stacktype: flags.stacktype, states, healths, labels };
 }
 
 /**
@@ -71,7 +77,8 @@ export function filterNodes(nodes: readonly GridNode[], filter: GridFilter): Gri
       (filter.nodepart === undefined || node.nodepart === filter.nodepart) &&
       (filter.stacktype === undefined || node.stacktype === filter.stacktype) &&
       (filter.states === undefined || (node.state !== null && filter.states.includes(node.state))) &&
-      (filter.healths === undefined || filter.healths.includes(node.health)),
+      (filter.healths === undefined || filter.healths.includes(node.health)) &&
+      (filter.labels === undefined || matchesSelector(node.record.labels, filter.labels)),
   );
 }
 

@@ -57,5 +57,11 @@ export function minuteStart(minute: string): Date | undefined {
 /** The JSON shape of one node in `nodes --json` and the monitor: flat, no internals. */
 export function nodeJson(node: GridNode): Record<string, unknown> {
   const { record, ...rest } = node;
-  return { ...rest, initgitrepo: record.initgitrepo ?? null, ...(Object.keys(record.extra).length > 0 ? { fields: record.extra } : {}) };
+  return {
+    ...rest,
+    initgitrepo: record.initgitrepo ?? null,
+    ...(Object.keys(record.extra).length > 0 ? { fields: record.extra } : {}),
+    // Only when it has labels: the JSON of every other node stays as it was.
+    ...(Object.keys(record.labels).length > 0 ? { labels: record.labels } : {}),
+  };
 }

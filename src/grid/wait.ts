@@ -1,4 +1,5 @@
 import type { Health } from '../core/health';
+import { formatSelector, type LabelSelector } from '../core/label-selector';
 import { filterNodes } from './query';
 import type { GridNode } from './view';
 
@@ -8,7 +9,14 @@ import type { GridNode } from './view';
  */
 export type WaitTarget =
   | { readonly kind: 'node'; readonly id: string }
-  | { readonly kind: 'group'; readonly deployment?: string | undefined; readonly nodepart?: string | undefined; readonly stacktype?: string | undefined; readonly count: number };
+  | {
+      readonly kind: 'group';
+      readonly deployment?: string | undefined;
+      readonly nodepart?: string | undefined;
+      readonly stacktype?: string | undefined;
+      readonly labels?: LabelSelector | undefined;
+      readonly count: number;
+    };
 
 export interface WaitCondition {
   readonly target: WaitTarget;
@@ -46,7 +54,7 @@ export function evaluateWait(condition: WaitCondition, nodes: readonly GridNode[
     const progress = node.state === null ? `it has no state (${node.health})` : states.includes(node.state) ? `it is ${node.state} but ${node.health}` : `it is ${node.state} (${node.health})`;
     return { holds: false, matching: [], progress };
   }
-  const group = filterNodes(nodes, { deployment: target.deployment, nodepart: target.nodepart, stacktype: target.stacktype, states });
+  const group = filterNodes(nodes, { deployment: target.deployment, nodepart: target.nodepart, stacktype: target.stacktype, labels: target.labels, states });
   const matching = group.filter((node) => countsForWait(node, states));
   const left = group.length - matching.length;
   const progress = `${matching.length} so far${left > 0 ? ` (${left} more in ${states.join('|')} but stale or zombie)` : ''}`;
@@ -59,6 +67,6 @@ export function describeWait(condition: WaitCondition): string {
   const states = condition.states.join('|');
   if (target.kind === 'node') return `${target.id} in ${states}`;
   const what = [target.nodepart, `node${target.count === 1 ? '' : 's'}`].filter(Boolean).join(' ');
-  const of = [target.deployment, target.stacktype === undefined ? undefined : `stacktype ${target.stacktype}`].filter(Boolean).join(', ');
+  const of = [target.deployment, target.stacktype === undefined ? undefined : `stacktype ${target.stacktype}`, target.labels === undefined ? undefined : `labels ${formatSelector(target.labels)}`].filter(Boolean).join(', ');
   return `${target.count} ${what}${of ? ` of ${of}` : ''} in ${states}`;
 }

@@ -22,6 +22,8 @@ export const NODEINFO_FILES = {
   state: 'state.txt',
   statetss: 'statetss.txt',
   statelog: 'statelog.txt',
+  /** Free-form labels, `key=value` per line (node/labels.ts): published, so never scanned as a secret. */
+  labels: 'labels.txt',
 } as const;
 
 const DNA_FIELDS = ['deployment', 'nodepart', 'stacktype', 'initgitrepo'] as const;

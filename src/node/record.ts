@@ -10,6 +10,7 @@ import { formatTss } from '../core/time';
 import { enqueueForSinks, eventId, readSequence } from '../outbox/enqueue';
 import type { SinkDescriptor } from '../sinks/sink';
 import { appendDurable, fileSize, isNoSpaceError, noSpaceReason, readTextIfExists, removeStaleTempFiles, syncDirectory, writeFileAtomic } from '../sys/files';
+import type { Labels } from '../core/labels';
 import type { HomeLayout } from './home';
 import { acquireLock } from '../sys/lock';
 import { pendingChangeSchema, type PendingChange } from './pending-change';
@@ -40,6 +41,8 @@ export interface RecordContext {
   readonly log: NodeLog;
   /** Allow-listed extra fields for presence (already checked for secrets). */
   readonly fields?: Readonly<Record<string, string>> | undefined;
+  /** The node's labels (node/labels.ts, already checked). */
+  readonly labels?: Labels | undefined;
   /** Known secret strings (config tokens, URLs) to strip from notes. */
   readonly secrets?: readonly string[] | undefined;
 }
@@ -261,6 +264,7 @@ function buildEvent(context: RecordContext, node: NodeIdentity, facts: EventFact
     ...(facts.stateNote ? { stateNote: facts.stateNote } : {}),
     ...(facts.message ? { message: facts.message } : {}),
     ...(context.fields && Object.keys(context.fields).length > 0 ? { fields: context.fields } : {}),
+    ...(context.labels && Object.keys(context.labels).length > 0 ? { labels: context.labels } : {}),
   };
 }
 

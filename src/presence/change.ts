@@ -49,13 +49,13 @@ export function presenceChanges(events: readonly NodeEvent[], options: ChangeOpt
 }
 
 export function presenceChange(event: NodeEvent, options: ChangeOptions): PresenceChange {
-  const { value, refused: secretLike } = presenceValueOf(event);
+  const { value, labels, refused: secretLike } = presenceValueOf(event);
   const refused = secretLike.map((key) => `${key} of event ${event.seq}`);
   const id = event.node.id;
   switch (event.kind) {
     case 'heartbeat': {
       const at = new Date(event.time);
-      return { kind: 'beat', id, at, content: beatDocument(value, at, options.stampBeats), refused };
+      return { kind: 'beat', id, at, content: beatDocument(value, at, options.stampBeats, labels), refused };
     }
     case 'state':
     case 'announce':
@@ -63,7 +63,7 @@ export function presenceChange(event: NodeEvent, options: ChangeOptions): Presen
         kind: event.kind,
         id,
         seq: event.seq,
-        content: formatPresenceDocument(value),
+        content: formatPresenceDocument(value, labels),
         statetss: value.statetss,
         statelog: event.statelog,
         message: event.kind === 'state' ? stateMessage(event) : withTrailer(`${nodeLabel(event.node)}: announce ${event.state ?? '(no state yet)'}`, event),

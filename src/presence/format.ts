@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { reasonOf, type NodeEvent } from '../core/event';
 import { assertInstanceId, isValidInstanceId } from '../core/ids';
+import { isLabelKey, isLabelValue, sortedLabels, type Labels } from '../core/labels';
 import { looksLikeSecret } from '../core/secrets';
 import { flattimeDatePath, formatTss } from '../core/time';
 
@@ -27,6 +28,8 @@ export const MAX_DOCUMENT_BYTES = 64 * 1024;
 
 /** The reason given for the current state (`state set --note`), when there was one. */
 export const NOTE_KEY = 'note';
+/** The node's labels, one object of text values; only in documents of nodes that have labels. */
+export const LABELS_KEY = 'labels';
 
 /** A named key: text, as the original wrote it; null or "" read as absent. */
 const optionalText = z.optional(z.nullable(z.string()));
@@ -105,7 +108,7 @@ export function parsePresencePath(path: string): PresencePath | undefined {
 /** In a flattime document of a sub-minute beat: the beat's own time (statetss format). */
 export const BEAT_TIME_KEY = 'heartbeat';
 
-export function presenceValueOf(event: NodeEvent): { value: PresenceValue; refused: string[] } {
+export function presenceValueOf(event: NodeEvent): { value: PresenceValue; labels: Labels | undefined; refused: string[] } {
   const value: PresenceValue = { 'instance-id': event.node.id };
   const refused: string[] = [];
   const put = (key: string, raw: string | null | undefined): void => {
@@ -123,8 +126,26 @@ export function presenceValueOf(event: NodeEvent): { value: PresenceValue; refus
   put(NOTE_KEY, reasonOf(event));
   // The original always wrote a statelog, even an empty one.
   value.statelog = event.statelog;
-  for (const [key, raw] of Object.entries(event.fields ?? {})) put(key, raw);
-  return { value, refused };
+  for (const [key, raw] of Object.entries(event.fields ?? {})) {
+    if (key !== LABELS_KEY) put(key, raw);
+  }
+  return { value, labels: documentLabels(event, refused), refused };
+}
+
+/**
+ * The event's labels as the document carries them: only valid ones (an event
+ * from an older outbox file is read back, not trusted) and none that looks
+ * like a secret; undefined when none is left, so the document of a node
+ * without labels stays byte-identical to the original's.
+ */
+function documentLabels(event: NodeEvent, refused: string[]): Labels | undefined {
+  const labels: Record<string, string> = {};
+  for (const [key, raw] of Object.entries(event.labels ?? {})) {
+    if (!isLabelKey(key) || !isLabelValue(raw)) continue;
+    if (looksLikeSecret(raw)) refused.push(`${LABELS_KEY}.${key}`);
+    else labels[key] = raw;
+  }
+  return Object.keys(labels).length > 0 ? sortedLabels(labels) : undefined;
 }
 
 /**
@@ -133,12 +154,12 @@ export function presenceValueOf(event: NodeEvent): { value: PresenceValue; refus
  * also carries "heartbeat": its own time; minute beats stay byte-identical to
  * the current document, as in the original.
  */
-export function beatDocument(value: PresenceValue, at: Date, stamp: boolean): string {
-  return formatPresenceDocument(stamp ? { ...value, [BEAT_TIME_KEY]: formatTss(at) } : value);
+export function beatDocument(value: PresenceValue, at: Date, stamp: boolean, labels?: Labels): string {
+  return formatPresenceDocument(stamp ? { ...value, [BEAT_TIME_KEY]: formatTss(at) } : value, labels);
 }
 
-export function formatPresenceDocument(value: PresenceValue): string {
-  return formatJsonLikePython({ filetype: PRESENCE_FILETYPE, value });
+export function formatPresenceDocument(value: PresenceValue, labels?: Labels): string {
+  return formatJsonLikePython({ filetype: PRESENCE_FILETYPE, value: labels === undefined ? value : { ...value, [LABELS_KEY]: labels } });
 }
 
 /**

@@ -2,7 +2,8 @@ import type { NodeIdentity } from '../core/event';
 import { isValidDnaName } from '../core/ids';
 import { isValidStateName, normalizeState } from '../core/lifecycle';
 import { parseJsonWith } from '../core/parse-json';
-import { CURRENT_DIR, currentDocumentPath, MAX_DOCUMENT_BYTES, NOTE_KEY, parsePresencePath, presenceDocumentSchema } from './format';
+import { isLabelKey, isLabelValue, MAX_LABELS, sortedLabels, type Labels } from '../core/labels';
+import { CURRENT_DIR, currentDocumentPath, LABELS_KEY, MAX_DOCUMENT_BYTES, NOTE_KEY, parsePresencePath, presenceDocumentSchema } from './format';
 import { MAX_NOTE_CHARS } from '../core/event';
 import { parseStateLog, type StateLogEntry } from '../core/statelog';
 import { isTss } from '../core/time';
@@ -21,8 +22,10 @@ export interface PresenceRecord extends NodeIdentity {
   readonly statelog: readonly StateLogEntry[];
   /** The reason given for the current state (`state set --note`), as printable text. */
   readonly note?: string | undefined;
-  /** Other string values under "value" (hostname, privateIp, version, labels …). */
+  /** Other string values under "value" (hostname, privateIp, version …). */
   readonly extra: Readonly<Record<string, string>>;
+  /** The node's labels ("value.labels"); empty when it has none. */
+  readonly labels: Labels;
   /** The path it was read from, repository-relative. */
   readonly file: string;
   /** Things wrong with an otherwise usable document (a malformed statelog entry …). */
@@ -44,7 +47,7 @@ export interface PresenceSnapshot {
 export type ParsedDocument = { ok: true; record: PresenceRecord } | { ok: false; problem: string };
 
 const IDENTITY_KEYS = ['deployment', 'nodepart', 'stacktype', 'initgitrepo'] as const;
-const KNOWN_KEYS = new Set<string>(['instance-id', 'state', 'statetss', 'statelog', NOTE_KEY, ...IDENTITY_KEYS]);
+const KNOWN_KEYS = new Set<string>(['instance-id', 'state', 'statetss', 'statelog', NOTE_KEY, LABELS_KEY, ...IDENTITY_KEYS]);
 
 /**
  * One document. `expectedId` is the id its file name claims: a document that
@@ -89,6 +92,7 @@ export function parsePresenceDocument(text: string, file: string, expectedId?: s
     if (typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean') extra[key] = String(raw);
     else warnings.push(`"${key.slice(0, 40)}" is not a plain value; ignored`);
   }
+  const labels = readLabels(value[LABELS_KEY], warnings);
   return {
     ok: true,
     record: {
@@ -99,10 +103,33 @@ export function parsePresenceDocument(text: string, file: string, expectedId?: s
       statelog: entries,
       ...(note ? { note } : {}),
       extra,
+      labels,
       file,
       warnings,
     },
   };
+}
+
+/**
+ * "value.labels" as another node wrote it: an object of label keys to label
+ * values. Anything else is dropped with a warning, the rest of the document
+ * still read; a hostile key never reaches a prototype (the result is built
+ * from checked names only).
+ */
+function readLabels(raw: unknown, warnings: string[]): Labels {
+  if (raw === undefined) return {};
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    warnings.push('"labels" is not an object of key=value labels; ignored');
+    return {};
+  }
+  const labels: Record<string, string> = {};
+  let dropped = 0;
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (Object.keys(labels).length < MAX_LABELS && typeof value === 'string' && isLabelKey(key) && isLabelValue(value)) labels[key] = value;
+    else dropped++;
+  }
+  if (dropped > 0) warnings.push(`${dropped} label${dropped === 1 ? ' was' : 's were'} not a valid key=value (or over ${MAX_LABELS}); ignored`);
+  return sortedLabels(labels);
 }
 
 /**

@@ -1,4 +1,5 @@
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
@@ -106,6 +107,22 @@ export async function putObject(
     const status = statusOf(error);
     if (precondition && (status === 412 || status === 409 || nameOf(error) === 'PreconditionFailed' || nameOf(error) === 'ConditionalRequestConflict')) return { written: false };
     throw failure(s3, `write ${path}`, error);
+  }
+}
+
+/**
+ * Deletes one object; with `ifMatch`, only while its ETag is that one
+ * ("conflict": it changed, or the store refused the condition; the caller
+ * tells which). Deleting what is not there succeeds, as S3 does.
+ */
+export async function deleteObject(s3: S3Connection, path: string, ifMatch: string | undefined, options: CallOptions = {}): Promise<{ deleted: true } | { deleted: false }> {
+  try {
+    await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: s3.prefix + path, ...(ifMatch !== undefined ? { IfMatch: ifMatch } : {}) }), sendOptions(options));
+    return { deleted: true };
+  } catch (error) {
+    const status = statusOf(error);
+    if (ifMatch !== undefined && (status === 412 || status === 409 || nameOf(error) === 'PreconditionFailed')) return { deleted: false };
+    throw failure(s3, `delete ${path}`, error);
   }
 }
 

@@ -12,6 +12,8 @@ export type { Color, Health };
 export interface ApiNode extends NodeSummary {
   readonly initgitrepo: string | null;
   readonly fields?: Readonly<Record<string, string>>;
+  /** The node's labels, as `nodes --json` shows them; only when it has some. */
+  readonly labels?: Readonly<Record<string, string>>;
   /** The `hostname` field, as `nodes -o wide` shows it; only when the node publishes one. */
   readonly hostname?: string;
   /** The address a probe would use (privateIp, else a hostname that is a plain DNS name), as `nodes -o wide` shows it. */

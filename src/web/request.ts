@@ -1,4 +1,5 @@
 import { isValidInstanceId } from '../core/ids';
+import { parseSelectorText, type LabelSelector } from '../core/label-selector';
 
 /**
  * Turns a request line into a route, or a 4xx with a short message. Pure, so
@@ -10,7 +11,8 @@ export type Route =
   | { readonly kind: 'page' }
   | { readonly kind: 'asset'; readonly name: string }
   | { readonly kind: 'login'; readonly token: string | undefined }
-  | { readonly kind: 'nodes' }
+  /** `?selector=env=prod,!legacy`: only the nodes whose labels match, as `nodes -l` selects them. */
+  | { readonly kind: 'nodes'; readonly selector?: LabelSelector | undefined }
   | { readonly kind: 'history'; readonly id: string }
   | { readonly kind: 'beats'; readonly id: string }
   /** The time as written: it is read against the server's clock (relative times, --now), in past-routes.ts. */
@@ -46,7 +48,13 @@ export function routeRequest(method: string | undefined, rawUrl: string | undefi
   if (joined === 'login') return ok({ kind: 'login', token: new URLSearchParams(query).get('token') ?? undefined });
   if (joined === 'events') return ok({ kind: 'stream' });
   if (joined === 'metrics') return ok({ kind: 'metrics' });
-  if (joined === 'api/nodes') return ok({ kind: 'nodes' });
+  if (joined === 'api/nodes') {
+    const raw = new URLSearchParams(query).get('selector');
+    if (raw === null) return ok({ kind: 'nodes' });
+    const parsed = parseSelectorText(raw);
+    if (!parsed.ok) return fail(400, `selector is not a label selector: ${parsed.problem}`);
+    return ok({ kind: 'nodes', selector: parsed.selector });
+  }
   if (joined === 'api/events') {
     const raw = new URLSearchParams(query).get('limit');
     if (raw === null) return ok({ kind: 'events', limit: 100 });

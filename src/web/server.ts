@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { matchesSelector } from '../core/label-selector';
 import type { AddressInfo } from 'node:net';
 import { errorMessage, NodegridError } from '../core/errors';
 import { redactSecrets } from '../core/secrets';
@@ -168,7 +169,7 @@ async function answer(route: Route, req: IncomingMessage, res: ServerResponse, h
         source: options.source,
         refreshSeconds: options.refreshSeconds,
         stateColors: options.stateColors,
-        nodes: [...live.current.nodes.values()],
+        nodes: [...live.current.nodes.values()].filter((node) => route.selector === undefined || matchesSelector(node.labels ?? {}, route.selector)),
       };
       sendJson(res, body, head);
       return;

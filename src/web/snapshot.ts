@@ -54,6 +54,7 @@ export function apiNode(node: GridNode): ApiNode {
     note: node.note,
     initgitrepo: record.initgitrepo ?? null,
     ...(fields ? { fields } : {}),
+    ...(Object.keys(record.labels).length > 0 ? { labels: record.labels } : {}),
     ...(hostname !== undefined ? { hostname } : {}),
     ...(address !== undefined ? { address } : {}),
   };

@@ -14,7 +14,7 @@ function gridNode(id: string, state: string | null, health: Health, nodepart = '
     heartbeat: null,
     health,
     note: null,
-    record: { id, deployment, nodepart, stacktype: 'lad1', state: state ?? undefined, statetss: '20151008-211300', statelog: [], extra: {}, file: `it/presence/all/${id}.json`, warnings: [] },
+    record: { id, deployment, nodepart, stacktype: 'lad1', state: state ?? undefined, statetss: '20151008-211300', statelog: [], extra: {}, labels: {}, file: `it/presence/all/${id}.json`, warnings: [] },
   };
 }
 

@@ -49,6 +49,23 @@ describe('presence document format', () => {
   });
 });
 
+describe('labels in the document', () => {
+  it('writes no "labels" key for a node without labels (or with none left): the SPEC bytes, unchanged', () => {
+    for (const labels of [undefined, {}, { 'bad key': 'x' }]) {
+      const { value, labels: published } = presenceValueOf(event(labels === undefined ? {} : { labels }));
+      expect(formatPresenceDocument(value, published)).toBe(SPEC_EXAMPLE);
+    }
+  });
+
+  it('puts labels under value.labels, keys sorted, and refuses one that looks like a key', () => {
+    const { value, labels, refused } = presenceValueOf(event({ labels: { tier: 'db', env: 'prod', 'acme.io/leak': 'AKIAIOSFODNN7EXAMPLE' }, fields: { labels: 'not-a-field' } }));
+    expect(refused).toEqual(['labels.acme.io/leak']);
+    const document = formatPresenceDocument(value, labels);
+    expect(document).toContain('        "labels": {\n            "env": "prod",\n            "tier": "db"\n        },\n');
+    expect(JSON.parse(document).value.labels).toEqual({ env: 'prod', tier: 'db' });
+  });
+});
+
 describe('presence paths', () => {
   it('puts the current document and the flattime beat where the original did', () => {
     expect(currentDocumentPath('i-4e7cb59a')).toBe('it/presence/all/i-4e7cb59a.json');

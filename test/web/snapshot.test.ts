@@ -17,7 +17,7 @@ function node(id: string, state: string, statetss: string, health: Health, extra
     heartbeat: '2015-10-08T21:13:00.000Z',
     health,
     note: null,
-    record: { id, deployment: 'fed1', nodepart: 'db1', stacktype: 'lad1', state, statetss, statelog: [{ state: 'setup', tss: '20151008-174646' }, { state, tss: statetss }], extra, file: `it/presence/all/${id}.json`, warnings: [] },
+    record: { id, deployment: 'fed1', nodepart: 'db1', stacktype: 'lad1', state, statetss, statelog: [{ state: 'setup', tss: '20151008-174646' }, { state, tss: statetss }], extra, labels: {}, file: `it/presence/all/${id}.json`, warnings: [] },
   };
 }
 

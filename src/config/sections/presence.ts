@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { isLabelKey, isLabelValue, LABEL_KEY_RULE, LABEL_VALUE_RULE, MAX_LABELS } from '../../core/labels';
 import { duration } from '../duration';
 import { SINK_NAME } from './outbox';
 
@@ -101,6 +102,16 @@ export const presenceSection = z._default(
     fields: z._default(z.array(z.enum(['hostname', 'privateIp', 'version'])), []).register(z.globalRegistry, {
       description: 'Extra allow-listed fields under `value`.',
     }),
+    labels: z._default(
+      z.record(
+        z.string().check(z.refine(isLabelKey, `a label key is ${LABEL_KEY_RULE}`)),
+        z.string().check(z.refine(isLabelValue, `a label value is ${LABEL_VALUE_RULE}`)),
+      ).check(z.refine((labels) => Object.keys(labels).length <= MAX_LABELS, `at most ${MAX_LABELS} labels`)),
+      {},
+    ).register(z.globalRegistry, {
+      rules: [`keys: ${LABEL_KEY_RULE}`, `values: ${LABEL_VALUE_RULE}`],
+      description: `Free-form labels (\`env: prod\`) published under \`value.labels\` and selected with \`-l env=prod\`; \`labels.txt\` in the nodeinfo folder (\`key=value\` per line) adds to them and wins key by key. At most ${MAX_LABELS}. See [Labels](#labels-and-selectors).`,
+    }),
     author: z.optional(
       z.strictObject({
         name: z.string().check(z.minLength(1), z.maxLength(200), z.regex(GIT_NAME, AUTHOR_NAME_RULE)).register(z.globalRegistry, {
@@ -129,7 +140,7 @@ export const presenceSection = z._default(
       path: ['backend'],
     }),
   ),
-  { backend: 'git', branch: 'main', heartbeat: { everyMinutes: 1 }, fields: [], pushBudgetSeconds: 60, gitTimeoutSeconds: 60 },
+  { backend: 'git', branch: 'main', heartbeat: { everyMinutes: 1 }, fields: [], labels: {}, pushBudgetSeconds: 60, gitTimeoutSeconds: 60 },
 );
 
 export type PresenceConfig = z.infer<typeof presenceSection>;

@@ -121,7 +121,9 @@ export async function fetchBranch(repo: Repo, branch: string, options: FetchOpti
   // git's own upkeep after a fetch is a process each time; one fetch in fifty keeps the clone packed.
   const upkeep = Math.random() < 1 / 50 ? [] : ['--no-auto-maintenance'];
   const refspecs = [`+refs/heads/${branch}:${ref}`, ...(options.also ?? [])];
-  const result = await runGitIn(repo, ['fetch', ...depth, ...upkeep, '--no-tags', '--no-write-fetch-head', '--quiet', '--', repo.remote.url, ...refspecs]);
+  // A staged ref deleted on the remote (`presence forget`) must go here too, or its change would still be folded from the copy.
+  const prune = options.also?.length ? ['--prune'] : [];
+  const result = await runGitIn(repo, ['fetch', ...depth, ...upkeep, ...prune, '--no-tags', '--no-write-fetch-head', '--quiet', '--', repo.remote.url, ...refspecs]);
   if (result.code !== 0) {
     // No branch yet (staged changes of others then wait for the next writer).
     if (/couldn't find remote ref/i.test(result.stderr)) {

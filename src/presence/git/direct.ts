@@ -25,6 +25,24 @@ export interface DirectFile {
   readonly content: string;
 }
 
+/**
+ * A file to remove (`presence forget`), only while it still holds `expected`:
+ * a node that published again since it was judged is not removed behind the
+ * back of whoever judged it. A file already gone is no error.
+ */
+export interface DirectRemoval {
+  readonly path: string;
+  readonly expected?: string | undefined;
+}
+
+/** A removal refused because the file changed since it was read; nothing was written. */
+export class ChangedSinceReadError extends Error {
+  constructor(readonly path: string) {
+    super(`${path} changed since it was read; nothing was removed`);
+    this.name = 'ChangedSinceReadError';
+  }
+}
+
 export interface DirectWriteOptions {
   readonly branch: string;
   readonly message: string;
@@ -33,6 +51,8 @@ export interface DirectWriteOptions {
   readonly budgetEnd: number;
   readonly log: (line: string) => void;
   readonly random?: (() => number) | undefined;
+  /** Files removed in the same commit. */
+  readonly remove?: readonly DirectRemoval[] | undefined;
 }
 
 export type DirectWriteOutcome = { readonly ok: true; readonly commit: string | undefined; readonly attempts: number } | { readonly ok: false; readonly failure: RemoteFailure; readonly attempts: number };
@@ -48,8 +68,14 @@ export async function commitFilesToBranch(repo: Repo, files: readonly DirectFile
         const tipSha = await fetchBranch(repo, options.branch, { incremental: true });
         const tip = tipSha === undefined ? undefined : await readTip(reader, tipSha);
         if (tipSha !== undefined && tip === undefined) throw new DamagedCloneError(repo.gitDir, `the fetched tip ${tipSha} cannot be read`);
+        const trees = new TreeCache(reader);
+        const removals = options.remove ?? [];
+        for (const removal of removals) {
+          const there = await trees.blobAt(tip?.tree, removal.path);
+          if (there !== undefined && removal.expected !== undefined && there !== makeObject('blob', removal.expected).sha) throw new ChangedSinceReadError(removal.path);
+        }
         const blobs = files.map((file) => makeObject('blob', file.content));
-        const tree = await setFiles(new TreeCache(reader), tip?.tree, files.map((file, i) => ({ path: file.path, blob: blobs[i]!.sha })));
+        const tree = await setFiles(trees, tip?.tree, files.map((file, i) => ({ path: file.path, blob: blobs[i]!.sha })), removals.map((removal) => removal.path));
         // Already there, byte for byte (a retry after a push that landed): nothing to commit.
         if (tip?.tree === tree.sha) return { ok: true, commit: undefined, attempts: attempt };
         const commit = makeObject('commit', formatCommit({ tree: tree.sha, parent: tip?.commit, author: safeSignature(options.author), time: Date.now() / 1000, message: options.message }));

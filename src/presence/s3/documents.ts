@@ -1,6 +1,6 @@
 import { MAX_DOCUMENT_BYTES } from '../format';
 import { parseStateLog } from '../../core/statelog';
-import { getObject, putObject, S3Failure, type Precondition } from '../../s3/objects';
+import { deleteObject, getObject, putObject, S3Failure, type Precondition } from '../../s3/objects';
 import type { S3Connection } from '../../s3/client';
 import { backoffDelayMs } from '../../sys/backoff';
 import { sleep } from '../../sys/sleep';
@@ -58,6 +58,32 @@ export function isNewer(remote: DocumentOrder | undefined, ours: DocumentOrder):
   if (ours.statetss === undefined) return true;
   if (remote.statetss !== ours.statetss) return remote.statetss > ours.statetss;
   return parseStateLog(remote.statelog).entries.length > parseStateLog(ours.statelog).entries.length;
+}
+
+export type CurrentDelete = 'deleted' | 'absent' | 'changed';
+
+/**
+ * Deletes a node's current document (`presence forget`) only while it is the
+ * one judged (`expected`): If-Match its ETag, in the form the store compares
+ * (see EtagMode below); a store that honours no If-Match on DELETE gets the
+ * comparison right before the delete, a window of one request. The history
+ * objects stay: they are the node's past.
+ */
+export async function deleteCurrentDocument(s3: S3Connection, path: string, expected: string, options: { conditional: boolean; signal: AbortSignal }): Promise<CurrentDelete> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const existing = await getObject(s3, path, { signal: options.signal, maxBytes: MAX_DOCUMENT_BYTES });
+    if (!existing) return 'absent';
+    if (existing.body.toString('utf8') !== expected) return 'changed';
+    if (!options.conditional || !ifMatchWorks(s3)) {
+      await deleteObject(s3, path, undefined, { signal: options.signal });
+      return 'deleted';
+    }
+    const sent = etagForIfMatch(s3, existing.etag);
+    if ((await deleteObject(s3, path, sent, { signal: options.signal })).deleted) return 'deleted';
+    // Refused: either it changed (compared again above) or the store refused this form of the ETag.
+    if (!(await learnEtagMode(s3, path, existing.etag, sent, options.signal))) return 'changed';
+  }
+  return 'changed';
 }
 
 /** The order fields of a stored document; undefined for one that cannot be read (it is then overwritten). */

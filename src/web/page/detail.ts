@@ -26,6 +26,8 @@ export async function showDetail(node: ApiNode, now: Date, stateColors: Readonly
     ['stacktype', node.stacktype ?? '—'],
     ['initgitrepo', node.initgitrepo ?? '—'],
     ...Object.entries(node.fields ?? {}),
+    // Labels as a selector names them: what to type in the labels box to find this node's kind.
+    ...(node.labels && Object.keys(node.labels).length > 0 ? ([['labels', Object.entries(node.labels).map(([key, value]) => `${key}=${value}`).join(', ')]] as Array<[string, string]>) : []),
   ];
   for (const [name, value] of rows) fields.append(el('dt', { text: name }), el('dd', { text: value }));
   void showBeats(node.id);

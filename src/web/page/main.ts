@@ -1,3 +1,4 @@
+import { parseSelectorText, type LabelSelector } from '../../core/label-selector';
 import type { ApiNode, AtResponse, NodesResponse, UpdateMessage } from '../api';
 import { hideDetail, showDetail } from './detail';
 import { byId, setOptions } from './dom';
@@ -26,6 +27,7 @@ const deployment = byId<HTMLSelectElement>('filter-deployment');
 const nodepart = byId<HTMLSelectElement>('filter-nodepart');
 const stacktype = byId<HTMLSelectElement>('filter-stacktype');
 const health = byId<HTMLSelectElement>('filter-health');
+const labels = byId<HTMLInputElement>('filter-labels');
 const noteToggle = byId<HTMLInputElement>('show-note');
 const travelTime = byId<HTMLInputElement>('travel-time');
 const travelNow = byId<HTMLButtonElement>('travel-now');
@@ -35,7 +37,18 @@ let past: AtResponse | undefined;
 let missedUpdate = false;
 
 function filter(): Filter {
-  return { text: text.value.trim().toLowerCase(), deployment: deployment.value, nodepart: nodepart.value, stacktype: stacktype.value, health: health.value };
+  return { text: text.value.trim().toLowerCase(), deployment: deployment.value, nodepart: nodepart.value, stacktype: stacktype.value, health: health.value, labels: labelSelector() };
+}
+
+/** The labels box as a selector; while it is not one, it says why and selects nothing away. */
+function labelSelector(): LabelSelector | undefined {
+  const raw = labels.value.trim();
+  const parsed = raw === '' ? undefined : parseSelectorText(raw);
+  const problem = parsed !== undefined && !parsed.ok ? parsed.problem : '';
+  labels.setCustomValidity(problem);
+  labels.title = problem || 'labels: env=prod, env!=prod, tier (has it), !legacy (has it not); comma-separated';
+  labels.toggleAttribute('aria-invalid', problem !== '');
+  return parsed?.ok ? parsed.selector : undefined;
 }
 
 /** View settings a reload keeps (this browser only). Storage may be refused (private windows): the default then. */
@@ -188,10 +201,12 @@ function route(): void {
 }
 
 let typing: number | undefined;
-text.addEventListener('input', () => {
-  clearTimeout(typing);
-  typing = window.setTimeout(renderTable, 150);
-});
+for (const box of [text, labels]) {
+  box.addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = window.setTimeout(renderTable, 150);
+  });
+}
 for (const select of [deployment, nodepart, stacktype]) select.addEventListener('change', renderTable);
 noteToggle.addEventListener('change', () => {
   setNoteColumn(noteToggle.checked);

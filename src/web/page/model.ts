@@ -1,4 +1,6 @@
 import type { ApiNode, Health } from '../api';
+// The one grammar of label selectors, shared with `nodes -l` so the page and the CLI cannot disagree (pure, no I/O).
+import { matchesSelector, type LabelSelector } from '../../core/label-selector';
 
 /**
  * What the table shows, decided without the DOM: which nodes pass the
@@ -27,6 +29,8 @@ export interface Filter {
   readonly nodepart: string;
   readonly stacktype: string;
   readonly health: string;
+  /** The labels box, parsed; undefined when empty (or not a selector: the box says why). */
+  readonly labels?: LabelSelector | undefined;
 }
 
 /** What a node of the past (/api/at) and of the present share, for the filters both views honour. */
@@ -49,7 +53,8 @@ export const MISSING = '?';
 
 export function matches(node: ApiNode, filter: Filter): boolean {
   if (filter.health !== '' && node.health !== filter.health) return false;
-  return matchesPlace(node, filter, [node.health, node.note, ...Object.values(node.fields ?? {})]);
+  if (filter.labels !== undefined && !matchesSelector(node.labels ?? {}, filter.labels)) return false;
+  return matchesPlace(node, filter, [node.health, node.note, ...Object.values(node.fields ?? {}), ...Object.entries(node.labels ?? {}).map(([key, value]) => `${key}=${value}`)]);
 }
 
 /** The filters that mean the same now and in the past: where a node sits, and the text (also tried on `words`). */

@@ -34,7 +34,8 @@ export interface CliContext {
   readonly secrets: readonly string[];
   /** The one redactor, built from `secrets`: what the log, the outbox and every printed line go through. */
   readonly redact: Redactor;
-  recordContext(options?: { lockTimeoutMs?: number }): RecordContext;
+  /** `badLabels: 'skip'` for the heartbeat's own records: a bad labels.txt warns rather than stopping the beat (node/labels.ts). */
+  recordContext(options?: { lockTimeoutMs?: number; badLabels?: 'refuse' | 'skip' }): RecordContext;
 }
 
 export interface GlobalOptions {
@@ -91,7 +92,7 @@ export async function openContext(command: Command): Promise<CliContext> {
       maxPerSink: settings.config.outbox.maxPerSink,
       log,
       fields: collectFields(settings.config.presence.fields, (message) => out.warn(message)),
-      labels: collectLabels({ nodeinfoDir: settings.nodeinfoDir.path, configured: settings.config.presence.labels, secrets, warn: (message) => out.warn(message) }),
+      labels: collectLabels({ nodeinfoDir: settings.nodeinfoDir.path, configured: settings.config.presence.labels, secrets, warn: (message) => out.warn(message), badLines: recordOptions.badLabels ?? 'refuse' }),
       secrets,
     }),
   };

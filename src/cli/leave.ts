@@ -108,9 +108,12 @@ async function leave(command: Command, flags: LeaveFlags, which: 'drain' | 'deco
   if (which === 'decommission' && pending > 0) throw new NodegridError('E_PENDING', `decommissioned, but ${pending} event${pending === 1 ? ' is' : 's are'} still pending after ${formatTimeout(budgetMs)}: the outbox keeps them for whoever runs nodegrid next on this node`);
 }
 
-/** The node's record, its work lock and its scripts for heartbeat/leave.ts; `forced(to)` says which moves skip the lifecycle's edges. */
+/**
+ * The node's record, its work lock and its scripts for heartbeat/leave.ts; `forced(to)` says which moves skip the lifecycle's edges.
+ * A bad labels.txt warns rather than refusing here: a node on its way out (often on a deadline) must not be held by a label typo.
+ */
 export function leaveEnvironment(context: CliContext, repoDir: string, forced: (to: string) => boolean): LeaveEnvironment {
-  const recordContext = context.recordContext();
+  const recordContext = context.recordContext({ badLabels: 'skip' });
   return {
     repoDir,
     scriptTimeoutMs: context.settings.config.heartbeat.workTimeoutSeconds * 1000,

@@ -126,7 +126,7 @@ async function act(context: CliContext, repoDir: string, request: NodeRequest): 
       if (current !== 'draining' && current !== 'drained') return { outcome: 'refused', note: `the node is ${current ?? 'in no state'}, not draining or drained` };
       try {
         requireIdentity(readNodeRecord(context.settings.nodeinfoDir.path), context.settings.nodeinfoDir.path);
-        await recordStateChange(context.recordContext(), { to: 'running', note: asked, force: false });
+        await recordStateChange(context.recordContext({ badLabels: 'skip' }), { to: 'running', note: asked, force: false });
         return { outcome: 'done', note: `${current} -> running` };
       } catch (error) {
         if (error instanceof NodegridError && error.code === 'E_ILLEGAL_TRANSITION') return { outcome: 'refused', note: error.message };

@@ -142,7 +142,8 @@ async function tickEnvironment(context: CliContext, options: TickOptions, repoDi
     const current = readNodeRecord(context.settings.nodeinfoDir.path);
     return { node: requireIdentity(current, context.settings.nodeinfoDir.path), state: current.state };
   };
-  const recordContext = context.recordContext();
+  // The beat goes on with a bad labels.txt (warned, its good lines published): a typo must not make a live node look dead.
+  const recordContext = context.recordContext({ badLabels: 'skip' });
   return {
     homeDir: context.home.root,
     locksDir: context.home.locksDir,

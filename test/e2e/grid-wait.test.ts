@@ -193,8 +193,8 @@ describe('nodegrid wait, stopped and refused', () => {
   it('refuses bad input with exit 2 before waiting at all', async () => {
     const cases: Array<[string[], string]> = [
       [['--state', 'initdon', '--nodepart', 'db1'], '--state names unknown state "initdon"; known states are presetup, setup, initdone'],
-      [['--state', 'initdone', '--id', 'i-1', '--deployment', 'fed1'], 'give --id ID, or --deployment/--nodepart/--stacktype, not both'],
-      [['--state', 'initdone', '--id', 'i-1', '--count', '2'], '--count goes with --deployment/--nodepart/--stacktype, not --id'],
+      [['--state', 'initdone', '--id', 'i-1', '--deployment', 'fed1'], 'give --id ID, or --deployment/--nodepart/--stacktype/-l, not both'],
+      [['--state', 'initdone', '--id', 'i-1', '--count', '2'], '--count goes with --deployment/--nodepart/--stacktype/-l, not --id'],
       [['--state', 'initdone'], 'say what to wait for: --id ID, or --deployment D and/or --nodepart P'],
       [['--state', 'initdone', '--nodepart', 'db1', '--timeout', '10 minutes'], '--timeout "10 minutes" is not a duration'],
       [['--state', 'initdone', '--nodepart', 'db1', '--interval', '0s'], '--interval "0s" is not a duration of at least 1 s'],

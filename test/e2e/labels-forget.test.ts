@@ -79,6 +79,18 @@ describe('labels and forget against a git daemon', () => {
     expect(refused.stderr).toContain(`${path.join(primary.nodeinfo, 'labels.txt')}:2: the key "bad key" is not`);
     expect(refused.stderr).toContain('labels.txt:3: the value "has space" is not');
     expect(primary.read('nodeinfo/state.txt')?.trim()).toBe('initdone');
+    // The heartbeat does not stop for it: a typo must not make a live node look dead. It warns with the
+    // same words, beats, and publishes only the good lines.
+    const repos = path.join(primary.root, 'gitrepo');
+    fs.mkdirSync(repos);
+    const beat = await primary.run(['tick', '--now', '--json'], { env: { NODEGRID_REPO_DIR: repos }, timeoutMs: 60_000 });
+    expect(beat.code, beat.stderr).toBe(0);
+    expect(beat.stderr).toContain('bad labels, left out of what this node publishes');
+    expect(beat.stderr).toContain('labels.txt:2: the key "bad key" is not');
+    expect(JSON.parse(beat.stdout)).toMatchObject({ beat: true });
+    const beats = gitSync(['--git-dir', bare, 'ls-tree', '-r', '--name-only', 'main', 'it/presence/flattime']).trim().split('\n');
+    const last = beats.filter((file) => file.endsWith('/i-primary.json')).sort().at(-1)!;
+    expect((JSON.parse(remoteFile(bare, 'main', last)!) as { value: { labels: unknown } }).value.labels).toEqual({ env: 'prod', tier: 'primary' });
     fs.writeFileSync(path.join(primary.nodeinfo, 'labels.txt'), 'tier=primary\n');
 
     // forget: refuses a live node, removes a retired one with its staged ref, keeps its history.

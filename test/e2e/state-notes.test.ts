@@ -32,7 +32,7 @@ describe('the reason beside every state', () => {
     const history = JSON.parse(await ok(n, ['history', ID, '--json'])) as { states: Array<{ state: string; note: string | null }> };
     expect(history.states.find((s) => s.state === 'initdone')?.note).toBe('disk full\nlast line of 10-migrate.sh');
     const wide = await ok(n, ['nodes', '-o', 'wide']);
-    expect(wide).toMatch(/^ +ID +HEALTH +STATE +STACKTYPE +FOR +LAST BEAT +HOSTNAME +ADDRESS +NOTE$/m);
+    expect(wide).toMatch(/^ +ID +HEALTH +STATE +STACKTYPE +FOR +LAST BEAT +HOSTNAME +ADDRESS +LABELS +NOTE$/m);
     expect(wide).toContain('disk full…');
     const plain = await ok(n, ['nodes', '--sort', 'beat', '--no-headers']);
     expect(plain).not.toContain('HEALTH');

@@ -5,7 +5,8 @@
 // chat to a Slack-format receiver on 127.0.0.1 whose messages are printed as a
 // chat feed, and their work comes from a config repository they follow. One
 // node's work keeps failing, so it wedges; one never gets past presetup; one
-// stops beating; one drains and decommissions. The monitor watches the grid and
+// stops beating; one is asked through presence to leave, and drains and
+// decommissions on its own ticks. The monitor watches the grid and
 // the dashboard serves it while the nodes keep beating; at the end the nodes stop
 // and the grid is read back from presence. Nothing outside a temporary folder and
 // 127.0.0.1 is touched, and nothing is left running, whichever way it ends.
@@ -138,6 +139,9 @@ async function startServers() {
   fs.mkdirSync(path.join(configSeed, 'bin/nodework/common'), { recursive: true });
   fs.mkdirSync(path.join(configSeed, 'bin/nodework/part/db1'), { recursive: true });
   fs.writeFileSync(path.join(configSeed, 'bin/nodework/common/work.sh'), '#!/bin/sh\necho "common work for $NODEGRID_ID ($NODEGRID_NODEPART)"\n', { mode: 0o755 });
+  // Leaving service runs scripts too: drain.sh stops taking work and lets clients go, decommission.sh hands over.
+  fs.writeFileSync(path.join(configSeed, 'bin/nodework/common/drain.sh'), '#!/bin/sh\necho "$NODEGRID_ID takes no new sessions; the last one ended"\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(configSeed, 'bin/nodework/common/decommission.sh'), '#!/bin/sh\necho "$NODEGRID_ID handed its data over"\n', { mode: 0o755 });
   // The DNA is wrong for one db1: it names a data volume that instance does not have,
   // so its work can never complete.
   fs.mkdirSync(path.join(configSeed, 'conf'), { recursive: true });
@@ -303,9 +307,12 @@ async function tellStory(nodes, observer) {
       await Promise.all(live.filter((node) => !node.wedges).map((node) => nodegrid(node, 'state', 'set', 'running')));
     },
     async () => {
-      say('Leaving: one app node drains and is decommissioned');
+      say('Leaving: an operator asks one app node to drain through presence; its own ticks drain it (drain.sh), then decommission it');
       const leaving = live.find((node) => node.leaves);
-      for (const state of ['draining', 'drained', 'decommissioned']) if (!stop.signal.aborted) await nodegrid(leaving, 'state', 'set', state);
+      await askToLeave(leaving, observer, [
+        { action: 'drain', until: 'drained', note: 'replaced by a larger instance' },
+        { action: 'decommission', until: 'decommissioned', note: 'its replacement is running' },
+      ]);
     },
     async () => {
       say(`The grid lives: nodes beat, the monitor watches${Number.isFinite(runForMs) ? ` (at least until ${Math.round(runForMs / 1000)} s, and until the story is complete)` : ' (Ctrl-C to stop)'}`);
@@ -318,6 +325,28 @@ async function tellStory(nodes, observer) {
     outcome = (await chapter()) ?? outcome;
   }
   return outcome;
+}
+
+/**
+ * `nodegrid request` from the observer (no SSH, no server: a file in presence),
+ * then the node's own tick reads it and acts once. A tick on a busy machine may
+ * not see the request yet (its fetch lost a race), so it ticks again, a few times at most.
+ */
+async function askToLeave(node, observer, steps) {
+  const stateOf = () => (fs.readFileSync(path.join(node.dir, 'nodeinfo', 'state.txt'), 'utf8').trim());
+  for (const { action, until, note } of steps) {
+    if (stop.signal.aborted) return;
+    const asked = await nodegrid(observer, 'request', action, node.id, '--note', note, '--by', 'alice@ops');
+    if (asked.code !== 0) {
+      console.error(`  request ${action} ${node.id} failed: ${asked.stderr.trim()}`);
+      return;
+    }
+    console.log(`  ${dim('alice@ops:')} nodegrid request ${action} ${node.id} --note "${note}"`);
+    for (let tick = 1; tick <= 5 && stateOf() !== until && !stop.signal.aborted; tick++) {
+      const answered = parseJson((await nodegrid(node, 'tick', '--now', '--json')).stdout).requests ?? [];
+      for (const r of answered) console.log(`  tick ${node.id}: ${r.action} asked by ${r.by}: ${r.outcome === 'done' ? green(r.outcome) : red(r.outcome)}${r.note ? dim(` (${r.note})`) : ''}`);
+    }
+  }
 }
 
 /**

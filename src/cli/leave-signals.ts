@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { LeaveSignalSource } from '../core/leave-signal';
 import type { TickEnvironment } from '../heartbeat/tick';
 import { readNodeRecord, requireIdentity } from '../node/nodeinfo';
@@ -34,5 +35,5 @@ async function leaveSignalSources(context: CliContext): Promise<LeaveSignalSourc
   if (!ec2.enabled) return [];
   const { ec2LeaveSource } = await import('../sinks/ec2/leave-source');
   const instanceId = () => requireIdentity(readNodeRecord(context.settings.nodeinfoDir.path), context.settings.nodeinfoDir.path).id;
-  return [ec2LeaveSource(ec2, { instanceId })];
+  return [ec2LeaveSource(ec2, { instanceId, servedFile: path.join(context.home.root, 'heartbeat', 'autoscaling-in-service.json') })];
 }

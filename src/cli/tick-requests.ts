@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { errorMessage, NodegridError } from '../core/errors';
 import type { AnsweredRequest } from '../heartbeat/requests';
-import { readNodeRecord, requireIdentity } from '../node/nodeinfo';
+import { readNodeRecord } from '../node/nodeinfo';
 import { recordStateChange } from '../node/record';
 import { openPresenceFileWriter } from '../presence/file-writer';
 import { formatOutcome, outcomePath, readRequests, type NodeRequest, type Outcome } from '../presence/requests';
@@ -34,13 +34,15 @@ export async function answerPresenceRequests(context: CliContext, repoDir: strin
   if (!config.heartbeat.answerRequests) return [];
   const node = readNodeRecord(context.settings.nodeinfoDir.path).identity.id;
   if (node === undefined) return [];
-  const source = await requestSource(context, presenceFresh);
-  if (!source) return [];
+  const opened = await requestSource(context, presenceFresh);
+  if (!opened) return [];
+  const { source } = opened;
   let lock;
   try {
     // One answering tick at a time; a drain running in an earlier tick keeps the others out.
     lock = await acquireLock(path.join(context.home.locksDir, 'requests.lock'), { timeoutMs: 0, what: 'the requests lock' });
   } catch {
+    opened.close();
     return [];
   }
   try {
@@ -67,16 +69,19 @@ export async function answerPresenceRequests(context: CliContext, repoDir: strin
     if (answered.some((answer) => answer.acted)) await runDelivery(context, OUTCOME_TIMEOUT_MS, false);
     return answered;
   } finally {
+    opened.close();
     await lock.release();
   }
 }
 
 /** Where this node's requests are: the bucket, or its own clone of presence.branch (fetched here unless the beat's delivery just did). */
-async function requestSource(context: CliContext, presenceFresh: boolean): Promise<PresenceSource | undefined> {
+async function requestSource(context: CliContext, presenceFresh: boolean): Promise<{ source: PresenceSource; close: () => void } | undefined> {
   const { presence } = context.settings.config;
   if (presence.backend === 's3' && presence.s3) {
     const { openS3Presence } = await import('../presence/s3/reader');
-    return openS3Presence(presence.s3).source;
+    const { source, connection } = openS3Presence(presence.s3);
+    // The client's sockets would otherwise keep the tick's process alive until they time out.
+    return { source, close: () => connection.client.destroy() };
   }
   const [{ cloneDirFor, presenceRemotes }, { gitSource }, { fetchBranch, trackingRef, withCloneLock }] = await Promise.all([import('../presence/git/remotes'), import('../presence/source'), import('../presence/git/clone')]);
   const remote = presenceRemotes(presence)[0];
@@ -93,39 +98,39 @@ async function requestSource(context: CliContext, presenceFresh: boolean): Promi
   }
   const ref = trackingRef(presence.branch);
   if (!fs.existsSync(path.join(gitDir, ref)) && !fs.existsSync(path.join(gitDir, 'packed-refs'))) return undefined;
-  return gitSource(gitDir, ref, { secrets: remote.secrets, timeoutMs: FETCH_TIMEOUT_MS });
+  return { source: gitSource(gitDir, ref, { secrets: remote.secrets, timeoutMs: FETCH_TIMEOUT_MS }), close: () => undefined };
 }
 
 /** What a request does, with who asked in every note (chat says who asked). */
 async function act(context: CliContext, repoDir: string, request: NodeRequest): Promise<{ outcome: Outcome; note: string }> {
   const asked = `${request.action} requested by ${request.by}${request.note ? `: ${request.note}` : ''} (request ${request.id})`;
-  const state = (): string | undefined => readNodeRecord(context.settings.nodeinfoDir.path).state;
+  // Read once: the steps below record every change themselves, and only their results matter after.
+  const current = readNodeRecord(context.settings.nodeinfoDir.path).state;
   const deadlineMs = (request.deadlineSeconds ?? 0) * 1000 || DEFAULT_DEADLINE_MS;
   const { DRAIN, DECOMMISSION, leaveStep } = await import('../heartbeat/leave');
   const started = Date.now();
+  const steps = leaveEnvironment(context, repoDir, () => false);
   const drain = async (): Promise<{ outcome: Outcome; note: string } | undefined> => {
-    if (state() === 'drained') return undefined;
-    const result = await leaveStep(leaveEnvironment(context, repoDir, () => false), DRAIN, { deadlineMs, forceAfter: false, note: asked });
+    if (current === 'drained') return undefined;
+    const result = await leaveStep(steps, DRAIN, { deadlineMs, forceAfter: false, note: asked });
     return result.left ? undefined : { outcome: 'failed', note: result.note };
   };
   switch (request.action) {
     case 'drain': {
-      if (state() === 'decommissioned') return { outcome: 'refused', note: 'the node is decommissioned' };
-      if (state() === 'drained') return { outcome: 'done', note: 'already drained' };
+      if (current === 'decommissioned') return { outcome: 'refused', note: 'the node is decommissioned' };
+      if (current === 'drained') return { outcome: 'done', note: 'already drained' };
       return (await drain()) ?? { outcome: 'done', note: `drained in ${Math.round((Date.now() - started) / 1000)} s` };
     }
     case 'decommission': {
-      if (state() === 'decommissioned') return { outcome: 'done', note: 'already decommissioned' };
+      if (current === 'decommissioned') return { outcome: 'done', note: 'already decommissioned' };
       const failed = await drain();
       if (failed) return failed;
-      const result = await leaveStep(leaveEnvironment(context, repoDir, () => false), DECOMMISSION, { deadlineMs: Math.max(5000, deadlineMs - (Date.now() - started)), forceAfter: false, note: asked });
+      const result = await leaveStep(steps, DECOMMISSION, { deadlineMs: Math.max(5000, deadlineMs - (Date.now() - started)), forceAfter: false, note: asked });
       return result.left ? { outcome: 'done', note: result.note } : { outcome: 'failed', note: result.note };
     }
     case 'undrain': {
-      const current = state();
       if (current !== 'draining' && current !== 'drained') return { outcome: 'refused', note: `the node is ${current ?? 'in no state'}, not draining or drained` };
       try {
-        requireIdentity(readNodeRecord(context.settings.nodeinfoDir.path), context.settings.nodeinfoDir.path);
         await recordStateChange(context.recordContext({ badLabels: 'skip' }), { to: 'running', note: asked, force: false });
         return { outcome: 'done', note: `${current} -> running` };
       } catch (error) {

@@ -43,7 +43,8 @@ undrain) are acted on, each once, and their outcomes written beside them
 
 With ec2.enabled, each tick first asks instance metadata whether the node must
 leave: a Spot interruption notice (spot/instance-action) or an Auto Scaling
-target lifecycle state of Terminated or Warmed:* starts drain, then decommission,
+target lifecycle state of Terminated (or Warmed:*, once the instance has been
+InService) starts drain, then decommission,
 within the time left (the notice's time; ec2.autoscaling.deadlineSeconds), and
 delivers the last word; then, with ec2.autoscaling.lifecycleHook, completes the
 lifecycle action (CONTINUE, or ec2.autoscaling.resultOnFailure when a script

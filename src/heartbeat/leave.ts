@@ -82,19 +82,21 @@ export async function leaveStep(env: LeaveEnvironment, step: LeaveStep, options:
     await release?.();
   }
   const took = formatDuration(now() - started);
+  // A step without a state of its own (decommission) records one change only: the operator's reason rides on it, or it is lost.
+  const why = !step.entering && options.note ? `; ${options.note}` : '';
   if (failure === undefined) {
-    const note = scripts.length === 0 ? `no ${step.scripts} scripts` : `${scripts.length} ${step.scripts} script${scripts.length === 1 ? '' : 's'} ok in ${took}`;
+    const note = `${scripts.length === 0 ? `no ${step.scripts} scripts` : `${scripts.length} ${step.scripts} script${scripts.length === 1 ? '' : 's'} ok in ${took}`}${why}`;
     await env.setState(step.done, note);
     return { left: true, forced: false, state: step.done, scripts: outcomes, note };
   }
   if (options.forceAfter) {
-    const note = `forced after ${failure}`;
+    const note = `forced after ${failure}${why}`;
     await env.setState(step.done, note);
     return { left: true, forced: true, state: step.done, scripts: outcomes, note };
   }
   // The node stays where it is, and says why: its document, chat and history carry the note.
   const stay = env.identity().state ?? step.entering ?? 'unknown';
-  const note = `${step.scripts.replace('.sh', '')} failed after ${took}: ${failure}`;
+  const note = `${step.scripts.replace('.sh', '')} failed after ${took}: ${failure}${why}`;
   await env.setState(stay, note, true);
   return { left: false, forced: false, state: stay, scripts: outcomes, note };
 }

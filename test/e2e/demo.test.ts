@@ -52,6 +52,10 @@ describe('npm run demo', () => {
         // The monitor, watching from outside, told the room about the zombie and the silent node.
         expect(output).toMatch(/chat #ops \(monitor\) i-5e6f7081:fed1\/app1: \S+ -> zombie/);
         expect(output).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+/);
+        // One node was asked to leave through presence and left on its own ticks, chat saying who asked.
+        expect(output).toMatch(/tick i-2b3c4d5e: drain asked by alice@ops: done/);
+        expect(output).toMatch(/tick i-2b3c4d5e: decommission asked by alice@ops: done \(1 decommission\.sh script ok in \d+ s; decommission requested by alice@ops: its replacement is running/);
+        expect(output).toMatch(/chat #ops i-2b3c4d5e:fed1\/app1: drained -> decommissioned \(1 decommission\.sh script ok in \d+ s; decommission requested by alice@/);
         expect(output).toMatch(/chat #ops \(monitor\) i-708192a3:fed1\/app1: \S+ -> stale \(last heartbeat \d+ s ago\)/);
         expect(output).toMatch(/the story is complete at \d+ s/);
         // Healthy nodes stayed alive to the end: the summary is the story's, read through git daemon.

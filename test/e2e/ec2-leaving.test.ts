@@ -199,8 +199,18 @@ describe('an Auto Scaling lifecycle hook', () => {
     expect(n.ran()).toEqual(['drain started']);
   });
 
-  it('completes with CONTINUE after a failed drain when resultOnFailure says so', async () => {
+  it('stays while launched into the warm pool, leaves when returned to it after serving, and completes with CONTINUE after a failed drain when resultOnFailure says so', async () => {
     const n = await leavingNode({ scripts: { 'common/drain.sh': 'exit 1' }, ec2: { autoscaling: { lifecycleHook: 'drain-first', resultOnFailure: 'CONTINUE' } } });
+    // First boot into the warm pool: the instance is being prepared to serve, not asked to leave.
+    n.server.setTargetLifecycleState(ID, 'Warmed:Stopped');
+    const warming = await n.tick();
+    expect(warming.code, warming.stderr).toBe(0);
+    expect(warming.json.leftOnSignal).toEqual([]);
+    expect(stateOf(n.node)).toBe('running');
+    expect(actions(n.server, 'CompleteLifecycleAction')).toEqual([]);
+    // Pulled into service, then returned to the pool on scale-in: that is leaving.
+    n.server.setTargetLifecycleState(ID, 'InService');
+    expect((await n.tick()).json.leftOnSignal).toEqual([]);
     n.server.setTargetLifecycleState(ID, 'Warmed:Stopped');
     const first = await n.tick();
     expect(first.code).toBe(3);

@@ -120,7 +120,7 @@ describe('nodegrid decommission', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ left: true, state: 'decommissioned', pending: 0 });
     expect(n.ran()).toEqual(['deregistered drained']);
-    expect(n.changes().at(-1)).toMatch(/^drained -> decommissioned: 1 decommission\.sh script ok in \d+ s$/);
+    expect(n.changes().at(-1)).toMatch(/^drained -> decommissioned: 1 decommission\.sh script ok in \d+ s; replaced by i-0b1c2d3e$/);
     const outbox = await n.run(['outbox', '--json']);
     expect((JSON.parse(outbox.stdout) as Array<{ pending: number }>).every((sink) => sink.pending === 0)).toBe(true);
   });

@@ -34,7 +34,7 @@ const autoscalingSection = z._default(
   AUTOSCALING_DEFAULTS,
 ).register(z.globalRegistry, {
   description:
-    'An Auto Scaling group asking the node to leave: a target lifecycle state of `Terminated` or `Warmed:*` in instance metadata starts a drain, then decommission, within `deadlineSeconds`.',
+    'An Auto Scaling group asking the node to leave: a target lifecycle state of `Terminated` or `Warmed:Terminated` in instance metadata (or another `Warmed:*` once the instance has been `InService`) starts a drain, then decommission, within `deadlineSeconds`.',
 });
 
 export const ec2Section = z._default(

@@ -1,7 +1,10 @@
 import type { Config } from '../../config/schema';
 import type { LeaveOutcome, LeaveSignal, LeaveSignalSource } from '../../core/leave-signal';
 import type { AutoScalingConnection, LifecycleHookTarget } from './autoscaling';
-import { readEc2LeaveSignals } from './leave-signals';
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../../sys/files';
+import { IN_SERVICE, readEc2LeaveSignals } from './leave-signals';
 
 /**
  * EC2 as a source of leave signals: instance metadata says a Spot
@@ -15,7 +18,12 @@ type AutoScalingModule = typeof import('./autoscaling');
 /** Auto Scaling calls get this long, retries for throttling included. */
 const CALL_BUDGET_MS = 20_000;
 
-export function ec2LeaveSource(config: Ec2Config, options: { instanceId: () => string; env?: Readonly<Record<string, string | undefined>> }): LeaveSignalSource {
+/**
+ * `servedFile`: written the first time the target lifecycle state reads
+ * InService, so that a later Warmed:* means "back to the warm pool" (leave)
+ * rather than "being prepared in it" (stay); see leave-signals.ts.
+ */
+export function ec2LeaveSource(config: Ec2Config, options: { instanceId: () => string; servedFile: string; env?: Readonly<Record<string, string | undefined>> }): LeaveSignalSource {
   const hook = config.autoscaling.lifecycleHook;
   let api: { module: AutoScalingModule; connection: AutoScalingConnection } | undefined;
   let groupName = config.autoscaling.groupName;
@@ -35,7 +43,15 @@ export function ec2LeaveSource(config: Ec2Config, options: { instanceId: () => s
   return {
     name: 'ec2',
     asks: ['spot', 'autoscaling'],
-    read: (now) => readEc2LeaveSignals({ autoscalingDeadlineMs: config.autoscaling.deadlineSeconds * 1000, now, env: options.env ?? process.env }),
+    async read(now) {
+      const servedBefore = fs.existsSync(options.servedFile);
+      const reading = await readEc2LeaveSignals({ autoscalingDeadlineMs: config.autoscaling.deadlineSeconds * 1000, now, servedBefore, env: options.env ?? process.env });
+      if (reading.target === IN_SERVICE && !servedBefore) {
+        fs.mkdirSync(path.dirname(options.servedFile), { recursive: true });
+        writeFileAtomic(options.servedFile, `${JSON.stringify({ target: IN_SERVICE, at: new Date(now).toISOString() })}\n`);
+      }
+      return reading;
+    },
     keepWaitingEveryMs: config.autoscaling.heartbeatEverySeconds * 1000,
     async keepWaiting(signal) {
       if (!ours(signal)) return undefined;

@@ -124,17 +124,38 @@ describe('leave signals in instance metadata', () => {
     const server = await standIn();
     const env = awsEnvFor(server);
     const now = Date.parse('2026-03-01T18:39:17Z');
-    expect(await readEc2LeaveSignals({ autoscalingDeadlineMs: 600_000, now, env })).toEqual({ signals: [], problems: [] });
+    const read = (servedBefore: boolean) => readEc2LeaveSignals({ autoscalingDeadlineMs: 600_000, now, servedBefore, env });
+    expect(await read(false)).toEqual({ signals: [], problems: [] });
     server.setTargetLifecycleState(ID, 'InService');
-    expect((await readEc2LeaveSignals({ autoscalingDeadlineMs: 600_000, now, env })).signals).toEqual([]);
+    expect(await read(false)).toEqual({ signals: [], problems: [], target: 'InService' });
 
     server.setMetadataItem('spot/instance-action', '{"action": "terminate", "time": "2026-03-01T18:41:17Z"}');
     server.setTargetLifecycleState(ID, 'Warmed:Stopped');
-    expect((await readEc2LeaveSignals({ autoscalingDeadlineMs: 600_000, now, env })).signals).toEqual([
+    expect((await read(true)).signals).toEqual([
       { source: 'spot', id: 'spot:terminate:2026-03-01T18:41:17Z', step: 'drain', deadlineMs: 120_000, note: 'spot interruption: terminate at 18:41:17 UTC' },
       { source: 'autoscaling', id: 'autoscaling:Warmed:Stopped', step: 'drain', deadlineMs: 600_000, note: 'autoscaling: target lifecycle state Warmed:Stopped' },
     ]);
     expect(server.imdsRequests.filter((request) => request.startsWith('PUT'))).toHaveLength(3);
+  });
+
+  it('reads a warm pool state as leaving only once the instance has served; termination always', async () => {
+    const server = await standIn();
+    const env = awsEnvFor(server);
+    const read = async (servedBefore: boolean) => (await readEc2LeaveSignals({ autoscalingDeadlineMs: 600_000, now: 0, servedBefore, env })).signals.map((signal) => signal.id);
+    for (const warm of ['Warmed:Stopped', 'Warmed:Running', 'Warmed:Hibernated']) {
+      server.setTargetLifecycleState(ID, warm);
+      // Launched into the warm pool: being prepared to serve, not leaving.
+      expect(await read(false), warm).toEqual([]);
+      expect(await read(true), warm).toEqual([`autoscaling:${warm}`]);
+    }
+    for (const terminating of ['Terminated', 'Warmed:Terminated']) {
+      server.setTargetLifecycleState(ID, terminating);
+      expect(await read(false), terminating).toEqual([`autoscaling:${terminating}`]);
+    }
+    for (const staying of ['Standby', 'Detached']) {
+      server.setTargetLifecycleState(ID, staying);
+      expect(await read(true), staying).toEqual([]);
+    }
   });
 
   it('names what is wrong with a malformed notice instead of acting on it', () => {

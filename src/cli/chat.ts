@@ -52,7 +52,7 @@ async function testDestinations(command: Command, options: { destination?: strin
   const destinations = chooseDestinations(context, options.destination);
   const { sendChatMessage } = await import('../sinks/chat/send');
   const { testMessage } = await import('../sinks/chat/message');
-  const { redactWebhookUrl } = await import('../sinks/chat/redact');
+  const { redactWebhookUrl } = await import('../sinks/redact-url');
   const label = nodeLabelOrHost(context);
 
   // One at a time, in config order, so the report reads like the config.

@@ -1,5 +1,6 @@
 import type { ChatDestinationConfig } from '../../config/schema';
 import { VERSION } from '../../core/version';
+import type { HttpRequest } from '../http-post';
 import type { ChatMessage } from './message';
 
 /**
@@ -9,11 +10,7 @@ import type { ChatMessage } from './message';
  * here, its name in the config's `type` list (config/sections/chat.ts) and
  * its line in adapters.ts; the compiler points at each.
  */
-export interface ChatRequest {
-  readonly url: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-}
+export type ChatRequest = HttpRequest;
 
 export interface ChatAdapter {
   format(message: ChatMessage, destination: ChatDestinationConfig, now: Date): ChatRequest;

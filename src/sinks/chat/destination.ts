@@ -1,6 +1,6 @@
 import type { ChatDestinationConfig } from '../../config/schema';
 import { severityRank, type Severity } from '../../core/lifecycle';
-import { redactWebhookUrl, urlSecrets } from './redact';
+import { redactWebhookUrl, urlSecrets } from '../redact-url';
 
 /** The URL's secret parts, the HipChat token, the webhook signing secret. */
 export function destinationSecrets(destination: ChatDestinationConfig): string[] {

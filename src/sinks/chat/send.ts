@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ChatDestinationConfig } from '../../config/schema';
 import { adapterFor } from './adapters';
-import { postChatRequest, type PostResult } from './http';
+import { postHttpRequest, type PostResult } from '../http-post';
 import type { ChatMessage } from './message';
 import { PostPace } from './ratelimit';
 import { destinationLabel, destinationSecrets, minIntervalMs } from './destination';
@@ -32,7 +32,7 @@ export async function sendChatMessage(destination: ChatDestinationConfig, messag
   }
   const request = adapterFor(destination.type).format(message, destination, new Date(now()));
   const remaining = options.deadline === undefined ? Infinity : Math.max(1, options.deadline - now());
-  const result = await postChatRequest(request, {
+  const result = await postHttpRequest(request, {
     timeoutMs: Math.min(destination.timeoutSeconds * 1000, remaining),
     signal: options.signal,
     label,

@@ -8,7 +8,7 @@ import { redactSecrets } from '../../../src/core/secrets';
 import { destinationSecrets } from '../../../src/sinks/chat/destination';
 import { acceptsEvent, chatSinkDescriptor } from '../../../src/sinks/chat/index';
 import { PostPace } from '../../../src/sinks/chat/ratelimit';
-import { redactWebhookUrl } from '../../../src/sinks/chat/redact';
+import { redactWebhookUrl } from '../../../src/sinks/redact-url';
 import { stateEvent } from './events';
 
 const base: ChatDestinationConfig = { name: 'ops', type: 'slack', url: 'http://127.0.0.1:9/services/TEXAMPLE/BEXAMPLE/xEXAMPLE', minSeverity: 'chatty', via: 'node', timeoutSeconds: 10 };

@@ -1,4 +1,4 @@
-import { isSecretName, MIN_KNOWN_SECRET, redactSecrets } from '../../core/secrets';
+import { isSecretName, MIN_KNOWN_SECRET, redactSecrets } from '../core/secrets';
 
 /**
  * Webhook URLs carry their secret in the path (Slack, Discord, Mattermost) or

@@ -1,11 +1,18 @@
-import { errorMessage } from '../../core/errors';
-import { formatTimeout } from '../../core/time';
-import type { SinkFailure } from '../sink';
-import type { ChatRequest } from './adapter';
-import { redactedSnippet } from './redact';
+import { errorMessage } from '../core/errors';
+import { formatTimeout } from '../core/time';
+import { redactedSnippet } from './redact-url';
+import type { SinkFailure } from './sink';
+
+/** One HTTP request a sink sends: chat webhooks, paging APIs. POST unless said otherwise. */
+export interface HttpRequest {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  readonly method?: 'POST' | 'PUT' | undefined;
+}
 
 /**
- * One POST to a chat service, and what its answer means for delivery:
+ * One POST to a chat service or paging API, and what its answer means for delivery:
  * 2xx delivered; 429 wait as told (Retry-After, Discord's X-RateLimit-*);
  * 5xx, timeouts and network errors retry later; any other 4xx is a refusal
  * (a deleted webhook, a wrong token) that is given up after a few tries.
@@ -31,7 +38,7 @@ export interface PostOptions {
 const MAX_WAIT_MS = 3_600_000;
 const BODY_SNIPPET = 200;
 
-export async function postChatRequest(request: ChatRequest, options: PostOptions): Promise<PostResult> {
+export async function postHttpRequest(request: HttpRequest, options: PostOptions): Promise<PostResult> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? eitherSignal(options.signal, timeout) : timeout;
   let answer: RawAnswer;
@@ -62,13 +69,13 @@ interface RawAnswer {
  * (and loading undici costs about as much again). One connection per post,
  * closed with the answer, is right for a process that posts once and exits.
  */
-async function httpPost(request: ChatRequest, signal: AbortSignal): Promise<RawAnswer> {
+async function httpPost(request: HttpRequest, signal: AbortSignal): Promise<RawAnswer> {
   const url = new URL(request.url);
   const client = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise((resolve, reject) => {
     const req = client.request(
       url,
-      { method: 'POST', agent: false, signal, headers: { ...request.headers, connection: 'close', 'content-length': Buffer.byteLength(request.body) } },
+      { method: request.method ?? 'POST', agent: false, signal, headers: { ...request.headers, connection: 'close', 'content-length': Buffer.byteLength(request.body) } },
       (res) => {
         const chunks: Buffer[] = [];
         let size = 0;

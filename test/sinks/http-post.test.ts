@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { classifyResponse, postChatRequest, rateLimitWaitMs } from '../../../src/sinks/chat/http';
-import { startHttpReceiver, type HttpReceiver } from '../../helpers/http-receiver';
+import { classifyResponse, postHttpRequest, rateLimitWaitMs } from '../../src/sinks/http-post';
+import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
 
 const label = 'chat:ops (slack http://127.0.0.1/services/T…/****)';
 const receivers: HttpReceiver[] = [];
@@ -36,7 +36,7 @@ describe('classifying a chat service’s answer', () => {
   });
 });
 
-describe('postChatRequest over real HTTP on 127.0.0.1', () => {
+describe('postHttpRequest over real HTTP on 127.0.0.1', () => {
   it('reports connection refused and a timeout without the URL, and strips secrets a receiver echoes', async () => {
     const receiver = await startHttpReceiver();
     receivers.push(receiver);
@@ -44,17 +44,17 @@ describe('postChatRequest over real HTTP on 127.0.0.1', () => {
     const options = { timeoutMs: 300, label, secrets: [url, '/services/TEXAMPLE/BEXAMPLE/pathsecretEXAMPLE'] };
 
     receiver.script({ status: 404, body: 'no webhook at /services/TEXAMPLE/BEXAMPLE/pathsecretEXAMPLE' });
-    const echoed = await postChatRequest({ url, headers: {}, body: '{}' }, options);
+    const echoed = await postHttpRequest({ url, headers: {}, body: '{}' }, options);
     expect(echoed.failure!.message).toContain('(no webhook at ****)');
 
     receiver.script({ status: 200, hang: true });
     const started = Date.now();
-    const hung = await postChatRequest({ url, headers: {}, body: '{}' }, options);
+    const hung = await postHttpRequest({ url, headers: {}, body: '{}' }, options);
     expect(Date.now() - started).toBeLessThan(3000);
     expect(hung.failure!.message).toBe(`${label}: no answer within 300 ms`);
 
     await receiver.stop();
-    const refused = await postChatRequest({ url, headers: {}, body: '{}' }, options);
+    const refused = await postHttpRequest({ url, headers: {}, body: '{}' }, options);
     expect(refused.failure!.message).toBe(`${label}: connection refused`);
     for (const result of [echoed, hung, refused]) expect(JSON.stringify(result)).not.toContain('pathsecretEXAMPLE');
   });

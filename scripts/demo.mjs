@@ -451,7 +451,9 @@ async function summarize(nodes, observer, { presenceDir }, stoppedAt) {
     if (delivered > 0) console.log(`  ${nodes[i].id}: ${delivered} more delivered`);
   });
 
-  const asOf = stoppedAt.toISOString().replace(/\.\d+Z$/, 'Z');
+  // Rounded up to the second --now takes: cut down, the read-back could come a fraction of a second
+  // before the monitor's last pass and call a node alive that the monitor had just called stale.
+  const asOf = new Date(Math.ceil(stoppedAt.getTime() / 1000) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
   say(`The grid as the nodes stopped, read back from the presence repository (nodegrid nodes --now ${asOf})`);
   const table = await nodegrid(observer, 'nodes', '--now', asOf);
   console.log(`${table.stdout}${table.stderr ?? ''}`.trimEnd().replace(/^/gm, '  '));

@@ -101,9 +101,10 @@ async function onePass(
   const report = await runMonitorPass(environment, nodes, now);
   const counts = countHealth(nodes);
   if (context.out.json) {
-    context.out.result(JSON.stringify({ time: now.toISOString(), counts, announcements: report.announcements, digests: report.digests, delivery: report.delivery }));
+    context.out.result(JSON.stringify({ time: now.toISOString(), counts, announcements: report.announcements, pages: report.pages.map((page) => ({ id: page.node.id, ...page.incident })), digests: report.digests, delivery: report.delivery }));
   } else {
     for (const a of report.announcements) context.out.result(`${a.node.id}:${a.node.deployment ?? '?'}/${a.node.nodepart ?? '?'}: ${a.message}${a.note ? ` (${a.note})` : ''}`);
+    for (const p of report.pages) context.out.info(`page ${p.incident.action}: ${p.incident.summary}`);
     for (const d of report.digests) context.out.info(`digest of ${d.changes} change${d.changes === 1 ? '' : 's'} to chat:${d.destination}: ${d.posted ? 'posted' : 'not taken, kept in the outbox for the next pass'}`);
     for (const r of report.delivery) if (r.pending > 0) context.out.info(`pending: ${r.sink} (${r.pending}): ${r.error ?? 'not delivered yet'}`);
     context.out.info(`${now.toISOString()}: ${describeCounts(counts)}; ${report.announcements.length} announcement${report.announcements.length === 1 ? '' : 's'}`);
@@ -147,8 +148,8 @@ function monitorEnvironment(context: CliContext, budgetMs: number): MonitorEnvir
   const { config } = context.settings;
   return {
     layout: monitorLayout(context.home.root),
-    // Announcements and grid digests are for people: the chat destinations, each its own queue in the monitor's outbox.
-    sinks: context.sinks.filter((sink) => sink.role === 'chat'),
+    // Announcements, grid digests and incidents are for people: the chat and paging destinations, each its own queue in the monitor's outbox.
+    sinks: context.sinks.filter((sink) => sink.role === 'chat' || sink.role === 'paging'),
     lifecycle: context.settings.lifecycle,
     massSilenceRatio: config.grid.massSilenceRatio,
     remindEveryMinutes: config.grid.remindEveryMinutes,

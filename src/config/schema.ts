@@ -6,6 +6,7 @@ import { heartbeatSection } from './sections/heartbeat';
 import { lifecycleSection } from './sections/lifecycle';
 import { metricsSection } from './sections/metrics';
 import { outboxSection, sinksSection } from './sections/outbox';
+import { pagingSection } from './sections/paging';
 import { presenceSection } from './sections/presence';
 
 /**
@@ -35,6 +36,9 @@ export const configSchema = z.strictObject({
     description: 'Where every node keeps its document and heartbeats: a shared git repository, an S3 bucket, or both.',
   }),
   chat: chatSection.register(z.globalRegistry, { description: 'Chat rooms and webhooks that are told about state changes.' }),
+  paging: pagingSection.register(z.globalRegistry, {
+    description: 'On-call tools that are paged when a node is wedged, stuck, stale or a zombie, and told when it recovers: PagerDuty, Opsgenie, email, ntfy.',
+  }),
   ec2: ec2Section.register(z.globalRegistry, {
     description: 'EC2 tags with the node state, and the instance id from instance metadata. Visibility only: nodegrid never depends on the cloud.',
   }),
@@ -48,6 +52,7 @@ export const configSchema = z.strictObject({
 export type Config = z.infer<typeof configSchema>;
 export type ExecSinkConfig = Config['sinks']['exec'][number];
 export type ChatDestinationConfig = Config['chat']['destinations'][number];
+export type PagingDestinationConfig = Config['paging']['destinations'][number];
 
 export function defaultConfig(): Config {
   return configSchema.parse({});

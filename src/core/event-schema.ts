@@ -36,4 +36,12 @@ export const nodeEventSchema: z.ZodMiniType<NodeEvent> = z.object({
   message: z.optional(z.string()),
   fields: z.optional(z.record(z.string(), z.string())),
   labels: z.optional(z.record(z.string(), z.string())),
+  incident: z.optional(
+    z.object({
+      action: z.enum(['trigger', 'resolve']),
+      problem: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,63}$/)),
+      summary: z.string(),
+      details: z.optional(z.record(z.string(), z.string())),
+    }),
+  ),
 });

@@ -20,8 +20,10 @@ export interface NodeIdentity {
  * observed: a node's state change as the monitor saw it in presence (queued in the
  * monitor's own outbox for `via: monitor` chat destinations, which post them as
  * grid digests); `node` is the node observed, not the observer.
+ * page: an incident the monitor opens or resolves for a node (it saw it go
+ * stale, zombie, stuck or wedged, or recover), for paging destinations only.
  */
-export const EVENT_KINDS = ['state', 'heartbeat', 'notify', 'announce', 'observed'] as const;
+export const EVENT_KINDS = ['state', 'heartbeat', 'notify', 'announce', 'observed', 'page'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 export interface NodeEvent {
@@ -55,6 +57,16 @@ export interface NodeEvent {
   readonly fields?: Readonly<Record<string, string>> | undefined;
   /** The node's labels (node/labels.ts), already checked; absent when it has none, so older events read the same. */
   readonly labels?: Labels | undefined;
+  /** A page event's incident: what to open or resolve, already worded and redacted. */
+  readonly incident?: EventIncident | undefined;
+}
+
+export interface EventIncident {
+  readonly action: 'trigger' | 'resolve';
+  /** `wedged`, `stale`, `zombie`, `stuck`, `mass-silence`: with the node id, the incident's key (core/incident.ts). */
+  readonly problem: string;
+  readonly summary: string;
+  readonly details?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The longest note a change may carry (chat, commit messages, presence documents). */
@@ -83,5 +95,7 @@ export function describeEvent(event: NodeEvent): string {
       return `${nodeLabel(event.node)}: ${event.message ?? ''}${note}`;
     case 'announce':
       return `${nodeLabel(event.node)}: announce ${event.state ?? '(no state yet)'}${note}`;
+    case 'page':
+      return `${event.incident?.action ?? 'page'}: ${event.incident?.summary ?? nodeLabel(event.node)}`;
   }
 }

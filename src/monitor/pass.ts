@@ -4,6 +4,7 @@ import { deliverPending, type DeliveryPolicy, type SinkReport } from '../outbox/
 import { publishEvents, type EventDraft } from '../outbox/publish';
 import type { GridChange } from '../sinks/chat/digest';
 import type { SinkDescriptor } from '../sinks/sink';
+import { planPages, type PageDraft } from './pages';
 import { planPass, type Announcement } from './plan';
 import { readMemory, writeMemory, type MonitorLayout } from './memory';
 import type { GridNode } from '../grid/view';
@@ -19,7 +20,7 @@ import type { GridNode } from '../grid/view';
  */
 export interface MonitorEnvironment {
   readonly layout: MonitorLayout;
-  /** Chat sinks: where announcements and grid digests go (through the outbox). */
+  /** Chat and paging sinks: where announcements, grid digests and incidents go (through the outbox). */
   readonly sinks: readonly SinkDescriptor[];
   readonly lifecycle: Lifecycle;
   readonly massSilenceRatio: number;
@@ -33,6 +34,8 @@ export interface MonitorEnvironment {
 
 export interface PassReport {
   readonly announcements: readonly Announcement[];
+  /** Incidents opened and resolved this pass, for paging destinations. */
+  readonly pages: readonly PageDraft[];
   /** Per destination that takes grid digests: the changes queued this pass, and whether none of its queue is left undelivered. */
   readonly digests: ReadonlyArray<{ destination: string; changes: number; posted: boolean }>;
   readonly delivery: readonly SinkReport[];
@@ -45,6 +48,7 @@ export async function runMonitorPass(env: MonitorEnvironment, nodes: readonly Gr
   // Digests an earlier version kept in its memory join this pass's observations, so an upgrade loses none.
   const waiting = [...(previous?.pendingDigests?.values() ?? [])].flat();
   const observed = [...uniqueChanges(waiting), ...plan.stateChanges].map((change) => observedDraft(change, now));
+  const pages = planPages(previous, plan.memory, nodes, now);
   const published = publishEvents(
     {
       outboxDir: env.layout.outboxDir,
@@ -53,7 +57,7 @@ export async function runMonitorPass(env: MonitorEnvironment, nodes: readonly Gr
       maxPerSink: env.maxPerSink,
       onDrop: (sink, file) => env.log.write(`CRITICAL: monitor outbox for ${sink} is over ${env.maxPerSink} events; dropped ${file}`),
     },
-    [...plan.announcements.map((a) => announcementDraft(a, now)), ...observed],
+    [...plan.announcements.map((a) => announcementDraft(a, now)), ...observed, ...pages.map((page) => pageDraft(page, now))],
   );
   for (const a of plan.announcements) env.log.write(`monitor: ${a.node.id}: ${a.message}${a.note ? ` (${a.note})` : ''}`, now);
   writeMemory(env.layout.memoryFile, plan.memory);
@@ -74,7 +78,7 @@ export async function runMonitorPass(env: MonitorEnvironment, nodes: readonly Gr
     if (!posted) env.log.write(`monitor: digest of ${changes} changes for ${sink.name} not taken; kept in the monitor's outbox for the next pass`);
     return [{ destination: sink.name.replace(/^chat:/, ''), changes, posted }];
   });
-  return { announcements: plan.announcements, digests, delivery };
+  return { announcements: plan.announcements, pages, digests, delivery };
 }
 
 /** The same change kept twice in an old memory (once per destination) is queued once: the outbox routes it to each. */
@@ -103,5 +107,23 @@ function announcementDraft(a: Announcement, now: Date): EventDraft {
     color: a.color,
     message: a.message,
     ...(a.note ? { note: a.note } : {}),
+  };
+}
+
+/** An incident opened or resolved, as an event only paging destinations take. */
+function pageDraft(page: PageDraft, now: Date): EventDraft {
+  const trigger = page.incident.action === 'trigger';
+  return {
+    kind: 'page',
+    node: page.node,
+    from: null,
+    state: null,
+    time: now.toISOString(),
+    statetss: null,
+    statelog: '',
+    severity: trigger ? 'critical' : 'chatty',
+    color: trigger ? 'red' : 'green',
+    incident: page.incident,
+    ...(page.labels ? { labels: page.labels } : {}),
   };
 }

@@ -154,7 +154,7 @@ function planReminder(remindedAt: string | undefined, troubled: readonly GridNod
   const still = troubled.filter((node) => !announced.has(node.id));
   if (everyMinutes <= 0 || still.length === 0 || now.getTime() - since < everyMinutes * 60_000) return { remindedAt: remindedAt! };
   const counts = (['wedged', 'zombie', 'stuck', 'stale'] as const).map((health) => [health, still.filter((node) => node.health === health).length] as const).filter(([, n]) => n > 0);
-  const named = [...still].sort((a, b) => (a.id < b.id ? -1 : 1)).slice(0, REMINDER_MAX_NAMED).map((node) => `${node.id} ${node.health} (${reason(node, now)})`);
+  const named = [...still].sort((a, b) => (a.id < b.id ? -1 : 1)).slice(0, REMINDER_MAX_NAMED).map((node) => `${node.id} ${node.health} (${healthReason(node, now)})`);
   const more = still.length > REMINDER_MAX_NAMED ? `; and ${still.length - REMINDER_MAX_NAMED} more (nodegrid nodes --health stale,zombie,stuck,wedged)` : '';
   const message = `still troubled: ${counts.map(([health, n]) => `${n} ${health}`).join(', ')}`;
   return { remindedAt: now.toISOString(), announcement: gridAnnouncement('reminder', 'critical', 'red', message, `${named.join('; ')}${more}`) };
@@ -186,7 +186,7 @@ function endedSilences(before: readonly RememberedSilence[], now: readonly Remem
       const troubled = members.filter((node) => TROUBLED_HEALTHS.has(node.health));
       const why = silence.note ? ` (${silence.note})` : '';
       const message = `silence ${silence.id} by ${silence.by}${why} is over: ${members.length} node${members.length === 1 ? '' : 's'}, ${troubled.length === 0 ? 'none in trouble' : `${troubled.length} in trouble`}`;
-      const named = [...troubled].sort((a, b) => (a.id < b.id ? -1 : 1)).slice(0, REMINDER_MAX_NAMED).map((node) => `${node.id} ${node.health} (${reason(node, at)})`);
+      const named = [...troubled].sort((a, b) => (a.id < b.id ? -1 : 1)).slice(0, REMINDER_MAX_NAMED).map((node) => `${node.id} ${node.health} (${healthReason(node, at)})`);
       const more = troubled.length > REMINDER_MAX_NAMED ? `; and ${troubled.length - REMINDER_MAX_NAMED} more` : '';
       const announcement = gridAnnouncement('silence-over', troubled.length > 0 ? 'critical' : 'chatty', troubled.length > 0 ? 'red' : 'green', message, named.length > 0 ? `${named.join('; ')}${more}` : undefined);
       return { ...announcement, about: troubled.map((node) => node.id) };
@@ -209,11 +209,12 @@ function healthAnnouncement(node: NodeIdentity, from: Health | null, current: Gr
     severity: critical ? 'critical' : 'chatty',
     color: critical ? 'red' : current.health === 'alive' ? 'green' : 'gray',
     message: `${from ?? 'unseen'} -> ${current.health}`,
-    note: reason(current, now),
+    note: healthReason(current, now),
   };
 }
 
-function reason(node: GridNode, now: Date): string | undefined {
+/** Why a node has its health, in words: "last heartbeat 4 min ago", "presetup for 31 min (since …)", a failed step's note. */
+export function healthReason(node: GridNode, now: Date): string | undefined {
   const beat = node.heartbeat === null ? undefined : Date.parse(node.heartbeat);
   // Recent beats are told in seconds (sub-minute beats carry their own time; a minute beat
   // counts from the start of its flattime minute), older ones in whole flattime minutes.

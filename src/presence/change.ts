@@ -71,6 +71,7 @@ export function presenceChange(event: NodeEvent, options: ChangeOptions): Presen
       };
     case 'notify':
     case 'observed':
+    case 'page':
       throw new Error(`event ${event.seq} is a ${event.kind}: presence keeps documents and beats only`);
   }
 }

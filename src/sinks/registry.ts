@@ -2,6 +2,8 @@ import type { Config } from '../config/schema';
 import { chatSinkDescriptor } from './chat/index';
 import { ec2SinkDescriptor } from './ec2/index';
 import { execSinkDescriptor } from './exec/index';
+import { pagerDutyPaging } from './pagerduty/index';
+import { pagingSinkDescriptor, type PagingAdapterSource } from './paging-descriptor';
 import { presenceSinkDescriptors } from './presence-git/index';
 import { presenceS3SinkDescriptors } from './presence-s3/index';
 import type { SinkDescriptor, SinkEnvironment } from './sink';
@@ -19,6 +21,19 @@ export function buildSinkDescriptors(config: Config, environment: SinkEnvironmen
     ...presenceSinkDescriptors(config.presence, environment.homeDir),
     ...presenceS3SinkDescriptors(config.presence),
     ...config.chat.destinations.map((destination) => chatSinkDescriptor(destination, environment)),
+    ...config.paging.destinations.map((destination) => pagingSinkDescriptor(destination, { ...environment, dashboardUrl: config.grid.dashboardUrl }, pagingAdapter(destination))),
     ...(config.ec2.enabled ? [ec2SinkDescriptor(config.ec2)] : []),
   ];
+}
+
+/** Each pager type's folder: its secrets and its adapter, loaded on first use. */
+function pagingAdapter(destination: Config['paging']['destinations'][number]): PagingAdapterSource {
+  switch (destination.type) {
+    case 'pagerduty':
+      return pagerDutyPaging(destination);
+    case 'opsgenie':
+    case 'email':
+    case 'ntfy':
+      throw new Error(`paging type ${destination.type} is not built yet`);
+  }
 }

@@ -1,8 +1,8 @@
 import type { EventKind, NodeEvent } from '../core/event';
 import type { Budget } from '../sys/budget';
 
-/** presence: the grid's record (git, S3); chat: rooms people read; tags: the cloud's own view; exec: the operator's commands. */
-export type SinkRole = 'presence' | 'chat' | 'tags' | 'exec';
+/** presence: the grid's record (git, S3); chat: rooms people read; paging: on-call tools that wake people; tags: the cloud's own view; exec: the operator's commands. */
+export type SinkRole = 'presence' | 'chat' | 'paging' | 'tags' | 'exec';
 
 /**
  * The one small interface every place a change goes implements. A sink gets

@@ -34,6 +34,9 @@ export const gridSection = z._default(
     probeTimeoutSeconds: z._default(duration('s'), 3).register(z.globalRegistry, {
       description: '`find --probe`: how long a TCP connect or HTTP GET may take.',
     }),
+    dashboardUrl: z.optional(z.url({ protocol: /^https?$/ })).register(z.globalRegistry, {
+      description: 'Where people open `nodegrid serve` (`https://grid.example.com/`): pages link to the node\'s panel there.',
+    }),
     beatLookbackHours: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(24 * 30)), 24).register(z.globalRegistry, {
       description: "Readers look this far back for each node's latest heartbeat (an older one is reported as none).",
     }),

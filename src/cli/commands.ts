@@ -53,7 +53,7 @@ const COMMANDS: ReadonlyArray<readonly [string, Loader]> = [
 /** Global options that take a value, so the command name is found after them. */
 const GLOBAL_WITH_VALUE = new Set(['--config', '--nodeinfo', '--home']);
 /** Commands registered by another command's file. */
-const ALIASES: Record<string, string> = { agent: 'tick' };
+const ALIASES: Record<string, string> = { agent: 'tick', sinks: 'chat' };
 
 /** The loaders for the command named in argv, or for every command (help, an unknown name). */
 export function commandLoaders(argv: readonly string[]): Loader[] {

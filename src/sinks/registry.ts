@@ -21,13 +21,13 @@ export function buildSinkDescriptors(config: Config, environment: SinkEnvironmen
     ...presenceSinkDescriptors(config.presence, environment.homeDir),
     ...presenceS3SinkDescriptors(config.presence),
     ...config.chat.destinations.map((destination) => chatSinkDescriptor(destination, environment)),
-    ...config.paging.destinations.map((destination) => pagingSinkDescriptor(destination, { ...environment, dashboardUrl: config.grid.dashboardUrl }, pagingAdapter(destination))),
+    ...config.paging.destinations.map((destination) => pagingSinkDescriptor(destination, { ...environment, dashboardUrl: config.grid.dashboardUrl }, pagingAdapterFor(destination))),
     ...(config.ec2.enabled ? [ec2SinkDescriptor(config.ec2)] : []),
   ];
 }
 
 /** Each pager type's folder: its secrets and its adapter, loaded on first use. */
-function pagingAdapter(destination: Config['paging']['destinations'][number]): PagingAdapterSource {
+export function pagingAdapterFor(destination: Config['paging']['destinations'][number]): PagingAdapterSource {
   switch (destination.type) {
     case 'pagerduty':
       return pagerDutyPaging(destination);

@@ -40,6 +40,16 @@ describe('a node pages about itself', () => {
     for (const state of ['presetup', 'setup', 'initdone']) await ok(n, ['state', 'set', state]);
     expect(incidentsOf('i-0a1b2c3d')).toEqual([]);
 
+    // sinks test: a test incident opened and resolved at once, reported per destination; the key never shown.
+    const tested = JSON.parse(await ok(n, ['sinks', 'test', '--json'])) as Array<{ sink: string; ok: boolean; url: string }>;
+    expect(tested).toEqual([expect.objectContaining({ sink: 'page:oncall', ok: true, url: `pagerduty:oncall (${pagerduty.url})` })]);
+    expect(pagerduty.incidents()).toEqual([expect.objectContaining({ severity: 'info', status: 'resolved', summary: 'nodegrid test from i-0a1b2c3d:fed1/db1: paging works (resolved at once)' })]);
+    expect(JSON.stringify(tested)).not.toContain(ROUTING_KEY);
+    const chatOnly = await n.run(['chat', 'test']);
+    expect(chatOnly.code).toBe(2);
+    expect(chatOnly.stderr).toContain('no chat destinations are configured');
+    pagerduty.incidents().splice(0);
+
     await ok(n, ['state', 'set', 'wedged', '--note', 'bin/nodework/part/db1/10-migrate.sh exit 3: relation "x" exists']);
     await ok(n, ['notify', 'still wedged, looking into it']);
     const [incident] = incidentsOf('i-0a1b2c3d');
@@ -67,7 +77,7 @@ describe('a node pages about itself', () => {
       [expect.stringContaining('wedged: bin/nodework/part/db1/10-migrate.sh'), 'resolved'],
       ['i-0a1b2c3d:fed1/db1 wedged: disk full', 'resolved'],
     ]);
-    const events = pagerduty.received.filter((r) => r.status === 202 && String(r.body.dedup_key).startsWith('nodegrid/i-0a1b2c3d/')).map((r) => r.body.event_action);
+    const events = pagerduty.received.filter((r) => r.status === 202 && String(r.body.dedup_key).startsWith('nodegrid/i-0a1b2c3d/') && !String(r.body.dedup_key).includes('/test-')).map((r) => r.body.event_action);
     expect(events).toEqual(['trigger', 'resolve', 'trigger', 'resolve']);
   });
 });

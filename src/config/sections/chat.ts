@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { SEVERITIES } from '../../core/lifecycle';
 import { duration } from '../duration';
-import { SINK_NAME } from './outbox';
+import { SINK_NAME, uniquelyNamed } from './outbox';
 
 export const CHAT_TYPES = ['slack', 'mattermost', 'rocketchat', 'discord', 'teams', 'hipchat', 'webhook'] as const;
 export type ChatType = (typeof CHAT_TYPES)[number];
@@ -78,16 +78,7 @@ const destination = z
 export const chatSection = z._default(
   z.strictObject({
     destinations: z._default(
-      z.array(destination).check(
-        z.superRefine((list, ctx) => {
-          const seen = new Set<string>();
-          list.forEach((entry, index) => {
-            // Two destinations of one name would share one outbox queue.
-            if (seen.has(entry.name)) ctx.issues.push({ code: 'custom', input: undefined, path: [index, 'name'], message: `duplicate destination name ${entry.name}` });
-            seen.add(entry.name);
-          });
-        }),
-      ),
+      uniquelyNamed(destination),
       [],
     ).register(z.globalRegistry, { description: 'One entry per room or endpoint; each has its own outbox queue (`chat:<name>`).' }),
   }),

@@ -24,6 +24,19 @@ export const outboxSection = z._default(
 );
 
 export const SINK_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** A list of named destinations, each name once: two of one name would share one outbox queue. */
+export function uniquelyNamed<T extends z.ZodMiniType<{ name: string }>>(entry: T): z.ZodMiniArray<T> {
+  return z.array(entry).check(
+    z.superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      list.forEach((item, index) => {
+        if (seen.has(item.name)) ctx.issues.push({ code: 'custom', input: undefined, path: [index, 'name'], message: `duplicate destination name ${item.name}` });
+        seen.add(item.name);
+      });
+    }),
+  );
+}
 const EXEC_NAME_RULE = 'a sink name is 1-64 characters from A-Z a-z 0-9 . _ -';
 
 export const execSinkSection = z.strictObject({

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { parseSelectorText, SELECTOR_FORMS } from '../../core/label-selector';
 import { duration } from '../duration';
-import { SINK_NAME } from './outbox';
+import { SINK_NAME, uniquelyNamed } from './outbox';
 
 export const PAGING_TYPES = ['pagerduty', 'opsgenie', 'email', 'ntfy'] as const;
 export type PagingType = (typeof PAGING_TYPES)[number];
@@ -71,16 +71,7 @@ const destination = z
 export const pagingSection = z._default(
   z.strictObject({
     destinations: z._default(
-      z.array(destination).check(
-        z.superRefine((list, ctx) => {
-          const seen = new Set<string>();
-          list.forEach((entry, index) => {
-            // Two destinations of one name would share one outbox queue and one incident book.
-            if (seen.has(entry.name)) ctx.issues.push({ code: 'custom', input: undefined, path: [index, 'name'], message: `duplicate destination name ${entry.name}` });
-            seen.add(entry.name);
-          });
-        }),
-      ),
+      uniquelyNamed(destination),
       [],
     ).register(z.globalRegistry, { description: 'One entry per pager; each has its own outbox queue (`page:<name>`) and its own book of open incidents.' }),
   }),

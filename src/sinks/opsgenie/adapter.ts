@@ -1,6 +1,6 @@
-import { postHttpRequest, type PostResult } from '../http-post';
+import { postHttpRequest } from '../http-post';
 import type { PagingAdapter } from '../paging-adapter';
-import type { SinkFailure } from '../sink';
+import { withRefusalAdvice } from '../refusal-advice';
 import { opsgenieRequest } from './alert';
 import { opsgenieLabel, opsgenieSecrets, type OpsgenieDestination } from './destination';
 
@@ -18,27 +18,14 @@ export function createOpsgenieAdapter(destination: OpsgenieDestination, secrets:
     async send(actions, options) {
       for (const [index, action] of actions.entries()) {
         const result = await postHttpRequest(opsgenieRequest(action, destination), { timeoutMs: options.timeoutMs, signal: options.signal, label, secrets: hidden });
-        if (!result.ok) return { sent: index, failure: describeOpsgenieFailure(result, label) };
+        if (!result.ok) return { sent: index, failure: withRefusalAdvice(result, label, REFUSAL_ADVICE) };
       }
       return { sent: actions.length };
     },
   };
 }
 
-/**
- * The shared poster already says 429 (wait), 5xx (retry) and other 4xx
- * (refused); for Opsgenie's refusals the advice can name the setting that is
- * wrong. The poster's message is "<label>: <HTTP status and answer>: <advice>";
- * its advice is replaced, its facts kept.
- */
-export function describeOpsgenieFailure(result: PostResult, label: string): SinkFailure {
-  const failure = result.failure ?? { message: `${label}: HTTP ${result.status ?? '?'}` };
-  const advice = result.status === undefined ? undefined : REFUSAL_ADVICE[result.status];
-  if (!failure.permanent || advice === undefined) return failure;
-  const facts = failure.message.slice(label.length + 2).replace(/: [^:]*$/, '');
-  return { ...failure, message: `${label}: ${facts}: ${advice}` };
-}
-
+/** What each refusal means for this service, and the setting to fix. */
 const REFUSAL_ADVICE: Record<number, string> = {
   401: 'Opsgenie does not know the API key; set apiKey to an API integration\'s key, and region to "eu" for an EU account',
   402: 'the Opsgenie account\'s plan does not allow this; check the account',

@@ -1,0 +1,2 @@
+export { createNtfyAdapter } from './adapter';
+export { ntfySecrets, type NtfyDestination } from './destination';

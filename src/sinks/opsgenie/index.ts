@@ -1,0 +1,2 @@
+export { createOpsgenieAdapter } from './adapter';
+export { opsgenieSecrets, type OpsgenieDestination } from './destination';

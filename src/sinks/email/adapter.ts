@@ -95,7 +95,9 @@ async function sendOne(transport: Transporter<SMTPPool.SentMessageInfo>, destina
       transport.close();
       reject(new Error('aborted'));
     };
-    signal.addEventListener('abort', onAbort, { once: true });
+    // The budget may have run out while nodemailer loaded: an abort event already past never fires again.
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
   // The closed connection rejects the send later; that answer is no longer anyone's.
   sending.catch(() => undefined);

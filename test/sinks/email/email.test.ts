@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { incidentKey, type PageAction } from '../../../src/core/incident';
 import { createEmailAdapter } from '../../../src/sinks/email/adapter';
@@ -207,5 +208,38 @@ describe('the email adapter', () => {
     server.script({});
     expect(await send(destination(server), actions.slice(first.sent))).toEqual({ sent: 2 });
     expect(server.messages().map((m) => m.subject)).toEqual(['[nodegrid] TRIGGER i-1:fed1/db1 wedged', '[nodegrid] TRIGGER i-2:fed1/db1 wedged', '[nodegrid] RESOLVED i-1:fed1/db1 wedged']);
+  });
+
+  it('a server that accepts the connection but never greets is a timeout to retry, and an aborted budget ends the wait', async () => {
+    let connected: () => void = () => undefined;
+    const silent = net.createServer(() => connected());
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const dest: EmailDestination = { name: 'oncall', host: '127.0.0.1', port, from: 'pager@nodegrid.test', to: 'oncall@ops.test' };
+      const timedOut = await createEmailAdapter(dest).send([page('trigger')], { timeoutMs: 300 });
+      expect(timedOut).toEqual({ sent: 0, failure: { message: `email:oncall (smtp://127.0.0.1:${port}): the SMTP server did not answer in time; will retry` } });
+
+      const budget = new AbortController();
+      const reached = new Promise<void>((resolve) => (connected = resolve));
+      const waiting = createEmailAdapter(dest).send([page('trigger')], { timeoutMs: 600_000, signal: budget.signal });
+      // Aborted while nodemailer waits for the greeting, not before it dialled.
+      await reached;
+      budget.abort();
+      expect(await waiting).toEqual({ sent: 0, failure: { message: `email:oncall (smtp://127.0.0.1:${port}): the delivery time budget ran out` } });
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('digests a mixed batch as one message, in order, when more than five incidents open', async () => {
+    const server = await smtpServer();
+    const ids = Array.from({ length: 6 }, (_, i) => `i-${(0x3000 + i).toString(16)}`);
+    const actions = [...ids.map((id) => page('trigger', id)), page('resolve', 'i-3000')];
+    expect(await send(destination(server), actions)).toEqual({ sent: 7 });
+    const [digest] = server.messages();
+    expect(server.messages()).toHaveLength(1);
+    expect(digest!.subject).toBe('[nodegrid] 6 incidents opened, 1 resolved: i-3000:fed1/db1 wedged, i-3001:fed1/db1 wedged, i-3002:fed1/db1 wedged, …');
+    expect(digest!.text.indexOf('TRIGGER i-3000:')).toBeLessThan(digest!.text.indexOf('RESOLVED i-3000:'));
   });
 });

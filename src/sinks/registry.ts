@@ -2,6 +2,9 @@ import type { Config } from '../config/schema';
 import { chatSinkDescriptor } from './chat/index';
 import { ec2SinkDescriptor } from './ec2/index';
 import { execSinkDescriptor } from './exec/index';
+import { emailPaging } from './email/index';
+import { ntfyPaging } from './ntfy/index';
+import { opsgeniePaging } from './opsgenie/index';
 import { pagerDutyPaging } from './pagerduty/index';
 import { pagingSinkDescriptor, type PagingAdapterSource } from './paging-descriptor';
 import { presenceSinkDescriptors } from './presence-git/index';
@@ -28,6 +31,14 @@ export function buildSinkDescriptors(config: Config, environment: SinkEnvironmen
 
 /** Each pager type's folder: its secrets and its adapter, loaded on first use. */
 export function pagingAdapterFor(destination: Config['paging']['destinations'][number]): PagingAdapterSource {
-  // One type so far; Opsgenie, email and ntfy join here as a switch on destination.type.
-  return pagerDutyPaging(destination);
+  switch (destination.type) {
+    case 'pagerduty':
+      return pagerDutyPaging(destination);
+    case 'opsgenie':
+      return opsgeniePaging(destination);
+    case 'email':
+      return emailPaging(destination);
+    case 'ntfy':
+      return ntfyPaging(destination);
+  }
 }

@@ -4,7 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestNode, type TestNode } from '../helpers/cli';
 import { createBareRepo, gitSync, useGitDaemon } from '../helpers/git-server';
 import { generatePresence, writeBeat } from '../helpers/grid-fixture.mjs';
+import { startNtfyStandIn } from '../helpers/ntfy-server';
+import { OPSGENIE_TEST_KEY, startOpsgenieStandIn } from '../helpers/opsgenie-server';
 import { startPagerDutyStandIn, type PagerDutyStandIn } from '../helpers/pagerduty-server';
+import { startSmtpServer } from '../helpers/smtp-server';
 
 /**
  * Paging end to end: the real CLI, a PagerDuty stand-in on loopback speaking
@@ -79,6 +82,54 @@ describe('a node pages about itself', () => {
     ]);
     const events = pagerduty.received.filter((r) => r.status === 202 && String(r.body.dedup_key).startsWith('nodegrid/i-0a1b2c3d/') && !String(r.body.dedup_key).includes('/test-')).map((r) => r.body.event_action);
     expect(events).toEqual(['trigger', 'resolve', 'trigger', 'resolve']);
+  });
+});
+
+describe('every kind of pager, through the outbox', () => {
+  it('a wedge opens exactly one incident on each (PagerDuty, Opsgenie, email over STARTTLS with a login, ntfy) and the next change resolves each', async () => {
+    const opsgenie = await startOpsgenieStandIn();
+    const ntfy = await startNtfyStandIn({ tokens: ['tk_nodegridpagingtest0001'] });
+    const smtp = await startSmtpServer({ mode: 'starttls', user: 'pager', password: 'smtp-secret-9f2c' });
+    try {
+      const n = git.track(makeTestNode('nodegrid-pagers-'));
+      n.writeConfig({
+        paging: {
+          destinations: [
+            { name: 'pd', type: 'pagerduty', routingKey: ROUTING_KEY, url: pagerduty.url },
+            { name: 'genie', type: 'opsgenie', apiKey: OPSGENIE_TEST_KEY, url: opsgenie.url },
+            { name: 'mail', type: 'email', host: '127.0.0.1', port: smtp.port, user: 'pager', password: 'smtp-secret-9f2c', caFile: smtp.caFile, from: 'nodegrid <pager@nodegrid.test>', to: ['oncall@ops.test'] },
+            { name: 'phone', type: 'ntfy', server: ntfy.url, topic: 'fed1-pages', token: 'tk_nodegridpagingtest0001' },
+          ],
+        },
+      });
+      await ok(n, ['init', '--id', 'i-0f1e2d3c', '--deployment', 'fed1', '--nodepart', 'db1']);
+      for (const state of ['presetup', 'setup', 'initdone']) await ok(n, ['state', 'set', state]);
+      await ok(n, ['state', 'set', 'wedged', '--note', 'work failed 2 times']);
+      await ok(n, ['notify', 'looking into it']);
+      await ok(n, ['state', 'set', 'setup', '--note', 'volume attached']);
+
+      const key = 'nodegrid/i-0f1e2d3c/wedged';
+      expect(pagerduty.incidents()).toEqual([expect.objectContaining({ dedupKey: key, alerts: 1, status: 'resolved' })]);
+      expect(opsgenie.alerts).toEqual([expect.objectContaining({ alias: key, count: 1, status: 'closed' })]);
+      expect(smtp.messages().map((m) => [m.subject, m.login, m.tls !== null])).toEqual([
+        ['[nodegrid] TRIGGER i-0f1e2d3c:fed1/db1 wedged', 'pager', true],
+        ['[nodegrid] RESOLVED i-0f1e2d3c:fed1/db1 wedged', 'pager', true],
+      ]);
+      expect(ntfy.messages('fed1-pages').map((m) => [m.priority, m.title])).toEqual([
+        [5, expect.stringMatching(/^i-0f1e2d3c:fed1\/db1 wedged since \d\d:\d\d UTC: work failed 2 times$/)],
+        [3, 'i-0f1e2d3c:fed1/db1 is no longer wedged: now setup (volume attached)'],
+      ]);
+      // Nothing secret in what the node printed or logged.
+      const outbox = await ok(n, ['outbox', '--json']);
+      const log = n.read('home/log/nodegrid.log') ?? '';
+      expect(log).toContain('initdone -> wedged');
+      for (const secret of ['smtp-secret-9f2c', 'tk_nodegridpagingtest0001', OPSGENIE_TEST_KEY, ROUTING_KEY]) {
+        expect(outbox).not.toContain(secret);
+        expect(log).not.toContain(secret);
+      }
+    } finally {
+      await Promise.all([opsgenie.close(), ntfy.close(), smtp.close()]);
+    }
   });
 });
 

@@ -3,8 +3,7 @@ import { parseSelectorText, SELECTOR_FORMS } from '../../core/label-selector';
 import { duration } from '../duration';
 import { SINK_NAME, uniquelyNamed } from './outbox';
 
-// Opsgenie, email (SMTP) and ntfy are being built (issue 20); each joins this list with its fields.
-export const PAGING_TYPES = ['pagerduty'] as const;
+export const PAGING_TYPES = ['pagerduty', 'opsgenie', 'email', 'ntfy'] as const;
 export type PagingType = (typeof PAGING_TYPES)[number];
 export const PAGE_SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
 
@@ -20,7 +19,7 @@ const text = z.string().check(z.minLength(1));
 const destination = z
   .strictObject({
     name: z.string().check(z.regex(SINK_NAME, NAME_RULE)).register(z.globalRegistry, { rules: [NAME_RULE], description: 'Names the destination in `nodegrid outbox` and `sinks test --destination`.' }),
-    type: z.enum(PAGING_TYPES).register(z.globalRegistry, { description: 'The service: PagerDuty Events API v2.' }),
+    type: z.enum(PAGING_TYPES).register(z.globalRegistry, { description: 'The service: PagerDuty Events API v2, Opsgenie Alert API, email over SMTP, or ntfy.' }),
     minSeverity: z._default(z.enum(PAGE_SEVERITIES), 'warning').register(z.globalRegistry, {
       description: 'Only incidents at least this severe open here: `critical` (wedged, stuck draining, mass silence), `error` (stale), `warning` (zombie). Resolves follow what was opened.',
     }),
@@ -32,16 +31,42 @@ const destination = z
     via: z._default(z.enum(['node', 'monitor', 'both']), 'both').register(z.globalRegistry, {
       description: "Whose word opens incidents: the nodes' own critical state changes (`node`), what the monitor sees (`monitor`: stale, zombie, stuck, wedged, mass silence), or both (one incident either way: they share its key).",
     }),
-    timeoutSeconds: z._default(duration('s'), 10).register(z.globalRegistry, { description: 'One request may take this long before it counts as failed and is retried.' }),
+    timeoutSeconds: z._default(duration('s'), 10).register(z.globalRegistry, { description: 'One request (or SMTP stage) may take this long before it counts as failed and is retried.' }),
     routingKey: z.optional(text).register(z.globalRegistry, { description: '`pagerduty` (required there): the integration key of an Events API v2 integration. Secret.' }),
-    url: z.optional(httpUrl).register(z.globalRegistry, { description: "`pagerduty`: another base URL than https://events.pagerduty.com (a proxy)." }),
+    apiKey: z.optional(text).register(z.globalRegistry, { description: '`opsgenie` (required there): an API integration key (sent as `GenieKey`). Secret.' }),
+    region: z._default(z.enum(['us', 'eu']), 'us').register(z.globalRegistry, { description: '`opsgenie`: `eu` for an account on api.eu.opsgenie.com.' }),
+    url: z.optional(httpUrl).register(z.globalRegistry, { description: '`pagerduty`, `opsgenie`: another base URL than the service\'s own (a proxy).' }),
+    server: z.optional(httpUrl).register(z.globalRegistry, { description: '`ntfy`: the server (default https://ntfy.sh).' }),
+    topic: z.optional(z.string().check(z.regex(/^[-_A-Za-z0-9]{1,64}$/, 'a topic is 1-64 characters from A-Z a-z 0-9 _ -'))).register(z.globalRegistry, {
+      rules: ['a topic is 1-64 characters from A-Z a-z 0-9 _ -'],
+      description: '`ntfy` (required there): the topic to publish to. Secret: on an open server whoever knows it reads the pages.',
+    }),
+    token: z.optional(text).register(z.globalRegistry, { description: '`ntfy`: an access token (sent as Bearer). Secret.' }),
+    user: z.optional(text).register(z.globalRegistry, { description: '`ntfy`, `email`: the user to log in as.' }),
+    password: z.optional(text).register(z.globalRegistry, { description: '`ntfy`, `email`: the password of `user`. Secret.' }),
+    host: z.optional(text).register(z.globalRegistry, { description: '`email` (required there): the SMTP server.' }),
+    port: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(65535))).register(z.globalRegistry, { description: '`email`: the SMTP port (default 587; 465 with `tls: implicit`).' }),
+    tls: z._default(z.enum(['starttls', 'implicit', 'none']), 'starttls').register(z.globalRegistry, {
+      description: '`email`: `starttls` (required: a server without it is refused, never written to in plain text), `implicit` (TLS from the first byte, port 465), `none` (a relay on localhost). Certificates are always verified.',
+    }),
+    caFile: z.optional(text).register(z.globalRegistry, { description: "`email`: a PEM file of the CA that signed a private SMTP server's certificate (default: the system's CAs)." }),
+    from: z.optional(text).register(z.globalRegistry, { description: '`email` (required there): the sender, `nodegrid <pager@example.com>` or a bare address.' }),
+    to: z.optional(z.array(text).check(z.minLength(1))).register(z.globalRegistry, { description: '`email` (required there): who is paged.' }),
   })
   .check(
     z.superRefine((value, ctx) => {
-      // Each type names what it needs; PagerDuty is the only type so far.
-      if (value.routingKey === undefined) {
-        ctx.issues.push({ code: 'custom', input: undefined, path: ['routingKey'], message: 'required for type pagerduty: the integration key of an Events API v2 integration' });
+      const need = (key: 'routingKey' | 'apiKey' | 'topic' | 'host' | 'from' | 'to', why: string): void => {
+        if (value[key] === undefined) ctx.issues.push({ code: 'custom', input: undefined, path: [key], message: `required for type ${value.type}: ${why}` });
+      };
+      if (value.type === 'pagerduty') need('routingKey', 'the integration key of an Events API v2 integration');
+      if (value.type === 'opsgenie') need('apiKey', 'an Opsgenie API integration key');
+      if (value.type === 'ntfy') need('topic', 'the topic to publish to');
+      if (value.type === 'email') {
+        need('host', 'the SMTP server');
+        need('from', 'the sender address');
+        need('to', 'who is paged');
       }
+      if (value.password !== undefined && value.user === undefined) ctx.issues.push({ code: 'custom', input: undefined, path: ['user'], message: 'a password goes with a user' });
     }),
   );
 

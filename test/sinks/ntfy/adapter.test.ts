@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { incidentKey, type PageAction } from '../../../src/core/incident';
-import { createNtfyAdapter, ntfySecrets, type NtfyDestination } from '../../../src/sinks/ntfy';
+import { createNtfyAdapter } from '../../../src/sinks/ntfy/adapter';
+import { ntfySecrets, type NtfyDestination } from '../../../src/sinks/ntfy/destination';
 import { startNtfyStandIn, type NtfyStandIn } from '../../helpers/ntfy-server';
 import { pollTopic } from './poll';
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { incidentKey, type PageAction } from '../../../src/core/incident';
-import { createOpsgenieAdapter, opsgenieSecrets, type OpsgenieDestination } from '../../../src/sinks/opsgenie';
+import { createOpsgenieAdapter } from '../../../src/sinks/opsgenie/adapter';
+import { opsgenieSecrets, type OpsgenieDestination } from '../../../src/sinks/opsgenie/destination';
 import { OPSGENIE_TEST_KEY, startOpsgenieStandIn, type OpsgenieStandIn } from '../../helpers/opsgenie-server';
 
 const servers: OpsgenieStandIn[] = [];

@@ -29,7 +29,7 @@ const destination = z
       .optional(z.string().check(z.refine((value) => parseSelectorText(value).ok, `a label selector: ${SELECTOR_FORMS}`)))
       .register(z.globalRegistry, { rules: [`a label selector: ${SELECTOR_FORMS}`], description: 'Only nodes whose labels match, as `-l` selects (`env=prod,tier!=cache`).' }),
     via: z._default(z.enum(['node', 'monitor', 'both']), 'both').register(z.globalRegistry, {
-      description: "Whose word opens incidents: the nodes' own critical state changes (`node`), what the monitor sees (`monitor`: stale, zombie, stuck, wedged, mass silence), or both (one incident either way: they share its key).",
+      description: "Whose word opens incidents: the nodes' own critical state changes (`node`), what the monitor sees (`monitor`: stale, zombie, stuck, wedged, mass silence), or both. PagerDuty and Opsgenie fold the two into one incident (they share its key); email and ntfy would say it twice when the monitor and the nodes share this config, so give those one `via`.",
     }),
     timeoutSeconds: z._default(duration('s'), 10).register(z.globalRegistry, { description: 'One request (or SMTP stage) may take this long before it counts as failed and is retried.' }),
     routingKey: z.optional(text).register(z.globalRegistry, { description: '`pagerduty` (required there): the integration key of an Events API v2 integration. Secret.' }),

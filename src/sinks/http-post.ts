@@ -125,7 +125,7 @@ export function classifyResponse(status: number, statusText: string, headers: He
   return { ok: false, status, failure: { message: `${label}: ${detail}: ${advice}`, permanent: true } };
 }
 
-/** Retry-After (seconds or an HTTP date), Discord's X-RateLimit-Reset-After when the bucket is empty, or its 429 body. */
+/** Retry-After (seconds or an HTTP date), Discord's X-RateLimit-Reset-After when the bucket is empty, or its 429 body, or Opsgenie's X-RateLimit-Period-In-Sec. */
 export function rateLimitWaitMs(status: number, headers: HeaderLookup, body: string, now = Date.now()): number | undefined {
   const candidates: number[] = [];
   const retryAfter = headers.get('retry-after');
@@ -137,6 +137,9 @@ export function rateLimitWaitMs(status: number, headers: HeaderLookup, body: str
   const resetAfter = Number(headers.get('x-ratelimit-reset-after'));
   if ((status === 429 || headers.get('x-ratelimit-remaining') === '0') && Number.isFinite(resetAfter) && resetAfter > 0) candidates.push(resetAfter * 1000);
   if (status === 429) {
+    // Opsgenie sends no Retry-After; it names the period its limit counts over (1 or 60 s).
+    const period = Number(headers.get('x-ratelimit-period-in-sec'));
+    if (Number.isFinite(period) && period > 0) candidates.push(period * 1000);
     const fromBody = /"retry_after"\s*:\s*([0-9.]+)/.exec(body)?.[1];
     if (fromBody !== undefined) candidates.push(Number(fromBody) * 1000);
   }

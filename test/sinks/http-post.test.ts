@@ -22,6 +22,8 @@ describe('classifying a chat service’s answer', () => {
     expect(rateLimitWaitMs(429, new Headers({ 'retry-after': new Date(62_000).toUTCString() }), '', 2_000)).toBe(60_000);
     expect(rateLimitWaitMs(429, new Headers({ 'x-ratelimit-reset-after': '2.25' }), '', 0)).toBe(2250);
     expect(rateLimitWaitMs(429, new Headers(), '{"message": "You are being rate limited.", "retry_after": 0.7, "global": false}', 0)).toBe(700);
+    expect(rateLimitWaitMs(429, new Headers({ 'x-ratelimit-state': 'THROTTLED', 'x-ratelimit-period-in-sec': '60' }), '', 0)).toBe(60_000);
+    expect(rateLimitWaitMs(200, new Headers({ 'x-ratelimit-period-in-sec': '60' }), '', 0)).toBeUndefined();
     expect(classifyResponse(429, '', new Headers(), '', label).failure?.retryAfterMs).toBe(1000);
   });
 

@@ -8,6 +8,7 @@ import type { Color, EventsResponse, NodesResponse } from './api';
 import { findAssetDir, loadAssets, type AssetSet } from './assets';
 import { hostHeaderIsLoopback } from '../sys/loopback';
 import { bearerToken, clientKey, cookieValue, SESSION_COOKIE, Sessions, TokenAttempts, tokensEqual } from './auth';
+import { CompressedJson } from './compressed-json';
 import { send, sendJson, sendText } from './headers';
 import { LiveGrid, type GridReading } from './live';
 import { sendMetrics } from './metrics-route';
@@ -46,12 +47,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const sessions = new Sessions();
   const attempts = new TokenAttempts();
   const past = new PastRoutes({ live, secrets: options.secrets, log: options.log });
+  const nodesAnswer = new CompressedJson();
   // Listening does not wait for the first read: a remote that hangs must not keep the dashboard
   // from coming up. The routes that show the grid wait for it (bounded by the fetch timeout).
   let firstRead: Promise<void> | undefined;
   const ready = (): Promise<void> => firstRead ?? Promise.resolve();
   const server = http.createServer((req, res) => {
-    handle(req, res, { options, assets, live, past, sessions, attempts, ready }).catch((error: unknown) => {
+    handle(req, res, { options, assets, live, past, sessions, attempts, ready, nodesAnswer }).catch((error: unknown) => {
       options.log(`request failed: ${redactSecrets(errorMessage(error), options.secrets)}`);
       if (!res.headersSent) sendText(res, 500, 'internal error; see the server log', req.method === 'HEAD');
       else res.destroy();
@@ -91,6 +93,8 @@ interface Handler {
   readonly past: PastRoutes;
   readonly sessions: Sessions;
   readonly attempts: TokenAttempts;
+  /** /api/nodes, compressed and tagged with the grid's version. */
+  readonly nodesAnswer: CompressedJson;
   /** Settles once the first read of the grid is done, whether it succeeded or not. */
   readonly ready: () => Promise<void>;
 }
@@ -164,14 +168,17 @@ async function answer(route: Route, req: IncomingMessage, res: ServerResponse, h
       login(route.token, res, head, h);
       return;
     case 'nodes': {
-      const body: NodesResponse = {
-        ...live.info(),
+      const info = live.info();
+      const body = (): NodesResponse => ({
+        ...info,
         source: options.source,
         refreshSeconds: options.refreshSeconds,
         stateColors: options.stateColors,
         nodes: [...live.current.nodes.values()].filter((node) => route.selector === undefined || matchesSelector(node.labels ?? {}, route.selector)),
-      };
-      sendJson(res, body, head);
+      });
+      // What the answer holds besides its times: the grid's version, the selector, whether the last refresh failed.
+      const version = JSON.stringify([info.version, route.selector ?? null, info.refreshError]);
+      h.nodesAnswer.send(req, res, version, body, head);
       return;
     }
     case 'events': {

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import zlib from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -57,6 +59,69 @@ const apiIds = async (port: number, query = ''): Promise<string[]> => {
   expect(answer.status, answer.body).toBe(200);
   return (JSON.parse(answer.body) as { nodes: Array<{ id: string }> }).nodes.map((n) => n.id).sort();
 };
+
+/** The raw bytes of one answer, so a compressed body is read as sent. */
+function rawGet(port: number, target: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; bytes: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: target, headers, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes: Buffer.concat(chunks) }));
+      })
+      .on('error', reject);
+  });
+}
+
+describe('/api/nodes on the wire', () => {
+  it('is brotli or gzip as Accept-Encoding asks, plain otherwise, and a 304 with no body for the version the client holds', async () => {
+    const plain = await rawGet(serve.port, '/api/nodes', {});
+    expect(plain.status).toBe(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    const nodes = (JSON.parse(plain.bytes.toString('utf8')) as { nodes: Array<{ id: string }> }).nodes.map((n) => n.id).sort();
+    expect(nodes).toEqual(Object.keys(NODES).sort());
+    expect(plain.headers.vary).toBe('Accept-Encoding');
+    const tag = plain.headers.etag!;
+    expect(tag).toMatch(/^W\/"[A-Za-z0-9_-]{22}"$/);
+
+    const br = await rawGet(serve.port, '/api/nodes', { 'Accept-Encoding': 'gzip, deflate, br' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(Number(br.headers['content-length'])).toBe(br.bytes.length);
+    expect(br.bytes.length).toBeLessThan(plain.bytes.length);
+    expect((JSON.parse(zlib.brotliDecompressSync(br.bytes).toString('utf8')) as { nodes: unknown[] }).nodes).toHaveLength(nodes.length);
+    const gzip = await rawGet(serve.port, '/api/nodes', { 'Accept-Encoding': 'gzip, br;q=0' });
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect((JSON.parse(zlib.gunzipSync(gzip.bytes).toString('utf8')) as { nodes: unknown[] }).nodes).toHaveLength(nodes.length);
+
+    // The grid has not changed (refreshes every second restamp its times, not its version): the client's copy is good.
+    const again = await rawGet(serve.port, '/api/nodes', { 'If-None-Match': tag, 'Accept-Encoding': 'br' });
+    expect(again.status).toBe(304);
+    expect(again.bytes.length).toBe(0);
+    expect(again.headers.etag).toBe(tag);
+    // Another selector is another answer.
+    const selected = await rawGet(serve.port, `/api/nodes?selector=${encodeURIComponent('env=prod')}`, { 'If-None-Match': tag });
+    expect(selected.status).toBe(200);
+    expect(selected.headers.etag).not.toBe(tag);
+
+    // A node changes: once the server has read it, the old tag gets the new grid, never a 304.
+    const file = path.join(presence, 'it/presence/all/i-staging.json');
+    const before = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, before.replace('"state": "running"', '"state": "draining"'));
+    try {
+      let changed = await rawGet(serve.port, '/api/nodes', { 'If-None-Match': tag });
+      for (let tries = 0; changed.status === 304 && tries < 60; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        changed = await rawGet(serve.port, '/api/nodes', { 'If-None-Match': tag });
+      }
+      expect(changed.status).toBe(200);
+      expect(changed.headers.etag).not.toBe(tag);
+      const staging = (JSON.parse(changed.bytes.toString('utf8')) as { nodes: Array<{ id: string; state: string }> }).nodes.find((n) => n.id === 'i-staging');
+      expect(staging?.state).toBe('draining');
+    } finally {
+      fs.writeFileSync(file, before);
+    }
+  });
+});
 
 describe('label selectors on the dashboard', () => {
   it('/api/nodes?selector= keeps the matching nodes, and refuses a bad selector with 400', async () => {

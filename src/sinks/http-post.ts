@@ -2,6 +2,7 @@ import { errorMessage } from '../core/errors';
 import { formatTimeout } from '../core/time';
 import { redactedSnippet } from './redact-url';
 import type { SinkFailure } from './sink';
+import { NETWORK_REASONS } from '../core/network-reasons';
 
 /** One HTTP request a sink sends: chat webhooks, paging APIs. POST unless said otherwise. */
 export interface HttpRequest {
@@ -154,17 +155,6 @@ function snippet(text: string, secrets: readonly string[]): string {
   return out === 'ok' ? '' : out;
 }
 
-const NETWORK_REASONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ENOTFOUND: 'host name not found (DNS)',
-  EAI_AGAIN: 'DNS lookup failed temporarily',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  EPIPE: 'the connection broke',
-  EPROTO: 'protocol error',
-};
 
 /** Node's socket errors carry a code; their messages may name the host and port, so only a fixed phrase is shown. */
 function networkReason(error: unknown): string {

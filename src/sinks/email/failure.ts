@@ -1,6 +1,7 @@
 import { redactedSnippet } from '../redact-url';
 import type { SinkFailure } from '../sink';
 import type { EmailDestination } from './destination';
+import { NETWORK_REASONS } from '../../core/network-reasons';
 
 /**
  * What an SMTP failure means for delivery, from the reply code (RFC 5321
@@ -94,16 +95,6 @@ function isCertificateCode(code: string | undefined): boolean {
   return code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|HOSTNAME|ERR_TLS_CERT/.test(code);
 }
 
-const NETWORK_REASONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ENOTFOUND: 'host name not found (DNS)',
-  EAI_AGAIN: 'DNS lookup failed temporarily',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  EPIPE: 'the connection broke',
-};
 
 /** The socket's code when there is one (a fixed phrase: socket messages name hosts and ports), else nodemailer's. */
 function networkReason(facts: SmtpErrorFacts): string {

@@ -1,5 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { restartableServer } from './restartable-server';
 
 /**
  * A real HTTP server on 127.0.0.1 standing in for Slack, Discord, Teams …:
@@ -50,8 +50,6 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
   const requests: ReceivedRequest[] = [];
   let scripted: ScriptedAnswer[] = [];
   let fallback: ScriptedAnswer = { status: 200, body: 'ok' };
-  let server: http.Server | undefined;
-  let port = 0;
   const hung = new Set<http.ServerResponse>();
 
   const handler: http.RequestListener = (req, res) => {
@@ -70,37 +68,25 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
     });
   };
 
-  const listen = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const s = http.createServer(handler);
-      s.keepAliveTimeout = 100;
-      s.once('error', reject);
-      s.listen(port, '127.0.0.1', () => {
-        port = (s.address() as AddressInfo).port;
-        server = s;
-        resolve();
-      });
-    });
-
-  const stop = (): Promise<void> =>
-    new Promise((resolve) => {
-      if (!server) return resolve();
+  const server = restartableServer(handler, {
+    keepAliveTimeoutMs: 100,
+    // A hung answer would keep close() waiting for ever.
+    beforeStop: () => {
       for (const res of hung) res.destroy();
       hung.clear();
-      const s = server;
-      server = undefined;
-      s.close(() => resolve());
-      s.closeAllConnections();
-    });
+    },
+  });
+  const listen = (): Promise<void> => server.start();
+  const stop = (): Promise<void> => server.stop();
 
   await listen();
   const on = (prefix: string): ReceivedRequest[] => requests.filter((r) => r.path.startsWith(prefix));
   return {
     get port() {
-      return port;
+      return server.port;
     },
     requests,
-    url: (path) => `http://127.0.0.1:${port}${path}`,
+    url: (path) => `http://127.0.0.1:${server.port}${path}`,
     script: (...answers) => {
       scripted = [...scripted, ...answers];
     },

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { restartableServer } from './restartable-server';
 
 /**
  * An ntfy server on 127.0.0.1, from ntfy's documentation
@@ -122,8 +122,6 @@ export async function startNtfyStandIn(options: NtfyStandInOptions = {}): Promis
   let bucket = 0;
   let lastReplenish = 0;
   let failures = { count: 0, status: 500 };
-  let server: http.Server | undefined;
-  let port = 0;
 
   const takeToken = (): boolean => {
     if (!limit) return true;
@@ -230,30 +228,14 @@ export async function startNtfyStandIn(options: NtfyStandInOptions = {}): Promis
     });
   };
 
-  const listen = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const s = http.createServer(handler);
-      s.once('error', reject);
-      s.listen(port, '127.0.0.1', () => {
-        port = (s.address() as AddressInfo).port;
-        server = s;
-        resolve();
-      });
-    });
-
-  const stop = (): Promise<void> =>
-    new Promise((resolve) => {
-      if (!server) return resolve();
-      const s = server;
-      server = undefined;
-      s.close(() => resolve());
-      s.closeAllConnections();
-    });
+  const server = restartableServer(handler);
+  const listen = (): Promise<void> => server.start();
+  const stop = (): Promise<void> => server.stop();
 
   await listen();
   return {
     get url() {
-      return `http://127.0.0.1:${port}`;
+      return `http://127.0.0.1:${server.port}`;
     },
     calls,
     messages: (topic) => topics.get(topic) ?? [],

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { restartableServer } from './restartable-server';
 
 /**
  * Opsgenie's Alert API v2 on 127.0.0.1, from its documentation
@@ -103,8 +103,6 @@ export async function startOpsgenieStandIn(options: OpsgenieStandInOptions = {})
   let tokens = 0;
   let lastRefill = 0;
   let failures: { count: number; status: number } = { count: 0, status: 500 };
-  let server: http.Server | undefined;
-  let port = 0;
 
   const findAlert = (identifier: string, type: string): OpsgenieAlert | undefined => {
     if (type === 'alias') return alerts.find((a) => a.alias === identifier && a.status === 'open');
@@ -243,30 +241,14 @@ export async function startOpsgenieStandIn(options: OpsgenieStandInOptions = {})
     });
   };
 
-  const listen = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const s = http.createServer(handler);
-      s.once('error', reject);
-      s.listen(port, '127.0.0.1', () => {
-        port = (s.address() as AddressInfo).port;
-        server = s;
-        resolve();
-      });
-    });
-
-  const stop = (): Promise<void> =>
-    new Promise((resolve) => {
-      if (!server) return resolve();
-      const s = server;
-      server = undefined;
-      s.close(() => resolve());
-      s.closeAllConnections();
-    });
+  const server = restartableServer(handler);
+  const listen = (): Promise<void> => server.start();
+  const stop = (): Promise<void> => server.stop();
 
   await listen();
   return {
     get url() {
-      return `http://127.0.0.1:${port}`;
+      return `http://127.0.0.1:${server.port}`;
     },
     calls,
     alerts,

@@ -96,7 +96,7 @@ describe('nodegrid chat test', () => {
 
     const one = await node.run(['chat', 'test', '--destination', 'good', '--json']);
     expect(one.code, one.stderr).toBe(0);
-    expect(JSON.parse(one.stdout)).toEqual([{ destination: 'good', type: 'slack', url: expect.stringMatching(/\/good\/E…\/\*\*\*\*$/), ok: true, ms: expect.any(Number), error: null }]);
+    expect(JSON.parse(one.stdout)).toEqual([{ sink: 'chat:good', destination: 'good', type: 'slack', url: expect.stringMatching(/\/good\/E…\/\*\*\*\*$/), ok: true, ms: expect.any(Number), error: null }]);
     expect(receiver.requests).toHaveLength(3);
     expect(JSON.parse(receiver.requests[2]!.body).text).toContain('nodegrid chat test for destination good');
 

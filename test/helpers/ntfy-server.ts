@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { restartableServer } from './restartable-server';
+import { tokenBucket } from './token-bucket';
 
 /**
  * An ntfy server on 127.0.0.1, from ntfy's documentation
@@ -118,22 +119,9 @@ export async function startNtfyStandIn(options: NtfyStandInOptions = {}): Promis
   const protectedTopics = tokens.size > 0 || Object.keys(users).length > 0;
   const calls: NtfyCall[] = [];
   const topics = new Map<string, NtfyMessage[]>();
-  let limit: { burst: number; replenishMs: number } | null = null;
-  let bucket = 0;
-  let lastReplenish = 0;
+  const bucket = tokenBucket(now);
   let failures = { count: 0, status: 500 };
 
-  const takeToken = (): boolean => {
-    if (!limit) return true;
-    const refills = Math.floor((now() - lastReplenish) / limit.replenishMs);
-    if (refills > 0) {
-      bucket = Math.min(limit.burst, bucket + refills);
-      lastReplenish += refills * limit.replenishMs;
-    }
-    if (bucket <= 0) return false;
-    bucket -= 1;
-    return true;
-  };
 
   const authorized = (headers: http.IncomingHttpHeaders): Answer | undefined => {
     const auth = headers.authorization;
@@ -181,7 +169,7 @@ export async function startNtfyStandIn(options: NtfyStandInOptions = {}): Promis
       failures = { ...failures, count: failures.count - 1 };
       return ntfyError(50001, failures.status, 'internal server error');
     }
-    if (!takeToken()) return TOO_MANY;
+    if (!bucket.take()) return TOO_MANY;
     const refused = authorized(headers);
     if (refused) return refused;
     const path = url.pathname;
@@ -240,9 +228,7 @@ export async function startNtfyStandIn(options: NtfyStandInOptions = {}): Promis
     calls,
     messages: (topic) => topics.get(topic) ?? [],
     rateLimit(next) {
-      limit = next;
-      bucket = next?.burst ?? 0;
-      lastReplenish = now();
+      bucket.set(next ? { burst: next.burst, refillMs: next.replenishMs } : null);
     },
     failNext(count, status = 500) {
       failures = { count, status };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { restartableServer } from './restartable-server';
+import { tokenBucket } from './token-bucket';
 
 /**
  * Opsgenie's Alert API v2 on 127.0.0.1, from its documentation
@@ -99,9 +100,9 @@ export async function startOpsgenieStandIn(options: OpsgenieStandInOptions = {})
   const calls: OpsgenieCall[] = [];
   const alerts: OpsgenieAlert[] = [];
   const requestStatuses = new Map<string, RequestStatus>();
-  let limit: { burst: number; refillMs: number; periodInSec: number } | null = null;
-  let tokens = 0;
-  let lastRefill = 0;
+  const bucket = tokenBucket(now);
+  /** Opsgenie names the period its limit counts over in every 429. */
+  let periodInSec = 60;
   let failures: { count: number; status: number } = { count: 0, status: 500 };
 
   const findAlert = (identifier: string, type: string): OpsgenieAlert | undefined => {
@@ -110,18 +111,6 @@ export async function startOpsgenieStandIn(options: OpsgenieStandInOptions = {})
     return alerts.find((a) => a.id === identifier);
   };
 
-  /** Token bucket, refilled by the clock: Opsgenie's documented strategy. */
-  const takeToken = (): boolean => {
-    if (!limit) return true;
-    const refills = Math.floor((now() - lastRefill) / limit.refillMs);
-    if (refills > 0) {
-      tokens = Math.min(limit.burst, tokens + refills);
-      lastRefill += refills * limit.refillMs;
-    }
-    if (tokens <= 0) return false;
-    tokens -= 1;
-    return true;
-  };
 
   const accepted = (requestId: string, status: Omit<RequestStatus, 'processedAt'>): Answer => {
     requestStatuses.set(requestId, { ...status, processedAt: new Date(now()).toISOString() });
@@ -191,11 +180,11 @@ export async function startOpsgenieStandIn(options: OpsgenieStandInOptions = {})
     }
     const auth = /^GenieKey (.+)$/.exec(headers.authorization ?? '')?.[1];
     if (auth === undefined || !keys.has(auth)) return { status: 401, body: { message: 'Could not authenticate', took: 0.0 } };
-    if (!takeToken()) {
+    if (!bucket.take()) {
       return {
         status: 429,
         body: { message: 'TooManyRequests', took: 0.0 },
-        headers: { 'X-RateLimit-State': 'THROTTLED', 'X-RateLimit-Reason': 'ACCOUNT', 'X-RateLimit-Period-In-Sec': String(limit?.periodInSec ?? 60) },
+        headers: { 'X-RateLimit-State': 'THROTTLED', 'X-RateLimit-Reason': 'ACCOUNT', 'X-RateLimit-Period-In-Sec': String(periodInSec) },
       };
     }
     let body: Record<string, unknown> = {};
@@ -254,9 +243,9 @@ export async function startOpsgenieStandIn(options: OpsgenieStandInOptions = {})
     alerts,
     alertByAlias: (alias) => alerts.find((a) => a.alias === alias && a.status === 'open') ?? alerts.filter((a) => a.alias === alias).at(-1),
     rateLimit(next) {
-      limit = next ? { burst: next.burst, refillMs: next.refillMs, periodInSec: next.periodInSec ?? 60 } : null;
-      tokens = next?.burst ?? 0;
-      lastRefill = now();
+      // Token bucket, refilled by the clock: Opsgenie's documented strategy.
+      bucket.set(next ? { burst: next.burst, refillMs: next.refillMs } : null);
+      periodInSec = next?.periodInSec ?? 60;
     },
     failNext(count, status = 500) {
       failures = { count, status };

@@ -1,6 +1,5 @@
-import { postHttpRequest } from '../http-post';
 import type { PagingAdapter } from '../paging-adapter';
-import { withRefusalAdvice } from '../refusal-advice';
+import { postEachAction } from '../post-each';
 import { NTFY_TOPIC, ntfyLabel, ntfySecrets, type NtfyDestination } from './destination';
 import { ntfyRequest } from './message';
 
@@ -15,11 +14,7 @@ export function createNtfyAdapter(destination: NtfyDestination, secrets: readonl
       if (actions.length > 0 && !NTFY_TOPIC.test(destination.topic)) {
         return { sent: 0, failure: { message: `${label}: the topic may hold only letters, digits, "_" and "-", at most 64; fix topic in the config`, permanent: true } };
       }
-      for (const [index, action] of actions.entries()) {
-        const result = await postHttpRequest(ntfyRequest(action, destination), { timeoutMs: options.timeoutMs, signal: options.signal, label, secrets: hidden });
-        if (!result.ok) return { sent: index, failure: withRefusalAdvice(result, label, REFUSAL_ADVICE) };
-      }
-      return { sent: actions.length };
+      return postEachAction(actions, options, { label, secrets: hidden, refusals: REFUSAL_ADVICE, request: (action) => ntfyRequest(action, destination) });
     },
   };
 }

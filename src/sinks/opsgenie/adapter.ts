@@ -1,6 +1,5 @@
-import { postHttpRequest } from '../http-post';
 import type { PagingAdapter } from '../paging-adapter';
-import { withRefusalAdvice } from '../refusal-advice';
+import { postEachAction } from '../post-each';
 import { opsgenieRequest } from './alert';
 import { opsgenieLabel, opsgenieSecrets, type OpsgenieDestination } from './destination';
 
@@ -15,13 +14,7 @@ export function createOpsgenieAdapter(destination: OpsgenieDestination, secrets:
   const hidden = [...opsgenieSecrets(destination), ...secrets];
   return {
     label,
-    async send(actions, options) {
-      for (const [index, action] of actions.entries()) {
-        const result = await postHttpRequest(opsgenieRequest(action, destination), { timeoutMs: options.timeoutMs, signal: options.signal, label, secrets: hidden });
-        if (!result.ok) return { sent: index, failure: withRefusalAdvice(result, label, REFUSAL_ADVICE) };
-      }
-      return { sent: actions.length };
-    },
+    send: (actions, options) => postEachAction(actions, options, { label, secrets: hidden, refusals: REFUSAL_ADVICE, request: (action) => opsgenieRequest(action, destination) }),
   };
 }
 

@@ -1,7 +1,8 @@
 import type { PageAction } from '../../core/incident';
 import { VERSION } from '../../core/version';
-import { postHttpRequest, type HttpRequest } from '../http-post';
-import type { PagingAdapter, PagingSendOptions, PagingSendResult } from '../paging-adapter';
+import type { HttpRequest } from '../http-post';
+import type { PagingAdapter } from '../paging-adapter';
+import { postEachAction } from '../post-each';
 
 /**
  * PagerDuty's Events API v2: one `POST /v2/enqueue` per action, `dedup_key`
@@ -28,20 +29,11 @@ export function createPagerDutyAdapter(destination: PagerDutyDestination, secret
   const base = (destination.url ?? PAGERDUTY_EVENTS_URL).replace(/\/+$/, '');
   const label = `pagerduty:${destination.name} (${new URL(base).origin})`;
   const known = [...pagerDutySecrets(destination), ...secrets];
+  // 400 is PagerDuty's answer to a wrong routing key as to a malformed event: both are the config's to fix.
+  const refusals = { 400: `PagerDuty refused the event; check paging.destinations ${destination.name}'s routingKey (an Events API v2 integration key)` };
   return {
     label,
-    async send(actions: readonly PageAction[], options: PagingSendOptions): Promise<PagingSendResult> {
-      for (const [index, action] of actions.entries()) {
-        const result = await postHttpRequest(enqueueRequest(base, destination.routingKey, action), { timeoutMs: options.timeoutMs, signal: options.signal, label, secrets: known });
-        if (!result.ok) {
-          const failure = result.failure ?? { message: `${label}: not accepted` };
-          // 400 is PagerDuty's answer to a wrong routing key as to a malformed event: both are the config's to fix.
-          const message = result.status === 400 ? `${failure.message.replace(/: the service refused the message.*$/, '')}: PagerDuty refused the event; check paging.destinations ${destination.name}'s routingKey (an Events API v2 integration key)` : failure.message;
-          return { sent: index, failure: { ...failure, message } };
-        }
-      }
-      return { sent: actions.length };
-    },
+    send: (actions, options) => postEachAction(actions, options, { label, secrets: known, refusals, request: (action) => enqueueRequest(base, destination.routingKey, action) }),
   };
 }
 

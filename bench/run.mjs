@@ -9,7 +9,7 @@ const wanted = process.argv.slice(2);
 const files = readdirSync(path.join(import.meta.dirname, 'scenarios'))
   .filter((file) => file.endsWith('.mjs'))
   .sort();
-const context = { root, bin: path.join(root, 'dist', 'nodegrid.mjs') };
+const context = { root, bin: path.join(root, 'dist', 'nodegrid.cjs') };
 
 let failed = false;
 for (const file of files) {

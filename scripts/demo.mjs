@@ -1,7 +1,7 @@
 // `npm run demo`: nodegrid's main job on an embedded default. A small grid of
 // simulated nodes (stack lad1 in deployment fed1) lives on this machine, each
 // with its own nodeinfo folder and its own `nodegrid` processes (the real CLI,
-// dist/nodegrid.mjs). Their presence goes to a local bare git repository, their
+// dist/nodegrid.cjs). Their presence goes to a local bare git repository, their
 // chat to a Slack-format receiver on 127.0.0.1 whose messages are printed as a
 // chat feed, and their work comes from a config repository they follow. One
 // node's work keeps failing, so it wedges; one never gets past presetup; one
@@ -32,7 +32,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
-const bin = process.env.NODEGRID_BIN ?? path.join(root, 'dist', 'nodegrid.mjs');
+const bin = process.env.NODEGRID_BIN ?? path.join(root, 'dist', 'nodegrid.cjs');
 const keep = process.argv.includes('--keep');
 const forIndex = process.argv.indexOf('--for');
 const runForMs = forIndex > 0 ? Number(process.argv[forIndex + 1]) * 1000 : Infinity;

@@ -28,7 +28,7 @@ try {
   });
   fs.writeFileSync(path.join(work, 'config.json'), '{}\n');
   const env = { ...process.env, NODEGRID_HOME: path.join(work, 'home'), NODEGRID_CONFIG: path.join(work, 'config.json'), NODEGRID_SERVE_TOKEN: '' };
-  serve = await startServeProcess(path.join(work, 'dist', 'nodegrid.mjs'), ['--presence', presence, '--refresh', '1'], env);
+  serve = await startServeProcess(path.join(work, 'dist', 'nodegrid.cjs'), ['--presence', presence, '--refresh', '1'], env);
   browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
   await page.goto(serve.url);

@@ -21,7 +21,7 @@ export async function run({ root }) {
   try {
     // Our own copy of the shipped build (scripts/build.mjs), so a rebuild of dist/ meanwhile cannot break the run.
     execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), path.join(tmp, 'split')], { stdio: 'inherit' });
-    const bin = path.join(tmp, 'split', 'nodegrid.mjs');
+    const bin = path.join(tmp, 'split', 'nodegrid.cjs');
     const inlinedBin = await buildInlined(root, path.join(tmp, 'inlined'));
     const standIn = await loadStandIn(root, path.join(tmp, 'stand-in'));
     await measureDisabled(bin, inlinedBin, tmp);

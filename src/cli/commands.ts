@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { commandName } from './argv';
 import { registerChatCommands } from './chat';
 import { registerInfoCommand } from './info';
 import { registerInitCommand } from './init';
@@ -50,8 +51,6 @@ const COMMANDS: ReadonlyArray<readonly [string, Loader]> = [
   ['serve', async () => (await import('./serve')).registerServeCommand],
 ];
 
-/** Global options that take a value, so the command name is found after them. */
-const GLOBAL_WITH_VALUE = new Set(['--config', '--nodeinfo', '--home']);
 /** Commands registered by another command's file. */
 const ALIASES: Record<string, string> = { agent: 'tick', sinks: 'chat' };
 
@@ -61,13 +60,4 @@ export function commandLoaders(argv: readonly string[]): Loader[] {
   const wanted = name === undefined ? undefined : (ALIASES[name] ?? name);
   const chosen = COMMANDS.filter(([command]) => command === wanted);
   return (chosen.length > 0 ? chosen : COMMANDS).map(([, load]) => load);
-}
-
-function commandName(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (GLOBAL_WITH_VALUE.has(arg)) i++;
-    else if (!arg.startsWith('-')) return arg;
-  }
-  return undefined;
 }

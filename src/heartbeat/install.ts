@@ -15,7 +15,7 @@ export interface InstallTarget {
   /** Folder prefix for tests and image builds ("/" in real use). */
   readonly prefix: string;
   readonly homedir: string;
-  /** The command that runs one beat, e.g. ["/usr/bin/node", "/opt/nodegrid/dist/nodegrid.mjs", "tick"]. */
+  /** The command that runs one beat, e.g. ["/usr/bin/node", "/opt/nodegrid/dist/nodegrid.cjs", "tick"]. */
   readonly tickCommand: readonly string[];
   readonly agentCommand: readonly string[];
   /** NODEGRID_* variables to carry into the scheduled job. */

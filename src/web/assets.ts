@@ -36,7 +36,7 @@ export function findAssetDir(moduleUrl: string): string {
   const found = candidates.find((dir) => fs.existsSync(path.join(dir, PAGE_FILE)));
   if (!found) {
     throw new NodegridError('E_UNEXPECTED', `the dashboard's page is missing: no web/${PAGE_FILE} beside the nodegrid bundle (looked in ${candidates.join(', ')})`, {
-      hint: 'rebuild with: npm run build (it writes dist/web/ beside dist/nodegrid.mjs)',
+      hint: 'rebuild with: npm run build (it writes dist/web/ beside dist/nodegrid.cjs)',
     });
   }
   return found;

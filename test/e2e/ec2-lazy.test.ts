@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestNode, nodegridBin } from '../helpers/cli';
 import { awsEnvFor, startEc2StandIn } from '../helpers/ec2-server';
@@ -16,17 +15,17 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** Every bundle file a process loads: the program is CommonJS, so a --require hook on Module.prototype.load sees each require()d file. */
 function loadTracer(): { env: Record<string, string>; loaded(): string[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodegrid-trace-'));
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   const log = path.join(dir, 'loaded.txt');
   fs.writeFileSync(
-    path.join(dir, 'hooks.mjs'),
-    `import fs from 'node:fs';\nexport async function load(url, context, next) {\n  if (url.startsWith('file:')) fs.appendFileSync(${JSON.stringify(log)}, url + '\\n');\n  return next(url, context);\n}\n`,
+    path.join(dir, 'trace.cjs'),
+    `const fs = require('node:fs');\nconst Module = require('node:module');\nconst load = Module.prototype.load;\nModule.prototype.load = function (filename) {\n  fs.appendFileSync(${JSON.stringify(log)}, filename + '\\n');\n  return load.call(this, filename);\n};\n`,
   );
-  fs.writeFileSync(path.join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(path.join(dir, 'hooks.mjs')).href)});\n`);
   return {
-    env: { NODE_OPTIONS: `--import=${pathToFileURL(path.join(dir, 'register.mjs')).href}` },
+    env: { NODE_OPTIONS: `--require=${path.join(dir, 'trace.cjs')}` },
     loaded: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : []),
   };
 }
@@ -37,8 +36,8 @@ function sdkFiles(client = 'EC2Client'): string[] {
 }
 
 describe('the AWS SDK is loaded lazily, from its own chunk', () => {
-  it('keeps the SDK out of dist/nodegrid.mjs', () => {
-    const entry = fs.readFileSync(nodegridBin(), 'utf8');
+  it('keeps the SDK out of the launcher and the program a start loads', () => {
+    const entry = fs.readFileSync(nodegridBin(), 'utf8') + fs.readFileSync(path.join(path.dirname(nodegridBin()), 'nodegrid-main.cjs'), 'utf8');
     expect(entry).not.toContain('EC2Client');
     expect(entry).not.toContain('CreateTagsCommand');
     expect(sdkFiles().length).toBeGreaterThan(0);
@@ -80,7 +79,7 @@ describe('the AWS SDK is loaded lazily, from its own chunk', () => {
     const off = loadTracer();
     const plain = await node.run(['state', 'set', 'setup'], { env: { ...awsEnvFor(server), ...off.env } });
     expect(plain.code, plain.stderr).toBe(0);
-    expect(off.loaded().some((url) => url.endsWith('/nodegrid.mjs'))).toBe(true);
+    expect(off.loaded().some((file) => file.endsWith('/nodegrid.cjs'))).toBe(true);
     const sdk = sdkFiles();
     expect(off.loaded().filter((url) => sdk.some((name) => url.endsWith(`/chunks/${name}`)))).toEqual([]);
     const s3 = sdkFiles('S3Client');

@@ -210,9 +210,9 @@ describe('nodegrid install', () => {
     expect(cron).toContain(`NODEGRID_NODEINFO=${n.nodeinfo}`);
     const tickLog = path.join(n.home, 'log/tick.log');
     expect(cron).toMatch(/^PATH=\/opt\/site\/bin:\/(?!.*:\.:)\S+$/m);
-    expect(cron).toMatch(new RegExp(`\\* \\* \\* \\* \\* root .*\\S+node \\S+nodegrid\\.mjs tick --output-log ${escapeRegExp(tickLog)} >>${escapeRegExp(tickLog)} 2>&1\\n$`));
+    expect(cron).toMatch(new RegExp(`\\* \\* \\* \\* \\* root .*\\S+node \\S+nodegrid\\.cjs tick --output-log ${escapeRegExp(tickLog)} >>${escapeRegExp(tickLog)} 2>&1\\n$`));
     expect(readOrEmpty(path.join(prefix, 'etc/systemd/system/nodegrid.timer'))).toContain('OnUnitActiveSec=60s');
-    expect(readOrEmpty(path.join(prefix, 'etc/systemd/system/nodegrid.service'))).toMatch(/ExecStart=\S+ \S+nodegrid\.mjs tick\n/);
+    expect(readOrEmpty(path.join(prefix, 'etc/systemd/system/nodegrid.service'))).toMatch(/ExecStart=\S+ \S+nodegrid\.cjs tick\n/);
     expect(readOrEmpty(path.join(prefix, 'etc/systemd/system/nodegrid.service'))).toMatch(/^Wants=network-online\.target\nAfter=network-online\.target$/m);
 
     for (const kind of ['cron', 'systemd']) expect((await n.run(['install', kind, '--prefix', prefix, '--uninstall'])).code).toBe(0);

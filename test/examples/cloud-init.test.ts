@@ -119,7 +119,7 @@ describe('examples/cloud-init/user-data.yaml', () => {
     };
     const result = await sh(runnable, env, root);
     expect(result.code, result.stderr).toBe(0);
-    expect(fs.realpathSync(path.join(npmPrefix, 'bin/nodegrid'))).toBe(path.join(npmPrefix, 'lib/node_modules/nodegrid/dist/nodegrid.mjs'));
+    expect(fs.realpathSync(path.join(npmPrefix, 'bin/nodegrid'))).toBe(path.join(npmPrefix, 'lib/node_modules/nodegrid/dist/nodegrid.cjs'));
     expect(result.stdout).toContain(`init: ${ID} as fed1/app1 of lad1`);
 
     // The node's own files: identity from the tags, setup then initdone.
@@ -146,7 +146,7 @@ describe('examples/cloud-init/user-data.yaml', () => {
     expect(cron).toContain(`NODEGRID_CONFIG=${configFile}`);
     const tickLog = path.join(home, 'log/tick.log');
     const entry = /^\* \* \* \* \* (?:root )?(.*)$/m.exec(cron);
-    expect(entry?.[1]).toMatch(/nodegrid(\.mjs)? tick --output-log (\S+) >>\2 2>&1$/);
+    expect(entry?.[1]).toMatch(/nodegrid(\.cjs)? tick --output-log (\S+) >>\2 2>&1$/);
     expect(entry?.[1]).toContain(`--output-log ${tickLog} `);
 
     // …and that entry works with only what the file carries (PATH and NODEGRID_REPO_DIR included):

@@ -6,8 +6,8 @@ const target = (overrides: Partial<InstallTarget> = {}): InstallTarget => ({
   root: true,
   prefix: '/',
   homedir: '/root',
-  tickCommand: ['/usr/bin/node', '/opt/nodegrid/dist/nodegrid.mjs', 'tick'],
-  agentCommand: ['/usr/bin/node', '/opt/nodegrid/dist/nodegrid.mjs', 'agent'],
+  tickCommand: ['/usr/bin/node', '/opt/nodegrid/dist/nodegrid.cjs', 'tick'],
+  agentCommand: ['/usr/bin/node', '/opt/nodegrid/dist/nodegrid.cjs', 'agent'],
   environment: { NODEGRID_HOME: '/var/lib/nodegrid', NODEGRID_REPO_DIR: '/srv/gitrepo' },
   searchPath: '/usr/local/bin:/usr/bin:/bin',
   tickLog: '/var/lib/nodegrid/log/tick.log',
@@ -26,7 +26,7 @@ describe('the cron entry install writes', () => {
       'PATH=/usr/local/bin:/usr/bin:/bin',
       'NODEGRID_HOME=/var/lib/nodegrid',
       'NODEGRID_REPO_DIR=/srv/gitrepo',
-      '* * * * * root [ -d /var/lib/nodegrid/log ] || mkdir -p /var/lib/nodegrid/log; /usr/bin/node /opt/nodegrid/dist/nodegrid.mjs tick --output-log /var/lib/nodegrid/log/tick.log >>/var/lib/nodegrid/log/tick.log 2>&1',
+      '* * * * * root [ -d /var/lib/nodegrid/log ] || mkdir -p /var/lib/nodegrid/log; /usr/bin/node /opt/nodegrid/dist/nodegrid.cjs tick --output-log /var/lib/nodegrid/log/tick.log >>/var/lib/nodegrid/log/tick.log 2>&1',
       '',
     ]);
     expect(file!.content).not.toContain('/dev/null');
@@ -37,7 +37,7 @@ describe('the cron entry install writes', () => {
     expect(file!.path).toBe('/home/ops/.config/nodegrid/crontab.nodegrid');
     expect(file!.content).toBe(
       '# installed by nodegrid install\n' +
-        "* * * * * [ -d /home/ops/.local/state/nodegrid/log ] || mkdir -p /home/ops/.local/state/nodegrid/log; PATH='/home/ops/my tools:/usr/bin:/bin' NODEGRID_REPO_DIR=/home/ops/gitrepo /usr/bin/node /opt/nodegrid/dist/nodegrid.mjs tick --output-log /home/ops/.local/state/nodegrid/log/tick.log >>/home/ops/.local/state/nodegrid/log/tick.log 2>&1\n",
+        "* * * * * [ -d /home/ops/.local/state/nodegrid/log ] || mkdir -p /home/ops/.local/state/nodegrid/log; PATH='/home/ops/my tools:/usr/bin:/bin' NODEGRID_REPO_DIR=/home/ops/gitrepo /usr/bin/node /opt/nodegrid/dist/nodegrid.cjs tick --output-log /home/ops/.local/state/nodegrid/log/tick.log >>/home/ops/.local/state/nodegrid/log/tick.log 2>&1\n",
     );
   });
 
@@ -70,7 +70,7 @@ describe('the systemd units install writes', () => {
     expect(lines).toContain('Wants=network-online.target');
     expect(lines).toContain('After=network-online.target');
     expect(lines).toContain('Environment=NODEGRID_REPO_DIR=/srv/gitrepo');
-    expect(lines).toContain('ExecStart=/usr/bin/node /opt/nodegrid/dist/nodegrid.mjs tick');
+    expect(lines).toContain('ExecStart=/usr/bin/node /opt/nodegrid/dist/nodegrid.cjs tick');
     expect(timer!.content).toContain('OnUnitActiveSec=60s');
   });
 });

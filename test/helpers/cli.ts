@@ -23,7 +23,7 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-/** Runs `node dist/nodegrid.mjs ARGS` as a real process. */
+/** Runs `node dist/nodegrid.cjs ARGS` as a real process. */
 export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [nodegridBin(), ...args], {

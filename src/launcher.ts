@@ -1,11 +1,12 @@
 /**
  * dist/nodegrid.cjs: what `nodegrid` runs. It loads the program
- * (dist/nodegrid-main.cjs) through V8's code cache, so a start deserialises
- * the functions the last run compiled instead of parsing and compiling them
- * again: a node runs `tick` every minute and `state set` on every boot.
+ * (dist/nodegrid-main.cjs and the chunks of the command run) through V8's
+ * code cache, so a start deserialises the functions the last run compiled
+ * instead of parsing and compiling them again: a node runs `tick` every
+ * minute and `state set` on every boot.
  *
- * The cache is a file per command under the home's cache/ folder, keyed by
- * the program file's size and mtime and by the Node version; V8 checks it again (source
+ * The cache is a file per command and bundle file, in a folder of the home's
+ * cache/ named by the program file's size and mtime and by the Node version; V8 checks it again (source
  * length, V8 version, flags) and a rejected cache is replaced after the run.
  * It is only ever a saving: any failure reading or writing it is ignored and
  * the program is compiled as usual. The home is the one given by --home or
@@ -23,14 +24,18 @@ import vm from 'node:vm';
 import { commandName, homeFlag } from './cli/argv';
 import { currentUser, defaultHomeDir } from './config/paths';
 
+const DIST = `${__dirname}${path.sep}`;
+const launcherRequire = Module.createRequire(__filename);
 const PROGRAM = path.join(__dirname, 'nodegrid-main.cjs');
 const CACHE_PREFIX = 'v8-code-';
 
 interface CacheSlot {
+  /** $NODEGRID_HOME/cache */
   readonly dir: string;
-  /** The file name prefix of this build's caches; others are removed when one is written. */
+  /** cache/v8-code-<build>: this build's caches; other builds' folders are removed when one is written. */
   readonly build: string;
-  readonly file: string;
+  /** cache/v8-code-<build>/<command>: a cache per file of dist/ the command loads. */
+  readonly command: string;
 }
 
 function cacheSlot(program: fs.Stats): CacheSlot | undefined {
@@ -44,13 +49,13 @@ function cacheSlot(program: fs.Stats): CacheSlot | undefined {
   // a first run of --help does not leave `state set` a cache without its code.
   const name = commandName(argv) ?? 'none';
   const command = /^[a-z]{2,16}$/.test(name) ? name : 'other';
-  return { dir, build: `${CACHE_PREFIX}${build}-`, file: path.join(dir, `${CACHE_PREFIX}${build}-${command}.bin`) };
+  return { dir, build: path.join(dir, `${CACHE_PREFIX}${build}`), command: path.join(dir, `${CACHE_PREFIX}${build}`, command) };
 }
 
 /** Compiled code is code: only a cache this user wrote and nobody else can change is used. */
-function readCache(slot: CacheSlot): Buffer | undefined {
+function readCache(file: string): Buffer | undefined {
   try {
-    const fd = fs.openSync(slot.file, 'r');
+    const fd = fs.openSync(file, 'r');
     try {
       const stat = fs.fstatSync(fd);
       const ours = typeof process.getuid !== 'function' || stat.uid === process.getuid();
@@ -65,43 +70,61 @@ function readCache(slot: CacheSlot): Buffer | undefined {
 }
 
 /** Written whole or not at all (a rename), mode 0600; the caches of other builds are removed. */
-function writeCache(slot: CacheSlot, data: Buffer): void {
+function writeCache(slot: CacheSlot, file: string, data: Buffer): void {
   try {
-    fs.mkdirSync(slot.dir, { recursive: true, mode: 0o700 });
-    const partial = `${slot.file}.${process.pid}.tmp`;
+    fs.mkdirSync(slot.command, { recursive: true, mode: 0o700 });
+    const partial = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(partial, data, { mode: 0o600 });
-    fs.renameSync(partial, slot.file);
+    fs.renameSync(partial, file);
     for (const name of fs.readdirSync(slot.dir)) {
-      if (name.startsWith(CACHE_PREFIX) && !name.startsWith(slot.build)) fs.rmSync(path.join(slot.dir, name), { force: true });
+      const entry = path.join(slot.dir, name);
+      if (name.startsWith(CACHE_PREFIX) && entry !== slot.build) fs.rmSync(entry, { recursive: true, force: true });
     }
   } catch {
     /* a read-only or full home: the next start compiles again, nothing else changes */
   }
 }
 
-function run(): void {
-  const source = fs.readFileSync(PROGRAM, 'utf8');
-  const slot = cacheSlot(fs.statSync(PROGRAM));
-  const cachedData = slot === undefined ? undefined : readCache(slot);
-  const script = new vm.Script(Module.wrap(source), {
-    filename: PROGRAM,
-    ...(cachedData === undefined ? {} : { cachedData }),
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
-  if (slot !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
-    // At exit the cache holds every function this run compiled, not only the top level.
-    process.once('exit', () => writeCache(slot, script.createCachedData()));
-  }
+type Compile = (this: Module, content: string, filename: string) => unknown;
+type ModuleWrapper = (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => unknown;
+const internals = Module as unknown as { prototype: { _compile: Compile }; _resolveFilename(request: string, parent: Module, isMain: boolean, options?: unknown): string; _cache: NodeJS.Dict<NodeJS.Module> };
 
-  // The program is registered as an ordinary CommonJS module, so its lazily
-  // loaded chunks (require('../nodegrid-main.cjs')) share this one instance.
-  const program = new Module(PROGRAM);
-  program.filename = PROGRAM;
-  program.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(__dirname);
-  (Module as unknown as { _cache: Record<string, Module> })._cache[PROGRAM] = program;
-  const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
-  wrapper.call(program.exports, program.exports, Module.createRequire(PROGRAM), program, PROGRAM, __dirname);
-  program.loaded = true;
+/** What the module wrapper gets as `require`: the module's own, as Node builds it. */
+function requireFor(module: Module): NodeJS.Require {
+  const require = ((id: string): unknown => module.require(id)) as NodeJS.Require;
+  require.resolve = ((request: string, options?: unknown) => internals._resolveFilename(request, module, false, options)) as NodeJS.RequireResolve;
+  require.cache = internals._cache;
+  require.main = launcherRequire.main;
+  return require;
 }
 
-run();
+/**
+ * Our own files (the program and its chunks, all beside this one) are compiled
+ * with their cache; any other module as Node does. At exit, the files that had
+ * no usable cache get one, holding every function this run compiled.
+ */
+function compileThroughCache(slot: CacheSlot): void {
+  const original = internals.prototype._compile;
+  const fresh: Array<{ script: vm.Script; file: string }> = [];
+  internals.prototype._compile = function compile(this: Module, content: string, filename: string): unknown {
+    if (!filename.startsWith(DIST) || !filename.endsWith('.cjs')) return original.call(this, content, filename);
+    const file = path.join(slot.command, `${path.basename(filename, '.cjs')}.bin`);
+    const cachedData = readCache(file);
+    const script = new vm.Script(Module.wrap(content), {
+      filename,
+      ...(cachedData === undefined ? {} : { cachedData }),
+      importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    });
+    if (cachedData === undefined || script.cachedDataRejected === true) fresh.push({ script, file });
+    const wrapper = script.runInThisContext() as ModuleWrapper;
+    const result: unknown = wrapper.call(this.exports, this.exports, requireFor(this), this, filename, path.dirname(filename));
+    return result;
+  };
+  process.once('exit', () => {
+    for (const { script, file } of fresh) writeCache(slot, file, script.createCachedData());
+  });
+}
+
+const slot = cacheSlot(fs.statSync(PROGRAM));
+if (slot !== undefined) compileThroughCache(slot);
+launcherRequire(PROGRAM);

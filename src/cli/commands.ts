@@ -1,39 +1,27 @@
 import type { Command } from 'commander';
 import { commandName } from './argv';
-import { registerChatCommands } from './chat';
-import { registerInfoCommand } from './info';
-import { registerInitCommand } from './init';
-import { registerInstallCommand } from './install';
-import { registerNotifyCommand } from './notify';
-import { registerOutboxCommands } from './outbox';
-import { registerPresenceCommands } from './presence';
-import { registerStateCommands } from './state';
-import { registerTickCommands } from './tick';
 
 /**
  * Every command, in the order `--help` lists them. Adding a command means a
  * file under cli/ and one line here.
  *
- * What a node runs every minute (state, tick, presence, outbox …) is bundled
- * into the entry file itself: one file to load. The observer's commands (the
- * grid, the dashboard, the audit) are loaded only when invoked, each as its
- * own chunk, so they never slow a node's `state set`.
+ * Each command is loaded only when invoked, as its own chunk: a node's
+ * `state set` loads the state command and what it uses, not the presence
+ * readers, git, the dashboard or the audit. `--help` loads them all.
  */
 type Register = (program: Command) => void;
 type Loader = () => Promise<Register>;
 
-const now = (register: Register): Loader => async () => register;
-
 const COMMANDS: ReadonlyArray<readonly [string, Loader]> = [
-  ['init', now(registerInitCommand)],
-  ['state', now(registerStateCommands)],
-  ['info', now(registerInfoCommand)],
-  ['outbox', now(registerOutboxCommands)],
-  ['presence', now(registerPresenceCommands)],
-  ['notify', now(registerNotifyCommand)],
-  ['chat', now(registerChatCommands)],
-  ['tick', now(registerTickCommands)],
-  ['install', now(registerInstallCommand)],
+  ['init', async () => (await import('./init')).registerInitCommand],
+  ['state', async () => (await import('./state')).registerStateCommands],
+  ['info', async () => (await import('./info')).registerInfoCommand],
+  ['outbox', async () => (await import('./outbox')).registerOutboxCommands],
+  ['presence', async () => (await import('./presence')).registerPresenceCommands],
+  ['notify', async () => (await import('./notify')).registerNotifyCommand],
+  ['chat', async () => (await import('./chat')).registerChatCommands],
+  ['tick', async () => (await import('./tick')).registerTickCommands],
+  ['install', async () => (await import('./install')).registerInstallCommand],
   ['drain', async () => (await import('./leave')).registerDrainCommand],
   ['decommission', async () => (await import('./leave')).registerDecommissionCommand],
   ['request', async () => (await import('./request')).registerRequestCommand],
@@ -54,9 +42,11 @@ const COMMANDS: ReadonlyArray<readonly [string, Loader]> = [
 /** Commands registered by another command's file. */
 const ALIASES: Record<string, string> = { agent: 'tick', sinks: 'chat' };
 
-/** The loaders for the command named in argv, or for every command (help, an unknown name). */
+/** The loaders for the command named in argv, none for --version, or every command (help, an unknown name). */
 export function commandLoaders(argv: readonly string[]): Loader[] {
   const name = commandName(argv);
+  // --version is the program's own option: no command needs loading to print it.
+  if (name === undefined && (argv.includes('--version') || argv.includes('-V'))) return [];
   const wanted = name === undefined ? undefined : (ALIASES[name] ?? name);
   const chosen = COMMANDS.filter(([command]) => command === wanted);
   return (chosen.length > 0 ? chosen : COMMANDS).map(([, load]) => load);

@@ -1,15 +1,14 @@
 import type { Command } from 'commander';
 import { isSubMinute } from '../core/beat-cadence';
-import { parseTimeSpec, TIME_SPEC_EXAMPLES } from '../core/time-spec';
-import { NodegridError } from '../core/errors';
+import { TIME_SPEC_EXAMPLES } from '../core/time-spec';
 import type { HealthRules } from '../core/health';
-import { describeValue } from '../core/ids';
 import { settingUpStates } from '../core/lifecycle';
 import { loadGrid, type LoadedGrid } from '../grid/load';
 import { openPresence } from '../presence/open';
 import type { PresenceView } from '../presence/store';
 import { classifyGrid, type GridNode } from '../grid/view';
 import type { CliContext } from './context';
+import { parseNow } from './time-option';
 
 /**
  * The options every reading command shares (--presence, --remote, --now) and
@@ -28,18 +27,6 @@ export function addGridSourceOptions(command: Command, withNow = true): Command 
     .option('--remote <url>', 'fetch this presence git remote into a read-only clone under $NODEGRID_HOME/grid (default: presence.remote)');
   if (withNow) command.option('--now <time>', `evaluate as of this time instead of the clock: ${TIME_SPEC_EXAMPLES}`);
   return command;
-}
-
-/** A time flag's value (--now, --since), read against the clock; bad input names the flag and the forms it takes. */
-export function parseTimeOption(flag: string, text: string, now = new Date()): Date {
-  const date = parseTimeSpec(text, { now, minute: 'start' });
-  if (!date) throw new NodegridError('E_BAD_INPUT', `${flag} ${describeValue(text)} is not a time: use ${TIME_SPEC_EXAMPLES}`);
-  return date;
-}
-
-export function parseNow(text: string | undefined): Date {
-  if (text === undefined) return new Date();
-  return parseTimeOption('--now', text);
 }
 
 export function healthRules(context: CliContext): HealthRules {

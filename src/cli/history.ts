@@ -4,7 +4,8 @@ import { TIME_SPEC_EXAMPLES, tssAtOrAfter } from '../core/time-spec';
 import { parseTss, humanTime } from '../core/time';
 import { nodeHistory } from '../grid/time-travel';
 import { openContext } from './context';
-import { addGridSourceOptions, openGrid, parseTimeOption, type GridSourceFlags } from './grid-source';
+import { addGridSourceOptions, openGrid, type GridSourceFlags } from './grid-source';
+import { parseTimeOption } from './time-option';
 
 function firstLine(text: string): string {
   const lines = text.trim().split('\n');

@@ -10,7 +10,8 @@ import { openContext, parseSeconds, type CliContext } from './context';
 import { addSelectorOption } from './selector-option';
 import { parseLabelSelector, type LabelSelector } from '../core/label-selector';
 import { filterNodes } from '../grid/query';
-import { addGridSourceOptions, healthRules, locate, parseNow, type GridSourceFlags } from './grid-source';
+import { addGridSourceOptions, healthRules, locate, type GridSourceFlags } from './grid-source';
+import { parseNow } from './time-option';
 
 export function registerServeCommand(program: Command): void {
   const command = program

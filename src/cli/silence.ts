@@ -7,7 +7,8 @@ import { openPresenceFileWriter } from '../presence/file-writer';
 import { describeMatch, formatSilence, isActive, isSilenceId, isSilenceName, newSilenceId, readSilences, silencePath, type Silence, type SilenceMatch } from '../presence/silences';
 import { askerName, checkAskerNote } from './asker';
 import { openContext, parseSeconds, type CliContext } from './context';
-import { addGridSourceOptions, locate, parseNow, safeText, type GridSourceFlags } from './grid-source';
+import { addGridSourceOptions, locate, safeText, type GridSourceFlags } from './grid-source';
+import { parseNow } from './time-option';
 
 /**
  * `silence`: a maintenance window kept in presence. The monitor still

@@ -10,7 +10,7 @@ import { recordStateChange, recoverInterruptedChange } from '../node/record';
 import { redactSecrets } from '../core/secrets';
 import { oldestPendingSeconds } from '../outbox/status';
 import { deliveryBudgetMs, identitySource, lockTimeoutMs, openContext, outboxView } from './context';
-import { parseTimeOption } from './grid-source';
+import { parseTimeOption } from './time-option';
 import { reportPending, runDelivery } from './delivery';
 import { ensureInstanceId } from '../node/identity';
 import { updateNodeMetrics } from './node-metrics';

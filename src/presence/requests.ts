@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { randomBytes } from '../sys/random';
 import * as z from 'zod/mini';
 import { MAX_NOTE_CHARS } from '../core/event';
 import { assertInstanceId, isValidInstanceId } from '../core/ids';
@@ -56,7 +56,7 @@ export function isRequestId(text: string): boolean {
 }
 
 /** "20261203T071500Z-drain-3fa9c1": sortable by time, unique enough for one node's handful of requests. */
-export function newRequestId(action: RequestAction, now: Date, random: () => Buffer = () => crypto.randomBytes(3)): string {
+export function newRequestId(action: RequestAction, now: Date, random: () => Buffer = () => randomBytes(3)): string {
   return `${compactUtcStamp(now)}-${action}-${random().toString('hex').slice(0, 6)}`;
 }
 

@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { randomBytes } from '../sys/random';
 import * as z from 'zod/mini';
 import { MAX_NOTE_CHARS } from '../core/event';
 import { isValidInstanceId } from '../core/ids';
@@ -44,7 +44,7 @@ export function isSilenceId(text: string): boolean {
   return SILENCE_ID.test(text);
 }
 
-export function newSilenceId(now: Date, random: () => Buffer = () => crypto.randomBytes(3)): string {
+export function newSilenceId(now: Date, random: () => Buffer = () => randomBytes(3)): string {
   return `${compactUtcStamp(now)}-${random().toString('hex').slice(0, 6)}`;
 }
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 
 /**
  * Every process nodegrid starts (git, work scripts, exec sinks) runs through
@@ -45,8 +45,11 @@ const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 /** How long a process gets after SIGTERM to clean up (git: its lock files) before SIGKILL. */
 export const TERM_GRACE_MS = 1500;
 
-export function runProcess(options: ProcessOptions): Promise<ProcessResult> {
+export async function runProcess(options: ProcessOptions): Promise<ProcessResult> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  // Loaded here, not at the top: child_process (with net and streams behind it)
+  // is some 10 ms of a start, and `state set` never starts a process.
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
     if (options.signal?.aborted) {
       resolve({ code: null, signal: null, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), timedOut: true });

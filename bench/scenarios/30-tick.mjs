@@ -50,6 +50,6 @@ export async function run({ bin }) {
   const shellMs = median(samples.get('shell: git pull x3').map((r) => r.ms));
   const rss = Math.max(...samples.get('nodegrid tick (idle)').map((r) => r.rssKb ?? 0));
   console.log(`idle tick is ${(ours / shellMs).toFixed(2)}x the shell baseline (${fmtMs(ours - shellMs)} more; it also fetches in parallel, decides, logs and checks the outbox)`);
-  console.log(`targets: idle tick <= 400 ms: ${ours <= 400 ? 'met' : 'NOT met'} (${fmtMs(ours)}); peak RSS <= 80 MB: ${rss / 1024 <= 80 ? 'met' : 'NOT met'} (${fmtMb(rss)})`);
+  console.log(`targets: idle tick <= 1.3x the shell (issue 21): ${ours / shellMs <= 1.3 ? 'met' : 'NOT met'} (${(ours / shellMs).toFixed(2)}x); peak RSS <= 80 MB: ${rss / 1024 <= 80 ? 'met' : 'NOT met'} (${fmtMb(rss)})`);
   fs.rmSync(root, { recursive: true, force: true });
 }

@@ -13,6 +13,8 @@
  * NODEGRID_HOME, else the default; a config file's `home:` is not read here
  * (that would cost the config parse this file exists to spare). A home that
  * does not exist gets no cache: `nodegrid --help` never creates a folder.
+ * It also names the build for the program (sys/build-id.ts), so the program's
+ * own caches (the validated config) know a new build when they see one.
  *
  * CommonJS, not ESM, on purpose: Node 20 has no code cache for ES modules,
  * and starting its ES module loader costs more than this whole file.
@@ -23,6 +25,8 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { commandName, homeFlag } from './cli/argv';
 import { currentUser, defaultHomeDir } from './config/paths';
+import { announceBuild } from './sys/build-id';
+import { readPrivateFile, writePrivateFile } from './sys/private-file';
 
 const DIST = `${__dirname}${path.sep}`;
 const launcherRequire = Module.createRequire(__filename);
@@ -32,19 +36,23 @@ const CACHE_PREFIX = 'v8-code-';
 interface CacheSlot {
   /** $NODEGRID_HOME/cache */
   readonly dir: string;
-  /** cache/v8-code-<build>: this build's caches; other builds' folders are removed when one is written. */
+  /** cache/v8-code-<build>: this build's caches; other builds' folders are removed when this one is written. */
   readonly build: string;
   /** cache/v8-code-<build>/<command>: a cache per file of dist/ the command loads. */
   readonly command: string;
 }
 
-function cacheSlot(program: fs.Stats): CacheSlot | undefined {
+/** This Node and this program file: a cache made by anything else is not used (sys/build-id.ts). */
+function buildName(program: fs.Stats): string {
+  return `${process.version}-${process.arch}-${program.size}-${Math.floor(program.mtimeMs)}`;
+}
+
+function cacheSlot(build: string): CacheSlot | undefined {
   if (process.env.NODEGRID_CODE_CACHE === '0') return undefined;
   const argv = process.argv.slice(2);
   const home = homeFlag(argv) || process.env.NODEGRID_HOME || defaultHomeDir(currentUser(), process.env);
   if (!fs.existsSync(home)) return undefined;
   const dir = path.join(path.resolve(home), 'cache');
-  const build = `${process.version}-${process.arch}-${program.size}-${Math.floor(program.mtimeMs)}`;
   // One cache per command: each holds the functions its command compiled, and
   // a first run of --help does not leave `state set` a cache without its code.
   const name = commandName(argv) ?? 'none';
@@ -52,36 +60,15 @@ function cacheSlot(program: fs.Stats): CacheSlot | undefined {
   return { dir, build: path.join(dir, `${CACHE_PREFIX}${build}`), command: path.join(dir, `${CACHE_PREFIX}${build}`, command) };
 }
 
-/** Compiled code is code: only a cache this user wrote and nobody else can change is used. */
-function readCache(file: string): Buffer | undefined {
+/** Other builds' caches are of no use to this one: removed when this build writes its own. */
+function removeOtherBuilds(slot: CacheSlot): void {
   try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const stat = fs.fstatSync(fd);
-      const ours = typeof process.getuid !== 'function' || stat.uid === process.getuid();
-      if (!ours || (stat.mode & 0o022) !== 0) return undefined;
-      return fs.readFileSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
-}
-
-/** Written whole or not at all (a rename), mode 0600; the caches of other builds are removed. */
-function writeCache(slot: CacheSlot, file: string, data: Buffer): void {
-  try {
-    fs.mkdirSync(slot.command, { recursive: true, mode: 0o700 });
-    const partial = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(partial, data, { mode: 0o600 });
-    fs.renameSync(partial, file);
     for (const name of fs.readdirSync(slot.dir)) {
       const entry = path.join(slot.dir, name);
       if (name.startsWith(CACHE_PREFIX) && entry !== slot.build) fs.rmSync(entry, { recursive: true, force: true });
     }
   } catch {
-    /* a read-only or full home: the next start compiles again, nothing else changes */
+    /* a folder we cannot change: the next build's first run tries again */
   }
 }
 
@@ -109,7 +96,8 @@ function compileThroughCache(slot: CacheSlot): void {
   internals.prototype._compile = function compile(this: Module, content: string, filename: string): unknown {
     if (!filename.startsWith(DIST) || !filename.endsWith('.cjs')) return original.call(this, content, filename);
     const file = path.join(slot.command, `${path.basename(filename, '.cjs')}.bin`);
-    const cachedData = readCache(file);
+    // Compiled code is code: only a cache this user wrote and nobody else can read or change is used.
+    const cachedData = readPrivateFile(file);
     const script = new vm.Script(Module.wrap(content), {
       filename,
       ...(cachedData === undefined ? {} : { cachedData }),
@@ -121,10 +109,15 @@ function compileThroughCache(slot: CacheSlot): void {
     return result;
   };
   process.once('exit', () => {
-    for (const { script, file } of fresh) writeCache(slot, file, script.createCachedData());
+    if (fresh.length === 0) return;
+    // A read-only or full home: the next start compiles again, nothing else changes.
+    for (const { script, file } of fresh) writePrivateFile(file, script.createCachedData());
+    removeOtherBuilds(slot);
   });
 }
 
-const slot = cacheSlot(fs.statSync(PROGRAM));
+const build = buildName(fs.statSync(PROGRAM));
+announceBuild(build);
+const slot = cacheSlot(build);
 if (slot !== undefined) compileThroughCache(slot);
 launcherRequire(PROGRAM);

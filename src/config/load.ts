@@ -4,7 +4,8 @@ import type { z } from 'zod/mini';
 import { NodegridError, errorMessage } from '../core/errors';
 import { buildLifecycle, type Lifecycle } from '../core/lifecycle';
 import { currentUser, defaultConfigPath, defaultHomeDir, defaultNodeinfoDir, defaultRepoDir, type Env, type UserContext } from './paths';
-import { configSchema, defaultConfig, type Config } from './schema';
+import type { Config } from './schema';
+import { recallValidatedConfig, rememberValidatedConfig } from './validated-cache';
 
 /** Where a setting came from; `nodegrid info` shows it. Precedence: flag > env > config > default. */
 export type SettingSource = 'flag' | 'env' | 'config' | 'default';
@@ -42,7 +43,7 @@ export async function loadSettings(flags: GlobalFlags, env: Env = process.env, u
   const configChoice = pickSetting(nonEmpty(flags.config), nonEmpty(env.NODEGRID_CONFIG), undefined, defaultConfigPath(user, env));
   const configPath = path.resolve(configChoice.value);
   const raw = readConfigText(configPath, configChoice.source !== 'default');
-  const config = raw === undefined ? defaultConfig() : await parseConfigText(raw, configPath);
+  const config = await validatedConfig(raw, configPath, nonEmpty(flags.home) ?? nonEmpty(env.NODEGRID_HOME) ?? defaultHomeDir(user, env));
 
   const lifecycleResult = buildLifecycle(config.lifecycle);
   if (lifecycleResult.problems.length > 0) {
@@ -60,6 +61,22 @@ export async function loadSettings(flags: GlobalFlags, env: Env = process.env, u
     nodeinfoDir: { path: path.resolve(nodeinfo.value), source: nodeinfo.source },
     lifecycle: lifecycleResult.lifecycle,
   };
+}
+
+/**
+ * The config as the schema gives it, or as it gave it last time for the same
+ * text (config/validated-cache.ts). The cache lives in the home the launcher
+ * uses, from flag, env or default: a config's own `home:` is only known after
+ * the config is read.
+ */
+async function validatedConfig(raw: string | undefined, configPath: string, cacheHome: string): Promise<Config> {
+  const home = path.resolve(cacheHome);
+  const recalled = recallValidatedConfig(home, configPath, raw);
+  if (recalled !== undefined) return recalled;
+  const { configSchema, defaultConfig } = await import('./schema');
+  const config = raw === undefined ? defaultConfig() : await parseConfigText(raw, configPath);
+  rememberValidatedConfig(home, configPath, raw, config, configSchema);
+  return config;
 }
 
 /**
@@ -148,6 +165,8 @@ export async function parseConfigText(text: string, configPath: string): Promise
     throw new NodegridError('E_CONFIG', `config file ${configPath} is not valid ${json ? 'JSON' : 'YAML'}${json ? jsonProblem(error, text) : yamlProblem(error)}`);
   }
   data ??= {};
+  // The schema is a chunk of its own: a start whose config is in the cache never loads it.
+  const { configSchema } = await import('./schema');
   const result = configSchema.safeParse(data);
   if (!result.success) {
     const details = result.error.issues.map(formatIssue).join('; ');

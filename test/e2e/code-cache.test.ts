@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestNode, nodegridBin, runCli, type TestNode } from '../helpers/cli';
+import { loadTracer, type LoadTracer } from '../helpers/load-tracer';
 
 /**
  * The launcher (src/launcher.ts) loads the program through V8's code cache
@@ -9,9 +10,17 @@ import { makeTestNode, nodegridBin, runCli, type TestNode } from '../helpers/cli
  * looks at what it leaves in $NODEGRID_HOME/cache.
  */
 const roots: string[] = [];
+const tracers: LoadTracer[] = [];
 afterEach(() => {
   for (const root of roots.splice(0)) fs.rmSync(root, { recursive: true, force: true });
+  for (const tracer of tracers.splice(0)) tracer.remove();
 });
+
+function traced(): LoadTracer {
+  const tracer = loadTracer();
+  tracers.push(tracer);
+  return tracer;
+}
 
 function node(): TestNode {
   const made = makeTestNode('nodegrid-cache-');
@@ -20,7 +29,7 @@ function node(): TestNode {
   return made;
 }
 
-/** Every file under $HOME/cache, as paths relative to it. */
+/** Every file under $HOME/cache, as paths relative to it (the code caches, config.json, anything else). */
 function caches(home: string): string[] {
   const dir = path.join(home, 'cache');
   return fs.existsSync(dir) ? (fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => fs.statSync(path.join(dir, name)).isFile()).sort()) : [];
@@ -44,7 +53,8 @@ describe('the code cache', () => {
     const n = node();
     await ok(n, ['init', '--id', 'i-cac4e001']);
     await ok(n, ['state', 'set', 'setup']);
-    const names = caches(n.home);
+    const codeCaches = (): string[] => caches(n.home).filter((name) => name !== 'config.json');
+    const names = codeCaches();
     expect(names.every((name) => /^v8-code-v\d+\.\d+\.\d+-\w+-\d+-\d+\/(init|state)\/[\w-]+\.bin$/.test(name)), names.join(', ')).toBe(true);
     const state = names.filter((name) => name.includes('/state/'));
     expect(state.length).toBeGreaterThan(1); // the program and the state command's chunk at least
@@ -55,7 +65,7 @@ describe('the code cache', () => {
     expect(await ok(n, ['state', 'set', 'initdone'])).toContain('setup -> initdone');
     const after = fs.statSync(file);
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
-    expect(caches(n.home)).toEqual(names);
+    expect(codeCaches()).toEqual(names);
   });
 
   it('a damaged cache is compiled around and replaced; the command does what it always does', async () => {
@@ -110,20 +120,58 @@ describe('the code cache', () => {
 
   it('a lazily loaded command shares the one program instance (the program is loaded once, its chunks take it from there)', async () => {
     const n = node();
-    const log = path.join(n.root, 'loaded.txt');
-    const trace = path.join(n.root, 'trace.cjs');
-    fs.writeFileSync(
-      trace,
-      `const fs = require('node:fs');\nconst Module = require('node:module');\nconst load = Module.prototype.load;\nModule.prototype.load = function (filename) {\n  fs.appendFileSync(${JSON.stringify(log)}, filename + '\\n');\n  return load.call(this, filename);\n};\n`,
-    );
+    const tracer = traced();
     const presence = path.join(n.root, 'presence', 'it', 'presence', 'all');
     fs.mkdirSync(presence, { recursive: true });
-    const result = await n.run(['nodes', '--presence', path.join(n.root, 'presence'), '--json'], { env: { NODE_OPTIONS: `--require=${trace}` } });
+    const result = await n.run(['nodes', '--presence', path.join(n.root, 'presence'), '--json'], { env: tracer.env });
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual([]);
-    const loaded = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    const loaded = tracer.loaded();
     expect(loaded[0]).toBe(nodegridBin());
     expect(loaded.some((file) => file.includes(`${path.sep}chunks${path.sep}`))).toBe(true);
     expect(loaded.filter((file) => file.endsWith('nodegrid-main.cjs'))).toHaveLength(1);
   });
 });
+
+describe('the validated config', () => {
+  const SECRET = 'tokenEXAMPLEnotInTheCache42';
+  /** The chunk holding the config schema: where its descriptions are. */
+  function schemaChunk(): string {
+    const chunks = path.join(path.dirname(nodegridBin()), 'chunks');
+    const found = fs.readdirSync(chunks).filter((name) => fs.readFileSync(path.join(chunks, name), 'utf8').includes('Folder of one-value identity files'));
+    expect(found).toHaveLength(1);
+    return found[0]!;
+  }
+
+  it('is kept once validated, so the next start with the same config never loads the schema; no secret of the config is in it', async () => {
+    const n = node();
+    n.writeConfig(`chat:\n  destinations:\n    - name: ops\n      type: slack\n      url: http://127.0.0.1:9/services/T0/B0/${SECRET}\n      minSeverity: critical\n`);
+    await ok(n, ['init', '--id', 'i-cac4e010']);
+    const kept = path.join(n.home, 'cache', 'config.json');
+    expect(fs.statSync(kept).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(kept, 'utf8')).not.toContain(SECRET);
+
+    const tracer = traced();
+    const info = await n.run(['info', '--json'], { env: tracer.env });
+    expect(info.code, info.stderr).toBe(0);
+    expect(JSON.parse(info.stdout).sinks).toEqual(['chat:ops']);
+    expect(tracer.loaded().filter((file) => file.endsWith(schemaChunk()))).toEqual([]);
+  });
+
+  it('any change to the config file is validated again: a mistake is reported as ever, and a fix is taken', async () => {
+    const n = node();
+    n.writeConfig({ outbox: { maxPerSink: 500 } });
+    await ok(n, ['init', '--id', 'i-cac4e011']);
+    const stat = fs.statSync(n.configFile);
+    n.writeConfig({ outbox: { maxPerSink: 'x00' } });
+    // Same mtime and same length: only the text tells the two apart.
+    fs.utimesSync(n.configFile, stat.atime, stat.mtime);
+    const refused = await n.run(['info']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('outbox.maxPerSink: expected number');
+    n.writeConfig({ outbox: { maxPerSink: 700 } });
+    expect(JSON.parse(await ok(n, ['info', '--json'])).paths.config.exists).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(n.home, 'cache', 'config.json'), 'utf8')).config.outbox.maxPerSink).toBe(700);
+  });
+});
+

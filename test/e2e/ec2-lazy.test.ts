@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestNode, nodegridBin } from '../helpers/cli';
 import { awsEnvFor, startEc2StandIn } from '../helpers/ec2-server';
+import { loadTracer as traceLoads, type LoadTracer } from '../helpers/load-tracer';
 
 /**
  * The AWS SDK is megabytes of JavaScript; nodegrid starts every minute on every
@@ -15,19 +15,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** Every bundle file a process loads: the program is CommonJS, so a --require hook on Module.prototype.load sees each require()d file. */
-function loadTracer(): { env: Record<string, string>; loaded(): string[] } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodegrid-trace-'));
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const log = path.join(dir, 'loaded.txt');
-  fs.writeFileSync(
-    path.join(dir, 'trace.cjs'),
-    `const fs = require('node:fs');\nconst Module = require('node:module');\nconst load = Module.prototype.load;\nModule.prototype.load = function (filename) {\n  fs.appendFileSync(${JSON.stringify(log)}, filename + '\\n');\n  return load.call(this, filename);\n};\n`,
-  );
-  return {
-    env: { NODE_OPTIONS: `--require=${path.join(dir, 'trace.cjs')}` },
-    loaded: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : []),
-  };
+function loadTracer(): LoadTracer {
+  const tracer = traceLoads();
+  cleanups.push(() => tracer.remove());
+  return tracer;
 }
 
 function sdkFiles(client = 'EC2Client'): string[] {

@@ -42,7 +42,10 @@ export function recallValidatedConfig(home: string, configPath: string, text: st
   if (data === undefined) return undefined;
   try {
     const entry = JSON.parse(data.toString('utf8')) as Entry;
-    if (entry.build !== build || entry.configPath !== configPath || !isDeepStrictEqual(entry.text, textKey(text))) return undefined;
+    const key = textKey(text);
+    // Compared field by field: node's isDeepStrictEqual is a module of its own to load, on every start.
+    const sameText = key === null ? entry.text === null : entry.text?.length === key.length && entry.text.hash === key.hash;
+    if (entry.build !== build || entry.configPath !== configPath || !sameText) return undefined;
     return decode(entry.config as Json, text ?? '') as Config;
   } catch {
     return undefined;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../core/errors';
-import { git, lastWords, runGit } from '../git/run';
+import { git, GitError, lastWords, runGit, runGitThen } from '../git/run';
 
 /**
  * The git repos a node follows: every folder under repoDir with a .git. Each
@@ -46,14 +46,17 @@ export function findRepos(repoDir: string): string[] {
 }
 
 /**
- * Two git processes per repo when nothing changed (fetch, rev-parse): looking
- * must stay cheap, every minute, on every node.
+ * Two gits per repo when nothing changed (fetch, rev-parse), started together
+ * by one shell (runGitThen): looking must stay cheap, every minute, on every node.
  */
 export async function pullRepo(repo: string, timeoutMs: number): Promise<PullResult> {
   let before: string | null = null;
   try {
-    await git(['-C', repo, 'fetch', '--quiet', '--no-tags'], { timeoutMs });
-    const heads = await runGit(['-C', repo, 'rev-parse', 'HEAD', '@{upstream}'], { timeoutMs });
+    // No `git maintenance run --auto` after a fetch: one process more per repo every minute, and
+    // nothing to tidy when nothing came. The merge that takes what came runs it (git merge does).
+    const fetchArgs = ['-C', repo, 'fetch', '--quiet', '--no-tags', '--no-auto-maintenance'];
+    const { first: fetched, then: heads } = await runGitThen(fetchArgs, ['-C', repo, 'rev-parse', 'HEAD', '@{upstream}'], { timeoutMs });
+    if (heads === undefined) throw new GitError(`git fetch failed (exit ${fetched.code}): ${lastWords(fetched.stderr) || 'no message'}`, fetched.code, fetched.stderr, false);
     const [head, upstream] = heads.stdout.trim().split('\n');
     before = head && /^[0-9a-f]{40,64}$/.test(head) ? head : null;
     if (heads.code !== 0 || !upstream) {

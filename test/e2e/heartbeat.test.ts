@@ -93,6 +93,26 @@ describe('nodegrid tick', () => {
     expect(readOrEmpty(path.join(n.home, 'log/nodegrid.log'))).toMatch(/tick: 1 repo pulled \(config [0-9a-f]{8}\.\.[0-9a-f]{8}\); work ok \(bin\/nodework\/common\/work\.sh \d+ ms\)/);
   });
 
+  it('a repo whose remote is gone keeps what it has and says why; a repo with no upstream is named as such; the others still pull', async () => {
+    const n = await heartbeatNode();
+    expect((await n.tick()).code).toBe(0);
+    const repoDir = path.join(n.root, 'gitrepo');
+    git(repoDir, 'clone', '-q', path.join(n.root, 'remote.git'), 'gone');
+    git(path.join(repoDir, 'gone'), 'remote', 'set-url', 'origin', path.join(n.root, 'no-such-remote.git'));
+    git(repoDir, 'clone', '-q', path.join(n.root, 'remote.git'), 'loose');
+    git(path.join(repoDir, 'loose'), 'branch', '--unset-upstream');
+    const head = git(path.join(repoDir, 'gone'), 'rev-parse', 'HEAD').trim();
+    n.publish(`#!/bin/sh\ncat version.txt >> '${n.out}'\n`, 'v2');
+
+    const tick = await n.tick('--json');
+    expect(tick.code, tick.stderr).toBe(0);
+    const pulled = Object.fromEntries((JSON.parse(tick.stdout) as { pulled: Array<{ repo: string }> }).pulled.map((p) => [p.repo, p]));
+    expect(pulled.config).toMatchObject({ changed: true, error: null });
+    expect(pulled.gone).toMatchObject({ changed: false, before: head, after: head, error: expect.stringMatching(/^git fetch failed \(exit 128\): fatal: .*no-such-remote\.git/) });
+    expect(pulled.loose).toMatchObject({ changed: false, error: expect.stringContaining('no upstream to follow') });
+    expect(workRuns(n)).toEqual(['v1', 'v2']);
+  });
+
   it('starts no new work while the node leaves service, but keeps beating; back in service it works what it missed', async () => {
     const n = await heartbeatNode();
     expect((await n.tick()).code).toBe(0);

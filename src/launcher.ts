@@ -20,7 +20,7 @@
  * and starting its ES module loader costs more than this whole file.
  */
 import fs from 'node:fs';
-import Module from 'node:module';
+import type ModuleClass from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 import { commandName, homeFlag } from './cli/argv';
@@ -28,6 +28,13 @@ import { currentUser, defaultHomeDir } from './config/paths';
 import { announceBuild } from './sys/build-id';
 import { readPrivateFile, writePrivateFile } from './sys/private-file';
 
+/**
+ * The CommonJS Module class, as this file's own module's constructor: the
+ * 'node:module' built-in would be the same class, but loading it starts
+ * Node's ES module loader too (for module.register), which nothing here uses.
+ */
+const Module = module.constructor as typeof ModuleClass;
+type Module = ModuleClass;
 const DIST = `${__dirname}${path.sep}`;
 const launcherRequire = Module.createRequire(__filename);
 const PROGRAM = path.join(__dirname, 'nodegrid-main.cjs');

@@ -37,7 +37,10 @@ export function urlSecrets(url: string): string[] {
   const out: string[] = [];
   const pathPart = parsed.pathname.replace(/\/+$/, '');
   if (pathPart.length > 1 || parsed.search) out.push(url);
-  if (pathPart.length > 1) out.push(`${pathPart}${parsed.search}`, pathPart);
+  // A path of one plain word ("/nodegrid", "/events") names a receiver, it is no token; as a
+  // secret of its own it would mangle every file path holding the word (/var/lib****).
+  if (pathPart.length > 1 && !isPlainWordPath(pathPart)) out.push(`${pathPart}${parsed.search}`, pathPart);
+  else if (pathPart.length > 1 && parsed.search) out.push(`${pathPart}${parsed.search}`);
   if (parsed.search.length > 1) out.push(parsed.search.slice(1));
   if (parsed.password) out.push(decodeURIComponent(parsed.password));
   // A receiver may echo only the token: Slack's, Discord's and Mattermost's is the last path segment.
@@ -46,6 +49,11 @@ export function urlSecrets(url: string): string[] {
   for (const [name, value] of parsed.searchParams) if (isSecretName(name) || name === 'code') out.push(value);
   // Only secrets long enough to redact without mangling ordinary words.
   return out.filter((secret) => secret.length >= MIN_KNOWN_SECRET);
+}
+
+/** "/nodegrid", "/incident-events": one segment, a word of lowercase letters and dashes, shorter than a token. */
+function isPlainWordPath(pathPart: string): boolean {
+  return /^\/[a-z][a-z_-]{0,15}$/.test(pathPart);
 }
 
 /** "B0123/XyZ9abc…" is a token; "hooks" or "nodegrid" is a word that must stay readable. */

@@ -8,7 +8,7 @@ import { redactSecrets } from '../../../src/core/secrets';
 import { destinationSecrets } from '../../../src/sinks/chat/destination';
 import { acceptsEvent, chatSinkDescriptor } from '../../../src/sinks/chat/index';
 import { PostPace } from '../../../src/sinks/chat/ratelimit';
-import { redactWebhookUrl } from '../../../src/sinks/redact-url';
+import { redactWebhookUrl, urlSecrets } from '../../../src/sinks/redact-url';
 import { stateEvent } from './events';
 
 const base: ChatDestinationConfig = { name: 'ops', type: 'slack', url: 'http://127.0.0.1:9/services/TEXAMPLE/BEXAMPLE/xEXAMPLE', minSeverity: 'chatty', via: 'node', timeoutSeconds: 10 };
@@ -58,6 +58,23 @@ describe('redactWebhookUrl', () => {
   it('survives the generic redaction every log line gets', () => {
     const shown = redactWebhookUrl('https://hooks.slack.com/services/TEXAMPLE/BEXAMPLE/XXXXEXAMPLE');
     expect(redactSecrets(`posting to ${shown}`, destinationSecrets(base))).toBe(`posting to ${shown}`);
+  });
+});
+
+describe('urlSecrets', () => {
+  it('keeps a one-word path readable elsewhere (a file path holding the word), the URL itself still secret', () => {
+    const secrets = urlSecrets('https://incidents.acme.example/nodegrid');
+    expect(secrets).toContain('https://incidents.acme.example/nodegrid');
+    expect(redactSecrets('metrics textfile /var/lib/node_exporter/textfile_collector/nodegrid.prom not written', secrets)).toBe(
+      'metrics textfile /var/lib/node_exporter/textfile_collector/nodegrid.prom not written',
+    );
+    expect(redactSecrets('posted to https://incidents.acme.example/nodegrid', secrets)).not.toContain('incidents.acme.example/nodegrid');
+  });
+  it('still treats any other path as secret: tokens, several segments, long words, a query', () => {
+    expect(urlSecrets('https://chat.example/hooks/abcdefgh')).toContain('/hooks/abcdefgh');
+    expect(urlSecrets('https://h.example/x7Kq29ZpLm')).toContain('/x7Kq29ZpLm');
+    expect(urlSecrets('https://h.example/abcdefghijklmnopq')).toContain('/abcdefghijklmnopq');
+    expect(urlSecrets('https://h.example/events?token=EXAMPLEtoken1')).toEqual(expect.arrayContaining(['/events?token=EXAMPLEtoken1', 'EXAMPLEtoken1']));
   });
 });
 

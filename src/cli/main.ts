@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { errorMessage, exitCodeFor, NodegridError, EXIT_CODES } from '../core/errors';
 import { COMMIT, VERSION } from '../core/version';
-import { commandLoaders } from './commands';
+import { registerCommands } from './commands';
 import { createOutput, redactForPrinting } from './output';
 
 /**
@@ -45,7 +45,7 @@ Examples:
 
   // Only the invoked command's module is loaded (each is its own chunk): a node runs
   // `state set` or `tick` every minute and should not pay for `serve` or `audit`.
-  for (const load of commandLoaders(argv)) (await load())(program);
+  await registerCommands(program, argv);
 
   // Every subcommand exits through the same mapping, not commander's own exit(1).
   const applyOverride = (command: Command): void => {

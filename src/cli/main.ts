@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { errorMessage, exitCodeFor, NodegridError, EXIT_CODES } from '../core/errors';
 import { COMMIT, VERSION } from '../core/version';
 import { registerCommands } from './commands';
+import { writeCommanderOutputToDescriptor } from './lazy-stdio';
 import { createOutput, redactForPrinting } from './output';
 
 /**
@@ -42,6 +43,8 @@ Examples:
   program.exitOverride();
   // commander's own errors may quote an argument (an option's value can be a secret).
   program.configureOutput({ outputError: (text, write) => write(redactForPrinting(text)) });
+  // Before any command is registered: subcommands take the program's output settings when made.
+  writeCommanderOutputToDescriptor(program);
 
   // Only the invoked command's module is loaded (each is its own chunk): a node runs
   // `state set` or `tick` every minute and should not pay for `serve` or `audit`.

@@ -17,16 +17,18 @@
  * CommonJS, not ESM, on purpose: Node 20 has no code cache for ES modules,
  * and starting its ES module loader costs more than this whole file.
  */
-import fs from 'node:fs';
-import Module from 'node:module';
-import path from 'node:path';
-import vm from 'node:vm';
+// Named imports: a default import of a built-in is copied property by property into an
+// interop object by the bundler, a measurable part of a start this file exists to shorten.
+import { type Stats, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire, Module, wrap } from 'node:module';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { constants as vmConstants, Script } from 'node:vm';
 import { commandName, homeFlag } from './cli/argv';
 import { currentUser, defaultHomeDir } from './config/paths';
 
-const DIST = `${__dirname}${path.sep}`;
-const launcherRequire = Module.createRequire(__filename);
-const PROGRAM = path.join(__dirname, 'nodegrid-main.cjs');
+const DIST = `${__dirname}${sep}`;
+const launcherRequire = createRequire(__filename);
+const PROGRAM = join(__dirname, 'nodegrid-main.cjs');
 const CACHE_PREFIX = 'v8-code-';
 
 interface CacheSlot {
@@ -38,31 +40,31 @@ interface CacheSlot {
   readonly command: string;
 }
 
-function cacheSlot(program: fs.Stats): CacheSlot | undefined {
+function cacheSlot(program: Stats): CacheSlot | undefined {
   if (process.env.NODEGRID_CODE_CACHE === '0') return undefined;
   const argv = process.argv.slice(2);
   const home = homeFlag(argv) || process.env.NODEGRID_HOME || defaultHomeDir(currentUser(), process.env);
-  if (!fs.existsSync(home)) return undefined;
-  const dir = path.join(path.resolve(home), 'cache');
+  if (!existsSync(home)) return undefined;
+  const dir = join(resolve(home), 'cache');
   const build = `${process.version}-${process.arch}-${program.size}-${Math.floor(program.mtimeMs)}`;
   // One cache per command: each holds the functions its command compiled, and
   // a first run of --help does not leave `state set` a cache without its code.
   const name = commandName(argv) ?? 'none';
   const command = /^[a-z]{2,16}$/.test(name) ? name : 'other';
-  return { dir, build: path.join(dir, `${CACHE_PREFIX}${build}`), command: path.join(dir, `${CACHE_PREFIX}${build}`, command) };
+  return { dir, build: join(dir, `${CACHE_PREFIX}${build}`), command: join(dir, `${CACHE_PREFIX}${build}`, command) };
 }
 
 /** Compiled code is code: only a cache this user wrote and nobody else can change is used. */
 function readCache(file: string): Buffer | undefined {
   try {
-    const fd = fs.openSync(file, 'r');
+    const fd = openSync(file, 'r');
     try {
-      const stat = fs.fstatSync(fd);
+      const stat = fstatSync(fd);
       const ours = typeof process.getuid !== 'function' || stat.uid === process.getuid();
       if (!ours || (stat.mode & 0o022) !== 0) return undefined;
-      return fs.readFileSync(fd);
+      return readFileSync(fd);
     } finally {
-      fs.closeSync(fd);
+      closeSync(fd);
     }
   } catch {
     return undefined;
@@ -72,13 +74,13 @@ function readCache(file: string): Buffer | undefined {
 /** Written whole or not at all (a rename), mode 0600; the caches of other builds are removed. */
 function writeCache(slot: CacheSlot, file: string, data: Buffer): void {
   try {
-    fs.mkdirSync(slot.command, { recursive: true, mode: 0o700 });
+    mkdirSync(slot.command, { recursive: true, mode: 0o700 });
     const partial = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(partial, data, { mode: 0o600 });
-    fs.renameSync(partial, file);
-    for (const name of fs.readdirSync(slot.dir)) {
-      const entry = path.join(slot.dir, name);
-      if (name.startsWith(CACHE_PREFIX) && entry !== slot.build) fs.rmSync(entry, { recursive: true, force: true });
+    writeFileSync(partial, data, { mode: 0o600 });
+    renameSync(partial, file);
+    for (const name of readdirSync(slot.dir)) {
+      const entry = join(slot.dir, name);
+      if (name.startsWith(CACHE_PREFIX) && entry !== slot.build) rmSync(entry, { recursive: true, force: true });
     }
   } catch {
     /* a read-only or full home: the next start compiles again, nothing else changes */
@@ -105,19 +107,19 @@ function requireFor(module: Module): NodeJS.Require {
  */
 function compileThroughCache(slot: CacheSlot): void {
   const original = internals.prototype._compile;
-  const fresh: Array<{ script: vm.Script; file: string }> = [];
+  const fresh: Array<{ script: Script; file: string }> = [];
   internals.prototype._compile = function compile(this: Module, content: string, filename: string): unknown {
     if (!filename.startsWith(DIST) || !filename.endsWith('.cjs')) return original.call(this, content, filename);
-    const file = path.join(slot.command, `${path.basename(filename, '.cjs')}.bin`);
+    const file = join(slot.command, `${basename(filename, '.cjs')}.bin`);
     const cachedData = readCache(file);
-    const script = new vm.Script(Module.wrap(content), {
+    const script = new Script(wrap(content), {
       filename,
       ...(cachedData === undefined ? {} : { cachedData }),
-      importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+      importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
     });
     if (cachedData === undefined || script.cachedDataRejected === true) fresh.push({ script, file });
     const wrapper = script.runInThisContext() as ModuleWrapper;
-    const result: unknown = wrapper.call(this.exports, this.exports, requireFor(this), this, filename, path.dirname(filename));
+    const result: unknown = wrapper.call(this.exports, this.exports, requireFor(this), this, filename, dirname(filename));
     return result;
   };
   process.once('exit', () => {
@@ -125,6 +127,6 @@ function compileThroughCache(slot: CacheSlot): void {
   });
 }
 
-const slot = cacheSlot(fs.statSync(PROGRAM));
+const slot = cacheSlot(statSync(PROGRAM));
 if (slot !== undefined) compileThroughCache(slot);
 launcherRequire(PROGRAM);

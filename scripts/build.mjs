@@ -28,6 +28,22 @@ const define = {
   __NODEGRID_COMMIT__: JSON.stringify(commit),
 };
 
+// commander requires node:child_process when it loads, for executable
+// subcommands (`git-style`), which nodegrid has none of: loading it (and net,
+// stream, dgram under it) cost every start some 5 ms. commander gets a
+// stand-in that requires it on the first spawn.
+const lazyChildProcessForCommander = {
+  name: 'lazy-child-process-for-commander',
+  setup(build) {
+    const commander = `${path.sep}node_modules${path.sep}commander${path.sep}`;
+    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (args.importer.includes(commander) ? { path: 'child_process', namespace: 'commander-lazy' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'commander-lazy' }, () => ({
+      contents: "module.exports = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+      loader: 'js',
+    }));
+  },
+};
+
 // 1. esbuild: TypeScript and node_modules into ES modules, the lazily loaded
 //    parts (commands, the AWS SDK, yaml, nodemailer) split out at their import().
 const stage = mkdtempSync(path.join(os.tmpdir(), 'nodegrid-build-'));
@@ -46,6 +62,7 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
   define,
+  plugins: [lazyChildProcessForCommander],
 });
 
 // 2. rollup, over esbuild's chunks: esbuild puts everything the entry shares

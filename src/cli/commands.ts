@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { commandName } from './argv';
+import { registerCommandStubs } from './command-stubs';
 
 /**
  * Every command, in the order `--help` lists them. Adding a command means a
@@ -7,7 +8,8 @@ import { commandName } from './argv';
  *
  * Each command is loaded only when invoked, as its own chunk: a node's
  * `state set` loads the state command and what it uses, not the presence
- * readers, git, the dashboard or the audit. `--help` loads them all.
+ * readers, git, the dashboard or the audit. `--help` loads none (see
+ * command-stubs.ts); `help`, a command's own help and an unknown name load them all.
  */
 type Register = (program: Command) => void;
 type Loader = () => Promise<Register>;
@@ -42,8 +44,23 @@ const COMMANDS: ReadonlyArray<readonly [string, Loader]> = [
 /** Commands registered by another command's file. */
 const ALIASES: Record<string, string> = { agent: 'tick', sinks: 'chat' };
 
+/** The commands argv needs: the one it names, stubs for root help, none for --version, or every one. */
+export async function registerCommands(program: Command, argv: readonly string[]): Promise<void> {
+  if (printsRootHelpOnly(argv)) registerCommandStubs(program);
+  else for (const load of commandLoaders(argv)) (await load())(program);
+}
+
+/**
+ * `nodegrid [global options] --help`: no word that commander could take for a
+ * command (nor `--`, after which it would), so help is the root's.
+ */
+function printsRootHelpOnly(argv: readonly string[]): boolean {
+  if (commandName(argv) !== undefined || argv.includes('--') || argv.includes('--version') || argv.includes('-V')) return false;
+  return argv.includes('--help') || argv.includes('-h');
+}
+
 /** The loaders for the command named in argv, none for --version, or every command (help, an unknown name). */
-export function commandLoaders(argv: readonly string[]): Loader[] {
+function commandLoaders(argv: readonly string[]): Loader[] {
   const name = commandName(argv);
   // --version is the program's own option: no command needs loading to print it.
   if (name === undefined && (argv.includes('--version') || argv.includes('-V'))) return [];

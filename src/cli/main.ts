@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { errorMessage, exitCodeFor, NodegridError, EXIT_CODES } from '../core/errors';
 import { COMMIT, VERSION } from '../core/version';
-import { commandLoaders } from './commands';
+import { registerCommands } from './commands';
+import { writeCommanderOutputToDescriptor } from './lazy-stdio';
 import { createOutput, redactForPrinting } from './output';
 
 /**
@@ -42,10 +43,12 @@ Examples:
   program.exitOverride();
   // commander's own errors may quote an argument (an option's value can be a secret).
   program.configureOutput({ outputError: (text, write) => write(redactForPrinting(text)) });
+  // Before any command is registered: subcommands take the program's output settings when made.
+  writeCommanderOutputToDescriptor(program);
 
   // Only the invoked command's module is loaded (each is its own chunk): a node runs
   // `state set` or `tick` every minute and should not pay for `serve` or `audit`.
-  for (const load of commandLoaders(argv)) (await load())(program);
+  await registerCommands(program, argv);
 
   // Every subcommand exits through the same mapping, not commander's own exit(1).
   const applyOverride = (command: Command): void => {

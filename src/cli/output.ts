@@ -25,7 +25,12 @@ export interface Output {
  * One per process, not per Output: main's error handler prints with an
  * Output of its own, after the command's context has gone.
  */
-let redactPrinted: Redactor = createRedactor(environmentSecrets(process.env));
+let redactPrinted: Redactor = (text) => {
+  // Made on the first print, not at start: reading the environment for secrets is
+  // about 1% of a start, and --help or --version print nothing through it.
+  redactPrinted = createRedactor(environmentSecrets(process.env));
+  return redactPrinted(text);
+};
 
 export function redactEverythingPrinted(redactor: Redactor): void {
   redactPrinted = redactor;

@@ -1,5 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
+// Named imports, as in the launcher that loads this file: no interop copy of fs and path at start.
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /**
  * Files nodegrid keeps for itself and trusts on the next start (the launcher's
@@ -12,19 +13,19 @@ import path from 'node:path';
 export function readPrivateFile(file: string): Buffer | undefined {
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = openSync(file, 'r');
   } catch {
     return undefined;
   }
   try {
-    const stat = fs.fstatSync(fd);
+    const stat = fstatSync(fd);
     const ours = typeof process.getuid !== 'function' || stat.uid === process.getuid();
     if (!ours || !stat.isFile() || (stat.mode & 0o077) !== 0) return undefined;
-    return fs.readFileSync(fd);
+    return readFileSync(fd);
   } catch {
     return undefined;
   } finally {
-    fs.closeSync(fd);
+    closeSync(fd);
   }
 }
 
@@ -32,15 +33,15 @@ export function readPrivateFile(file: string): Buffer | undefined {
 export function writePrivateFile(file: string, data: string | Buffer): boolean {
   const partial = `${file}.${process.pid}.tmp`;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     // 'wx': a file left by a killed run of the same pid is not written through with its old mode.
-    fs.rmSync(partial, { force: true });
-    fs.writeFileSync(partial, data, { mode: 0o600, flag: 'wx' });
-    fs.renameSync(partial, file);
+    rmSync(partial, { force: true });
+    writeFileSync(partial, data, { mode: 0o600, flag: 'wx' });
+    renameSync(partial, file);
     return true;
   } catch {
     try {
-      fs.rmSync(partial, { force: true });
+      rmSync(partial, { force: true });
     } catch {
       /* nothing was written, or the folder cannot be changed at all */
     }

@@ -7,13 +7,20 @@ import type * as z from 'zod/mini';
  */
 export type ParsedJson<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
 
-export function parseJsonWith<T>(schema: z.ZodMiniType<T>, text: string): ParsedJson<T> {
+/**
+ * `accept`, for formats read by the thousand: a hand-written check of the
+ * common, valid shape that returns the data as is. What it does not accept
+ * goes to the schema, which decides and words the problem.
+ */
+export function parseJsonWith<T>(schema: z.ZodMiniType<T>, text: string, accept?: (data: unknown) => T | undefined): ParsedJson<T> {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
     return { ok: false, problem: `not valid JSON (${(error as Error).message.slice(0, 120)})` };
   }
+  const accepted = accept?.(data);
+  if (accepted !== undefined) return { ok: true, value: accepted };
   // The input is reported only to tell "missing" from "a number": values are never shown.
   const result = schema.safeParse(data, { reportInput: true });
   if (result.success) return { ok: true, value: result.data };

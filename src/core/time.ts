@@ -11,29 +11,55 @@ export function formatTss(date: Date): string {
   );
 }
 
-const TSS = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})$/;
-
+/**
+ * "YYYYMMDD-HHMMSS" with a real date and time (not 20151332-…, which Date
+ * would roll over). By character codes, without a Date: every statelog entry
+ * of every document a reader loads is checked.
+ */
 export function isTss(value: string): boolean {
-  return parseTss(value) !== undefined;
+  if (value.length !== 15 || value.charCodeAt(8) !== 45 /* - */) return false;
+  const year = digitsAt(value, 0, 4);
+  const month = digitsAt(value, 4, 2);
+  const day = digitsAt(value, 6, 2);
+  return (
+    year >= 0 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    inRange(digitsAt(value, 9, 2), 23) &&
+    inRange(digitsAt(value, 11, 2), 59) &&
+    inRange(digitsAt(value, 13, 2), 59)
+  );
 }
 
 export function parseTss(value: string): Date | undefined {
-  const m = TSS.exec(value);
-  if (!m) return undefined;
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
-  const h = Number(m[4]);
-  const mi = Number(m[5]);
-  const s = Number(m[6]);
-  // Reject 20151332-… rather than letting Date roll it over.
-  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return undefined;
-  return new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  if (!isTss(value)) return undefined;
+  const at = (from: number, width: number): number => digitsAt(value, from, width);
+  const date = new Date(Date.UTC(at(0, 4), at(4, 2) - 1, at(6, 2), at(9, 2), at(11, 2), at(13, 2)));
+  // Date.UTC reads years 0-99 as 1900-1999: the year written is the year meant.
+  if (at(0, 4) < 100) date.setUTCFullYear(at(0, 4));
+  return date;
+}
+
+/** The number written by `width` ASCII digits at `from`; -1 when any is not a digit. */
+function digitsAt(text: string, from: number, width: number): number {
+  let n = 0;
+  for (let i = from; i < from + width; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (!(digit >= 0 && digit <= 9)) return -1; // NaN past the end too
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+function inRange(n: number, max: number): boolean {
+  return n >= 0 && n <= max;
 }
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /**

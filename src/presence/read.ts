@@ -3,11 +3,11 @@ import { isValidDnaName } from '../core/ids';
 import { isValidStateName, normalizeState } from '../core/lifecycle';
 import { parseJsonWith } from '../core/parse-json';
 import { isLabelKey, isLabelValue, MAX_LABELS, sortedLabels, type Labels } from '../core/labels';
-import { CURRENT_DIR, currentDocumentPath, LABELS_KEY, MAX_DOCUMENT_BYTES, NOTE_KEY, parsePresencePath, presenceDocumentSchema } from './format';
+import { acceptPlainPresenceDocument, CURRENT_DIR, currentDocumentPath, LABELS_KEY, MAX_DOCUMENT_BYTES, NOTE_KEY, parsePresencePath, presenceDocumentSchema } from './format';
 import { MAX_NOTE_CHARS } from '../core/event';
 import { parseStateLog, type StateLogEntry } from '../core/statelog';
 import { isTss } from '../core/time';
-import type { PresenceSource, SourceEntry } from './source';
+import { readEach, type PresenceSource, type SourceEntry } from './source';
 
 /**
  * Reads presence documents into typed node records. Tolerant of the original's
@@ -58,7 +58,7 @@ const KNOWN_KEYS = new Set<string>(['instance-id', 'state', 'statetss', 'statelo
  */
 export function parsePresenceDocument(text: string, file: string, expectedId?: string): ParsedDocument {
   if (Buffer.byteLength(text, 'utf8') > MAX_DOCUMENT_BYTES) return { ok: false, problem: `larger than ${MAX_DOCUMENT_BYTES / 1024} KB` };
-  const parsed = parseJsonWith(presenceDocumentSchema, text);
+  const parsed = parseJsonWith(presenceDocumentSchema, text, acceptPlainPresenceDocument);
   if (!parsed.ok) return { ok: false, problem: parsed.problem };
   const { value } = parsed.value;
   const id = value['instance-id'];
@@ -77,7 +77,8 @@ export function parsePresenceDocument(text: string, file: string, expectedId?: s
   if (rawState !== undefined && !isValidStateName(rawState)) warnings.push('"state" is not a valid state name; ignored');
   const state = rawState !== undefined && isValidStateName(rawState) ? rawState : undefined;
   const rawTss = value.statetss || undefined;
-  if (rawTss !== undefined && !isTss(rawTss)) warnings.push('"statetss" is not a YYYYMMDD-HHMMSS time; ignored');
+  const statetss = rawTss !== undefined && isTss(rawTss) ? rawTss : undefined;
+  if (rawTss !== undefined && statetss === undefined) warnings.push('"statetss" is not a YYYYMMDD-HHMMSS time; ignored');
   const { entries, malformed } = parseStateLog(value.statelog ?? '');
   if (malformed.length > 0) warnings.push(`statelog has ${malformed.length} malformed entr${malformed.length === 1 ? 'y' : 'ies'}`);
 
@@ -99,7 +100,7 @@ export function parsePresenceDocument(text: string, file: string, expectedId?: s
       id,
       ...identity,
       state,
-      statetss: rawTss !== undefined && isTss(rawTss) ? rawTss : undefined,
+      statetss,
       statelog: entries,
       ...(note ? { note } : {}),
       extra,
@@ -156,13 +157,18 @@ export async function loadPresence(source: PresenceSource): Promise<PresenceSnap
     if (refused !== undefined) problems.push({ file: entry.path, message: refused });
     else wanted.push({ path: entry.path, id: parsed.id });
   }
-  const contents = await source.readMany(wanted.map((w) => w.path));
   const records: PresenceRecord[] = [];
-  for (const { path, id } of wanted) {
-    const parsed = parseRead(contents.get(path), path, id);
-    if (parsed.ok) records.push(parsed.record);
-    else problems.push({ file: path, message: parsed.problem });
-  }
+  let next = 0;
+  // Parsed as read: only the records are kept, never 10,000 files' bytes at once.
+  await readEach(
+    source,
+    wanted.map((w) => w.path),
+    (path, bytes) => {
+      const parsed = parseRead(bytes, path, wanted[next++]!.id);
+      if (parsed.ok) records.push(parsed.record);
+      else problems.push({ file: path, message: parsed.problem });
+    },
+  );
   records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   problems.sort((a, b) => (a.file < b.file ? -1 : 1));
   return { source: source.description, records, problems };

@@ -37,6 +37,20 @@ export interface PresenceSource {
    * of an object). Readers that must say why look at list()'s size.
    */
   readMany(paths: readonly string[]): Promise<Map<string, Buffer>>;
+  /**
+   * Where it saves a copy per file (a folder): readMany's contents handed to
+   * `visit` one by one, in order, as they are read, undefined for a file that
+   * could not be read. The bytes are only valid during the call. Readers use
+   * readEach() below, which falls back to readMany.
+   */
+  readEach?(paths: readonly string[], visit: (path: string, bytes: Buffer | undefined) => void): Promise<void>;
+}
+
+/** Each file's contents in turn (see PresenceSource.readEach); a source without readEach is read with readMany. */
+export async function readEach(source: PresenceSource, paths: readonly string[], visit: (path: string, bytes: Buffer | undefined) => void): Promise<void> {
+  if (source.readEach) return source.readEach(paths, visit);
+  const contents = await source.readMany(paths);
+  for (const path of paths) visit(path, contents.get(path));
 }
 
 export function folderSource(root: string): PresenceSource {
@@ -61,29 +75,44 @@ export function folderSource(root: string): PresenceSource {
     },
     async readMany(paths) {
       const out = new Map<string, Buffer>();
-      // One buffer for all reads, one byte over the document limit: an oversized file is
-      // seen as such without reading all of it, and without a stat per file (10,000 nodes).
-      const buffer = Buffer.allocUnsafe(READ_LIMIT + 1);
-      for (const rel of paths) {
-        try {
-          // O_NOFOLLOW: a file swapped for a symlink after listing is still not followed.
-          // Plain concatenation: rel comes from our own listing, and path.join per file shows in profiles.
-          const fd = fs.openSync(`${root}/${rel}`, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-          try {
-            // A regular file returns all it has (up to the request) in one read; a short
-            // read is its end. Only a full buffer needs asking again, and then it is oversized.
-            const length = fs.readSync(fd, buffer, 0, buffer.length, 0);
-            out.set(rel, Buffer.from(buffer.subarray(0, length)));
-          } finally {
-            fs.closeSync(fd);
-          }
-        } catch {
-          /* vanished or replaced: the reader reports it as unreadable */
-        }
-      }
+      readFilesOnce(root, paths, (rel, bytes) => {
+        if (bytes !== undefined) out.set(rel, Buffer.from(bytes));
+      });
       return out;
     },
+    async readEach(paths, visit) {
+      readFilesOnce(root, paths, visit);
+    },
   };
+}
+
+/**
+ * Reads files under root into one buffer, one byte over the document limit: an
+ * oversized file is seen as such without reading all of it, and without a stat
+ * per file (10,000 nodes). `visit` gets a view of that buffer, valid until the
+ * next file.
+ */
+function readFilesOnce(root: string, paths: readonly string[], visit: (path: string, bytes: Buffer | undefined) => void): void {
+  const buffer = Buffer.allocUnsafe(READ_LIMIT + 1);
+  for (const rel of paths) {
+    let length: number;
+    try {
+      // O_NOFOLLOW: a file swapped for a symlink after listing is still not followed.
+      // Plain concatenation: rel comes from our own listing, and path.join per file shows in profiles.
+      const fd = fs.openSync(`${root}/${rel}`, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      try {
+        // A regular file returns all it has (up to the request) in one read; a short
+        // read is its end. Only a full buffer needs asking again, and then it is oversized.
+        length = fs.readSync(fd, buffer, 0, buffer.length, 0);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      visit(rel, undefined); // vanished or replaced: the reader reports it as unreadable
+      continue;
+    }
+    visit(rel, buffer.subarray(0, length));
+  }
 }
 
 /** A place with nothing in it yet: a branch no node has pushed. */

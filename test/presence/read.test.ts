@@ -71,6 +71,23 @@ describe('presence reader', () => {
     expect(snapshot.problems.find((p) => p.file === 'it/presence/all/i-link.json')?.message).toBe('is a symlink; not followed');
   });
 
+  it('reads the same from a source that only reads all files at once (no readEach), and from each file as read', async () => {
+    const root = tempDir();
+    writeFolder(root, hostileFiles());
+    const folder = folderSource(root);
+    expect(typeof folder.readEach).toBe('function');
+    // A source as an object store gives one: list and readMany only.
+    const allAtOnce = { description: folder.description, list: folder.list.bind(folder), readMany: folder.readMany.bind(folder) };
+    const asRead = await loadPresence(folder);
+    expectHostileView(asRead);
+    expect(await loadPresence(allAtOnce)).toEqual(asRead);
+    // Each file's bytes are its own, though the folder reads them all into one buffer.
+    const texts: string[] = [];
+    await folder.readEach!(['it/presence/all/i-good.json', 'it/presence/all/i-legacy.json', 'it/presence/all/i-gone.json'], (file, bytes) => texts.push(`${file}:${bytes?.toString('utf8').length}`));
+    const lengths = ['i-good', 'i-legacy'].map((id) => fs.readFileSync(path.join(root, `it/presence/all/${id}.json`), 'utf8').length);
+    expect(texts).toEqual([`it/presence/all/i-good.json:${lengths[0]}`, `it/presence/all/i-legacy.json:${lengths[1]}`, 'it/presence/all/i-gone.json:undefined']);
+  });
+
   it('does not follow a presence folder that is itself a symlink', async () => {
     const real = tempDir();
     writeFolder(real, { 'it/presence/all/i-x.json': doc({ 'instance-id': 'i-x' }) });

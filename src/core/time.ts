@@ -42,6 +42,24 @@ export function parseTss(value: string): Date | undefined {
   return date;
 }
 
+/**
+ * A flattime minute ("201510082113" -> 2015-10-08T21:13:00Z) as the time it starts; undefined unless
+ * twelve digits. Read like parseTss, by character codes: a grid read turns
+ * every node's latest beat into a time.
+ */
+export function flattimeMinuteStart(minute: string): Date | undefined {
+  if (minute.length !== 12) return undefined;
+  const year = digitsAt(minute, 0, 4);
+  const month = digitsAt(minute, 4, 2);
+  const day = digitsAt(minute, 6, 2);
+  const hour = digitsAt(minute, 8, 2);
+  const min = digitsAt(minute, 10, 2);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || min < 0) return undefined;
+  const date = new Date(Date.UTC(year, month - 1, day, hour, min));
+  if (year < 100) date.setUTCFullYear(year);
+  return date;
+}
+
 /** The number written by `width` ASCII digits at `from`; -1 when any is not a digit. */
 function digitsAt(text: string, from: number, width: number): number {
   let n = 0;

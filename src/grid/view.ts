@@ -1,6 +1,6 @@
 import type { NodeSummary } from '../core/grid-view';
 import { classifyHealth, rulesForDeployment, type HealthRules } from '../core/health';
-import { parseTss } from '../core/time';
+import { flattimeMinuteStart, parseTss } from '../core/time';
 import type { PresenceRecord } from '../presence/read';
 import { silenceOver, type Silence } from '../presence/silences';
 
@@ -26,7 +26,7 @@ export function classifyGrid(
 ): GridNode[] {
   return records.map((record) => {
     const minute = beats.get(record.id);
-    const lastBeat = beatTimes?.get(record.id) ?? (minute === undefined ? undefined : minuteStart(minute));
+    const lastBeat = beatTimes?.get(record.id) ?? (minute === undefined ? undefined : flattimeMinuteStart(minute));
     const health = classifyHealth({ state: record.state, stateSince: record.statetss ? parseTss(record.statetss) : undefined, lastBeat, note: record.note }, now, rulesForDeployment(rules, record.deployment));
     const silence = silences.length === 0 ? undefined : silenceOver(silences, { id: record.id, deployment: record.deployment ?? null, nodepart: record.nodepart ?? null }, now);
     return {
@@ -44,14 +44,6 @@ export function classifyGrid(
       record,
     };
   });
-}
-
-/** "201510082113" -> 2015-10-08T21:13:00Z; undefined when malformed. */
-export function minuteStart(minute: string): Date | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(minute);
-  if (!m) return undefined;
-  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5])));
-  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 /** The JSON shape of one node in `nodes --json` and the monitor: flat, no internals. */

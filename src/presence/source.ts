@@ -142,9 +142,9 @@ function walk(dir: string, rel: string, out: SourceEntry[]): void {
     return;
   }
   for (const entry of entries) {
-    const full = `${dir}/${entry.name}`;
     const relPath = `${rel}/${entry.name}`;
-    if (entry.isDirectory()) walk(full, relPath, out);
+    // The full path only for folders: a beat minute lists thousands of files.
+    if (entry.isDirectory()) walk(`${dir}/${entry.name}`, relPath, out);
     else if (entry.isSymbolicLink()) out.push({ path: relPath, kind: 'symlink', size: 0 });
     // The size is learnt when reading (bounded), not with a stat per file.
     else if (entry.isFile()) out.push({ path: relPath, kind: 'file', size: 0 });

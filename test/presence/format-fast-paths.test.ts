@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isValidInstanceId } from '../../src/core/ids';
 import { parseJsonWith } from '../../src/core/parse-json';
-import { isTss, parseTss } from '../../src/core/time';
+import { flattimeMinuteStart, isTss, parseTss } from '../../src/core/time';
 import { acceptPlainPresenceDocument, parsePresencePath, presenceDocumentSchema } from '../../src/presence/format';
 
 /**
@@ -209,5 +209,30 @@ describe('statetss by character codes, beside the regular expression it replaces
       if (want) valid++;
     }
     expect(valid).toBeGreaterThan(100);
+  });
+});
+
+describe('flattime minutes by character codes, beside the regular expression they replace', () => {
+  function reference(minute: string): Date | undefined {
+    const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(minute);
+    if (!m) return undefined;
+    const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
+    // Month 00 or minute 99 roll over, as they always did; a year below 100 is that year.
+    const date = new Date(Date.UTC(y, mo - 1, d, h, mi));
+    if (y < 100) date.setUTCFullYear(y);
+    return date;
+  }
+
+  it('agrees on edge cases and on 3,000 random mutations', () => {
+    const cases = ['201510082113', '000110082113', '20151008211', '2015100821133', '20151008211x', '2015-1008211', '', '201512312359'];
+    const rnd = random(12);
+    for (let n = 0; n < 3000; n++) cases.push(mutate('201510082113', rnd, '0123456789x'));
+    let read = 0;
+    for (const minute of cases) {
+      expect(flattimeMinuteStart(minute)?.getTime(), minute).toBe(reference(minute)?.getTime());
+      if (reference(minute)) read++;
+    }
+    expect(flattimeMinuteStart('201510082113')?.toISOString()).toBe('2015-10-08T21:13:00.000Z');
+    expect(read).toBeGreaterThan(100);
   });
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { flattimeMinuteStart } from '../../src/core/time';
 import type { TestNode } from '../helpers/cli';
 import { commitFiles, createBareRepo, gitSync, useGitDaemon } from '../helpers/git-server';
 import { expectedDocument, mergeCommits, pendingPresenceEvents, presenceNode, remoteFile, remoteSubjects } from '../helpers/presence';
@@ -91,15 +92,18 @@ describe('presence sink against git daemon', () => {
     expect(early.stderr).toContain('not due');
     expect(remoteSubjects(bare, 'heartbeat')).toHaveLength(1);
 
-    // An outage: beats of three past minutes wait in the queue (as the outbox stores them).
+    // An outage: beats of the three minutes before the first beat wait in the queue (as the outbox
+    // stores them). They are counted from the first beat, not from now: on a slow run the clock may
+    // have reached the next minute, and a beat "one minute ago" would then be the first beat again.
     expect((await n.run(['presence', 'heartbeat', '--force', '--no-wait'])).code).toBe(0);
     const queueDir = path.join(n.home, 'outbox', 'presence:origin');
     const [queued] = pendingPresenceEvents(n);
     const event = JSON.parse(fs.readFileSync(path.join(queueDir, queued!), 'utf8')) as { seq: number; id: string; time: string };
     fs.rmSync(path.join(queueDir, queued!));
+    const firstBeat = flattimeMinuteStart(minute)!.getTime() + 30_000;
     const minutesAgo = [3, 2, 1];
     minutesAgo.forEach((ago, i) => {
-      const copy = { ...event, seq: event.seq + i, id: `${event.id.slice(0, -1)}${i}`, time: new Date(Date.parse(event.time) - ago * 60_000).toISOString() };
+      const copy = { ...event, seq: event.seq + i, id: `${event.id.slice(0, -1)}${i}`, time: new Date(firstBeat - ago * 60_000).toISOString() };
       fs.writeFileSync(path.join(queueDir, `${String(copy.seq).padStart(12, '0')}-heartbeat-${copy.id}.json`), `${JSON.stringify(copy)}\n`);
     });
     const flushed = await n.run(['outbox', 'flush']);

@@ -172,7 +172,7 @@ describe.runIf(withChromium)('nodegrid serve in a browser', () => {
     await page.reload();
     await page.waitForSelector('#grid tbody tr.node');
     expect(await page.isChecked('#show-note')).toBe(true);
-    expect(await page.locator('#grid tr[data-id="i-hostile"] td.note').innerText()).toBe(HOSTILE);
+    await expect.poll(() => page.locator('#grid tr[data-id="i-hostile"] td.note').innerText()).toBe(HOSTILE);
     await page.uncheck('#show-note');
     await expect.poll(() => page.locator('#grid td.note').count()).toBe(0);
     expect(await page.locator('#note-header').isVisible()).toBe(false);
@@ -203,10 +203,12 @@ describe.runIf(withChromium)('nodegrid serve in a browser', () => {
     expect(await note.innerText()).toBe(HOSTILE);
     await expect.poll(() => page.locator('#detail-beats .cell.beat').count()).toBeGreaterThan(0);
     // The note column and the hostname column, switched on together, still hold text only.
+    // The table is drawn again after the click, not during it: wait for the cell as the other note test does.
     await page.check('#show-note');
-    expect(await page.locator('#grid tr[data-id="i-hostile"] td.note').innerText()).toBe(HOSTILE);
+    await expect.poll(() => page.locator('#grid tr[data-id="i-hostile"] td.note').innerText()).toBe(HOSTILE);
     expect(await page.locator('#grid tr[data-id="i-hostile"] td.hostname').innerText()).toBe(HOSTILE);
     await page.uncheck('#show-note');
+    await expect.poll(() => page.locator('#grid td.note').count()).toBe(0);
     expect(await page.locator('img').count()).toBe(0);
     expect(dialogs).toEqual([]);
     expect(consoleErrors).toEqual([]);

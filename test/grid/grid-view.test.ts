@@ -8,7 +8,7 @@ import { loadGrid } from '../../src/grid/load';
 import { openPresence } from '../../src/presence/open';
 import { liveServerDocument, plausiblyLive } from '../../src/grid/partners';
 import { countHealth, filterNodes } from '../../src/grid/query';
-import { classifyGrid, type GridNode } from '../../src/grid/view';
+import { classifyGrid, nodeJson, type GridNode } from '../../src/grid/view';
 import { generatePresence, type GeneratedPresence } from '../helpers/grid-fixture.mjs';
 
 const now = new Date('2015-10-08T21:13:30Z');
@@ -55,6 +55,28 @@ describe('the grid from a generated presence folder', () => {
     expect(nodes.find((n) => n.id === 'i-alive-00001')?.heartbeat).toBe('2015-10-08T21:13:00.000Z');
     expect(nodes.find((n) => n.id === 'i-stale-00000')?.heartbeat).toBe('2015-10-08T21:03:00.000Z');
     expect(nodes.find((n) => n.id === 'i-retired-00000')?.heartbeat).toBeNull();
+  });
+
+  it('gives each node of a minute its own heartbeat, and an exact beat time over the minute', () => {
+    const inOneMinute = nodes.filter((n) => n.heartbeat === '2015-10-08T21:13:00.000Z');
+    expect(inOneMinute.length).toBeGreaterThan(1);
+    const record = nodes.find((n) => n.id === 'i-alive-00001')!.record;
+    const exact = new Date('2015-10-08T21:13:20.500Z');
+    const [withExact, withMinute] = classifyGrid([record, { ...record, id: 'i-alive-09999' }], new Map([[record.id, '201510082113'], ['i-alive-09999', '201510082113']]), now, rules, new Map([[record.id, exact]]));
+    expect([withExact!.heartbeat, withMinute!.heartbeat]).toEqual(['2015-10-08T21:13:20.500Z', '2015-10-08T21:13:00.000Z']);
+  });
+
+  it('prints a node as JSON in a fixed key order, with silenced, fields and labels only when it has them', () => {
+    const record = nodes.find((n) => n.id === 'i-alive-00001')!.record;
+    const plain = { ...record, extra: {}, labels: {} };
+    const rich = { ...record, id: 'i-alive-09998', initgitrepo: 'grid1', extra: { hostname: 'db-7' }, labels: { env: 'prod' } };
+    const silence = { id: 's-1', match: { id: 'i-alive-09998' }, by: 'alice@ops', at: '2015-10-08T21:00:00.000Z', until: '2015-10-08T22:00:00.000Z' };
+    const [a, b] = classifyGrid([plain, rich], new Map([[plain.id, '201510082113']]), now, rules, undefined, [silence]).map(nodeJson);
+    const common = ['id', 'deployment', 'nodepart', 'stacktype', 'state', 'statetss', 'heartbeat', 'health', 'note'];
+    expect(Object.keys(a!)).toEqual([...common, 'initgitrepo']);
+    expect(Object.keys(b!)).toEqual([...common, 'silenced', 'initgitrepo', 'fields', 'labels']);
+    expect(b).toMatchObject({ id: 'i-alive-09998', initgitrepo: 'grid1', fields: { hostname: 'db-7' }, labels: { env: 'prod' }, silenced: { id: 's-1', by: 'alice@ops', note: null, until: silence.until } });
+    expect(a).toMatchObject({ heartbeat: '2015-10-08T21:13:00.000Z', initgitrepo: null, note: null });
   });
 
   it('filters by deployment, nodepart, state and health together', () => {

@@ -62,8 +62,19 @@ export function classifyGrid(
 /** The JSON shape of one node in `nodes --json` and the monitor: flat, no internals. */
 export function nodeJson(node: GridNode): Record<string, unknown> {
   const { record } = node;
-  // Key by key, in the order of NodeSummary: 10,000 nodes are printed, and spreads copy each twice.
-  const json: Record<string, unknown> = {
+  // Key by key: 10,000 nodes are printed, and spreads copied each twice.
+  const json: Record<string, unknown> = summaryJson(node);
+  // Only when silenced, or with fields or labels: the JSON of every other node stays as it was.
+  if (node.silenced !== undefined) json.silenced = node.silenced;
+  json.initgitrepo = record.initgitrepo ?? null;
+  if (Object.keys(record.extra).length > 0) json.fields = record.extra;
+  if (Object.keys(record.labels).length > 0) json.labels = record.labels;
+  return json;
+}
+
+/** The keys every JSON shape of a node (`nodes --json`, the dashboard's /api/nodes) starts with, in this order. */
+export function summaryJson(node: NodeSummary): Omit<NodeSummary, 'silenced'> {
+  return {
     id: node.id,
     deployment: node.deployment,
     nodepart: node.nodepart,
@@ -74,10 +85,4 @@ export function nodeJson(node: GridNode): Record<string, unknown> {
     health: node.health,
     note: node.note,
   };
-  // Only when silenced, or with fields or labels: the JSON of every other node stays as it was.
-  if (node.silenced !== undefined) json.silenced = node.silenced;
-  json.initgitrepo = record.initgitrepo ?? null;
-  if (Object.keys(record.extra).length > 0) json.fields = record.extra;
-  if (Object.keys(record.labels).length > 0) json.labels = record.labels;
-  return json;
 }

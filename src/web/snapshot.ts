@@ -3,7 +3,7 @@ import { looksLikeSecret, redactSecrets } from '../core/secrets';
 import { parseTss } from '../core/time';
 import { probeAddress } from '../grid/probe';
 import { countHealth } from '../grid/query';
-import type { GridNode } from '../grid/view';
+import { summaryJson, type GridNode } from '../grid/view';
 import type { ApiNode, GridEvent, SkippedDocument } from './api';
 
 /**
@@ -43,15 +43,7 @@ export function apiNode(node: GridNode): ApiNode {
   const hostname = fields?.hostname;
   const address = fields ? probeAddress(fields) : undefined;
   return {
-    id: node.id,
-    deployment: node.deployment,
-    nodepart: node.nodepart,
-    stacktype: node.stacktype,
-    state: node.state,
-    statetss: node.statetss,
-    heartbeat: node.heartbeat,
-    health: node.health,
-    note: node.note,
+    ...summaryJson(node),
     initgitrepo: record.initgitrepo ?? null,
     ...(fields ? { fields } : {}),
     ...(Object.keys(record.labels).length > 0 ? { labels: record.labels } : {}),

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { rollup } from 'rollup';
+import { hotPathChunks, hotPathStarts } from './lib/hot-path-chunks.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
@@ -44,10 +45,16 @@ const lazyChildProcessForCommander = {
   },
 };
 
+/** What a node runs unattended, on every boot and every minute: the source files each run loads (scripts/lib/hot-path-chunks.mjs). */
+const HOT_PATHS = {
+  state: ['src/cli/state.ts'],
+  tick: ['src/cli/tick.ts', 'src/heartbeat/tick.ts', 'src/heartbeat/leave-on-signal.ts', 'src/cli/tick-requests.ts'],
+};
+
 // 1. esbuild: TypeScript and node_modules into ES modules, the lazily loaded
 //    parts (commands, the AWS SDK, yaml, nodemailer) split out at their import().
 const stage = mkdtempSync(path.join(os.tmpdir(), 'nodegrid-build-'));
-await build({
+const { metafile } = await build({
   entryPoints: { nodegrid: `${root}src/nodegrid.ts` },
   outdir: stage,
   bundle: true,
@@ -63,6 +70,7 @@ await build({
   logLevel: 'warning',
   define,
   plugins: [lazyChildProcessForCommander],
+  metafile: true,
 });
 
 // 2. rollup, over esbuild's chunks: esbuild puts everything the entry shares
@@ -70,9 +78,11 @@ await build({
 //    60 files. rollup keeps what the entry loads anyway in the entry (a lazy
 //    chunk takes it from there), so a start reads one file, and it writes
 //    CommonJS, which loads faster than ES modules on Node 20 and can use
-//    V8's code cache (see src/launcher.ts).
+//    V8's code cache (see src/launcher.ts). The hot paths' chunks are
+//    merged into a few (scripts/lib/hot-path-chunks.mjs).
+const entry = path.join(stage, 'nodegrid.mjs');
 const bundle = await rollup({
-  input: path.join(stage, 'nodegrid.mjs'),
+  input: entry,
   external: (id) => id.startsWith('node:') || builtinModules.includes(id),
   treeshake: false, // esbuild has shaken it already
   onwarn: (warning, warn) => {
@@ -84,6 +94,7 @@ await bundle.write({
   format: 'cjs',
   entryFileNames: 'nodegrid-main.cjs',
   chunkFileNames: 'chunks/[name]-[hash].cjs',
+  manualChunks: hotPathChunks(entry, hotPathStarts(metafile, root, HOT_PATHS)),
   compact: true,
   // import('node:https') becomes a require(): no ES module loader to start for a built-in.
   dynamicImportInCjs: false,

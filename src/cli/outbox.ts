@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { NodegridError } from '../core/errors';
-import { isUnreadableEvent } from '../outbox/deliver';
+import { unreadableEventCheck } from '../outbox/deliver';
 import { listQueues, queueNames, setAsideLine, stuckLine } from '../outbox/listing';
 import { existingQueueNames, SinkQueue } from '../outbox/queue';
 import { formatAge, readQueueHealth } from '../outbox/status';
@@ -78,7 +78,7 @@ Examples:
 
 async function listOutbox(command: Command): Promise<void> {
   const context = await openContext(command);
-  const listing = listQueues(outboxView(context));
+  const listing = await listQueues(outboxView(context));
   if (context.out.json) {
     context.out.resultJson(listing);
     return;
@@ -119,6 +119,7 @@ async function retryQueues(command: Command, sink: string | undefined, options: 
   if (sink !== undefined) requireQueue(context, sink);
   const names = sink === undefined ? queueNames(outboxView(context)) : [sink];
   const putBack: Record<string, number> = {};
+  const isUnreadableEvent = await unreadableEventCheck();
   for (const name of names) {
     const queue = new SinkQueue(context.home.outboxDir, name);
     const moved = queue.putBackFailed(isUnreadableEvent);

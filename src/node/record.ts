@@ -9,11 +9,11 @@ import { parseJsonWith } from '../core/parse-json';
 import { formatTss } from '../core/time';
 import { enqueueForSinks, eventId, readSequence } from '../outbox/enqueue';
 import type { SinkDescriptor } from '../sinks/sink';
-import { appendDurable, fileSize, isNoSpaceError, noSpaceReason, readTextIfExists, removeStaleTempFiles, syncDirectory, writeFileAtomic } from '../sys/files';
+import { appendDurable, fileSize, isNoSpaceError, noSpaceReason, readTextIfExists, removeFileIfExists, removeStaleTempFiles, syncDirectory, writeFileAtomic } from '../sys/files';
 import type { Labels } from '../core/labels';
 import type { HomeLayout } from './home';
 import { acquireLock } from '../sys/lock';
-import { pendingChangeSchema, type PendingChange } from './pending-change';
+import type { PendingChange } from './pending-change';
 import { setAside } from '../sys/set-aside';
 import type { NodeLog } from '../sys/log';
 import { NODEINFO_FILES, readNodeRecord, requireIdentity } from './nodeinfo';
@@ -149,7 +149,7 @@ async function withNodeLock<T>(context: RecordContext, body: () => T): Promise<T
   try {
     removeStaleTempFiles(context.home.journalDir);
     removeStaleTempFiles(context.nodeinfoDir);
-    const interrupted = readPendingChange(context);
+    const interrupted = await readPendingChange(context);
     if (interrupted) applyOrExplain(context, interrupted, true);
     return body();
   } finally {
@@ -157,9 +157,11 @@ async function withNodeLock<T>(context: RecordContext, body: () => T): Promise<T
   }
 }
 
-function readPendingChange(context: RecordContext): PendingChange | undefined {
+/** Its schema, and zod with it, is loaded only when there is a file to read: after a kill, not on every change. */
+async function readPendingChange(context: RecordContext): Promise<PendingChange | undefined> {
   const text = readTextIfExists(context.home.pendingChangeFile);
   if (text === undefined) return undefined;
+  const { pendingChangeSchema } = await import('./pending-change');
   const parsed = parseJsonWith(pendingChangeSchema, text);
   if (parsed.ok) return parsed.value;
   // pending.json is written atomically, so this is not ours to interpret; keep it for a person.
@@ -189,7 +191,7 @@ function applyPendingChange(context: RecordContext, change: PendingChange, recov
 
   writeFileAtomic(context.home.seqFile, `${Math.max(readSequence(context.home.seqFile), event.seq)}\n`, { syncDir: false });
   if (event.kind !== 'heartbeat' || recovering) context.log.write(`${describeEvent(event)}${recovering ? ' [recovered after an interrupted run]' : ''}`, new Date(event.time));
-  fs.rmSync(context.home.pendingChangeFile, { force: true });
+  removeFileIfExists(context.home.pendingChangeFile);
   syncDirectory(context.home.journalDir); // the seq file's rename and pending.json's removal
 }
 

@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import * as z from 'zod/mini';
-import { parseJsonWith } from '../core/parse-json';
 import { appendDurable, fileSize, readTextIfExists, writeFileAtomic } from '../sys/files';
 
 /**
@@ -16,8 +14,6 @@ export interface StateNote {
   readonly tss: string;
   readonly note: string;
 }
-
-const stateNoteSchema = z.object({ state: z.string(), tss: z.string(), note: z.string() });
 
 /** A note is at most 2,000 characters; JSON-escaped, a line stays well under this. */
 const TAIL_BYTES = 32 * 1024;
@@ -74,8 +70,25 @@ function parseLines(text: string): StateNote[] {
   const notes: StateNote[] = [];
   for (const line of text.split('\n')) {
     if (line === '') continue;
-    const parsed = parseJsonWith(stateNoteSchema, line);
-    if (parsed.ok) notes.push(parsed.value);
+    const note = stateNoteOf(line);
+    if (note) notes.push(note);
   }
   return notes;
+}
+
+/**
+ * Three strings, checked by hand rather than with a schema: a failing line is
+ * skipped without a word, so a schema would only add zod to every `state set`
+ * that has a note.
+ */
+function stateNoteOf(line: string): StateNote | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (data === null || typeof data !== 'object') return undefined;
+  const { state, tss, note } = data as Record<string, unknown>;
+  return typeof state === 'string' && typeof tss === 'string' && typeof note === 'string' ? { state, tss, note } : undefined;
 }

@@ -1,5 +1,4 @@
 import { errorMessage, NodegridError } from '../core/errors';
-import { nodeEventSchema } from '../core/event-schema';
 import { parseJsonWith } from '../core/parse-json';
 import { redactSecrets } from '../core/secrets';
 import { acquireLock, type Lock } from '../sys/lock';
@@ -8,7 +7,7 @@ import { readTextIfExists } from '../sys/files';
 import type { NodeLog } from '../sys/log';
 import type { Sink, SinkDescriptor, SinkFailure } from '../sinks/sink';
 import { backoffDelayMs } from '../sys/backoff';
-import { SinkQueue, type QueuedEvent, type QueueStatus } from './queue';
+import { loadEventSchema, SinkQueue, type QueuedEvent, type QueueStatus } from './queue';
 
 /**
  * Delivers what is queued, every sink on its own: one failing sink never
@@ -62,7 +61,7 @@ async function deliverOneSink(run: DeliveryRun, descriptor: SinkDescriptor, dead
     setAside: queue.failedFiles().length,
     ...extra,
   });
-  if (descriptor.keepsRefusedEvents) putBackRefusedEvents(queue, descriptor, run.log);
+  if (descriptor.keepsRefusedEvents) await putBackRefusedEvents(queue, descriptor, run.log);
   if (queue.pendingCount() === 0) return report(0);
 
   const status = queue.readStatus();
@@ -88,7 +87,7 @@ async function deliverOneSink(run: DeliveryRun, descriptor: SinkDescriptor, dead
     queue.cleanTempFiles();
     sink = await descriptor.load();
     for (;;) {
-      const batch = queue.peek(descriptor.maxBatch);
+      const batch = await queue.peek(descriptor.maxBatch);
       if (batch.length === 0 || clock.now() >= deadline) break;
       const outcome = await attempt(sink, batch.map((q) => q.event), deadline, clock, run.log, redact);
       const leading = Math.min(Math.max(outcome.delivered, 0), batch.length);
@@ -111,7 +110,7 @@ async function deliverOneSink(run: DeliveryRun, descriptor: SinkDescriptor, dead
           if (next.permanentFailures === run.policy.maxPermanentFailures) warnKeptRefused(descriptor, next, lastError, run.log, clock);
           break; // retried after the backoff, never set aside
         }
-        setAsideRefused(queue, descriptor, batch, doneFiles, outcome.failure, next, lastError, run.log);
+        await setAsideRefused(queue, descriptor, batch, doneFiles, outcome.failure, next, lastError, run.log);
         continue;
       }
       // A destination that asked us to wait a little is retried within this run's budget.
@@ -146,7 +145,7 @@ function warnKeptRefused(descriptor: SinkDescriptor, status: QueueStatus, lastEr
  * the refused events move to failed/, so the ones behind them go out, and a
  * CRITICAL line says how to send them again.
  */
-function setAsideRefused(
+async function setAsideRefused(
   queue: SinkQueue,
   descriptor: SinkDescriptor,
   batch: readonly QueuedEvent[],
@@ -155,9 +154,9 @@ function setAsideRefused(
   status: QueueStatus,
   lastError: string,
   log: NodeLog,
-): void {
+): Promise<void> {
   const named = new Set(failure.eventIds ?? []);
-  const refused = named.size > 0 ? batch.filter((q) => named.has(q.event.id) && !doneFiles.includes(q.file)) : queue.peek(1);
+  const refused = named.size > 0 ? batch.filter((q) => named.has(q.event.id) && !doneFiles.includes(q.file)) : await queue.peek(1);
   for (const entry of refused) queue.moveToFailed(entry.file);
   if (refused.length === 0) return;
   queue.writeStatus({ ...status, attempts: 0, permanentFailures: 0, nextAttemptAt: undefined });
@@ -173,16 +172,20 @@ function setAsideRefused(
  * order, by its file name) on the next delivery. Unreadable files stay aside:
  * they would only be set aside again.
  */
-function putBackRefusedEvents(queue: SinkQueue, descriptor: SinkDescriptor, log: NodeLog): void {
-  const names = queue.putBackFailed(isUnreadableEvent);
+async function putBackRefusedEvents(queue: SinkQueue, descriptor: SinkDescriptor, log: NodeLog): Promise<void> {
+  if (queue.failedFiles().length === 0) return;
+  const names = queue.putBackFailed(await unreadableEventCheck());
   if (names.length === 0) return;
   log.write(`${descriptor.name}: put ${names.length} set-aside event${names.length === 1 ? '' : 's'} back in the queue (a presence change is never given up): ${names.join(', ')}`);
 }
 
 /** Whether a set-aside file fails the event schema peek() applies: putting it back would only set it aside again. */
-export function isUnreadableEvent(file: string): boolean {
-  const text = readTextIfExists(file);
-  return text === undefined || !parseJsonWith(nodeEventSchema, text).ok;
+export async function unreadableEventCheck(): Promise<(file: string) => boolean> {
+  const nodeEventSchema = await loadEventSchema();
+  return (file) => {
+    const text = readTextIfExists(file);
+    return text === undefined || !parseJsonWith(nodeEventSchema, text).ok;
+  };
 }
 
 async function attempt(

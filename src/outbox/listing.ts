@@ -1,10 +1,10 @@
 import path from 'node:path';
+import type * as z from 'zod/mini';
 import { describeEvent, type NodeEvent } from '../core/event';
-import { nodeEventSchema } from '../core/event-schema';
 import { parseJsonWith } from '../core/parse-json';
 import { redactSecrets } from '../core/secrets';
 import { readTextIfExists } from '../sys/files';
-import { existingQueueNames, SinkQueue } from './queue';
+import { existingQueueNames, loadEventSchema, SinkQueue } from './queue';
 import { describeStuck, isStuck, readQueueHealth, type QueueHealth } from './status';
 
 export interface QueueListing {
@@ -41,20 +41,21 @@ export function queueNames(view: OutboxView): string[] {
 }
 
 /** A set-aside event, through the same schema as the queue's; undefined when it is not one. */
-function readEvent(file: string): NodeEvent | undefined {
+function readEvent(file: string, nodeEventSchema: z.ZodMiniType<NodeEvent>): NodeEvent | undefined {
   const parsed = parseJsonWith(nodeEventSchema, readTextIfExists(file) ?? '');
   return parsed.ok ? parsed.value : undefined;
 }
 
-export function listQueues(view: OutboxView, now = Date.now()): QueueListing[] {
+export async function listQueues(view: OutboxView, now = Date.now()): Promise<QueueListing[]> {
   const configured = new Set(view.configured);
   const stuckAfter = view.stuckAfterSeconds;
-  return queueNames(view).map((name) => {
+  const nodeEventSchema = await loadEventSchema();
+  return Promise.all(queueNames(view).map(async (name) => {
     const queue = new SinkQueue(view.outboxDir, name);
     const status = queue.readStatus();
-    const events = queue.peek(Number.MAX_SAFE_INTEGER).map(({ event }) => ({ seq: event.seq, kind: event.kind, summary: describeEvent(event), time: event.time }));
+    const events = (await queue.peek(Number.MAX_SAFE_INTEGER)).map(({ event }) => ({ seq: event.seq, kind: event.kind, summary: describeEvent(event), time: event.time }));
     const setAsideEvents = queue.failedFiles().flatMap((file) => {
-      const event = readEvent(path.join(queue.failedDir, file));
+      const event = readEvent(path.join(queue.failedDir, file), nodeEventSchema);
       return event ? [{ seq: event.seq, kind: event.kind, summary: describeEvent(event) }] : [];
     });
     const oldest = events[0] ? Date.parse(events[0].time) : undefined;
@@ -72,7 +73,7 @@ export function listQueues(view: OutboxView, now = Date.now()): QueueListing[] {
       events,
       setAsideEvents,
     };
-  });
+  }));
 }
 
 /** Queues undelivered for longer than outbox.stuckAfterSeconds, from a cheap read (no event parsed but the oldest). */

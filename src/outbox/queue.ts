@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type * as z from 'zod/mini';
 import { EVENT_KINDS, type NodeEvent } from '../core/event';
-import { nodeEventSchema } from '../core/event-schema';
 import { parseJsonWith } from '../core/parse-json';
-import { readTextIfExists, removeStaleTempFiles, syncDirectory, writeFileAtomic } from '../sys/files';
+import { readTextIfExists, removeFileIfExists, removeStaleTempFiles, syncDirectory, writeFileAtomic } from '../sys/files';
 import { warnSetAside } from '../sys/set-aside';
 
 /**
@@ -78,9 +78,12 @@ export class SinkQueue {
   }
 
   /** The first `limit` pending events; unreadable files are moved aside rather than blocking the queue. */
-  peek(limit: number): QueuedEvent[] {
+  async peek(limit: number): Promise<QueuedEvent[]> {
+    const names = this.pendingFiles();
+    if (names.length === 0) return [];
+    const nodeEventSchema = await loadEventSchema();
     const out: QueuedEvent[] = [];
-    for (const name of this.pendingFiles()) {
+    for (const name of names) {
       if (out.length >= limit) break;
       const file = path.join(this.dir, name);
       const text = readTextIfExists(file);
@@ -96,7 +99,7 @@ export class SinkQueue {
   }
 
   remove(files: readonly string[]): void {
-    for (const file of files) fs.rmSync(file, { force: true });
+    for (const file of files) removeFileIfExists(file);
     if (files.length > 0) syncDirectory(this.dir);
   }
 
@@ -196,4 +199,13 @@ export function existingQueueNames(outboxDir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * The event schema, and zod with it, loaded when there is an event file to
+ * read: a run whose queues are empty (a `state set` with no remote sinks, an
+ * idle tick) never builds it.
+ */
+export async function loadEventSchema(): Promise<z.ZodMiniType<NodeEvent>> {
+  return (await import('../core/event-schema')).nodeEventSchema;
 }

@@ -19,13 +19,13 @@ export function writeFileAtomic(file: string, content: string, options: { syncDi
     }
   } catch (error) {
     // A full disk fails the write after the open succeeded: no empty temporary file stays behind.
-    fs.rmSync(tmp, { force: true });
+    removeFileIfExists(tmp);
     throw withPath(error, file);
   }
   try {
     fs.renameSync(tmp, file);
   } catch (error) {
-    fs.rmSync(tmp, { force: true });
+    removeFileIfExists(tmp);
     throw withPath(error, file);
   }
   // Callers writing several files in one folder sync the folder once at the end.
@@ -137,6 +137,19 @@ export function fileSize(file: string): number {
   }
 }
 
+/**
+ * Removes a file, if it is there. What fs.rmSync(file, { force: true }) does
+ * for a file, without loading Node's rimraf on its first call (0.4 ms), which
+ * every `state set` paid to remove journal/pending.json.
+ */
+export function removeFileIfExists(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
 /** Leftover temporary files from a killed writer; harmless, removed when seen. */
 export function removeStaleTempFiles(dir: string): void {
   let names: string[];
@@ -148,7 +161,7 @@ export function removeStaleTempFiles(dir: string): void {
   for (const name of names) {
     if (name.startsWith('.') && name.endsWith('.tmp')) {
       const pid = Number(name.split('.').at(-3));
-      if (Number.isInteger(pid) && pid !== process.pid && !isProcessAlive(pid)) fs.rmSync(path.join(dir, name), { force: true });
+      if (Number.isInteger(pid) && pid !== process.pid && !isProcessAlive(pid)) removeFileIfExists(path.join(dir, name));
     }
   }
 }

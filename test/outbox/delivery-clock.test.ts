@@ -82,7 +82,7 @@ describe('delivery decisions in time', () => {
     const { descriptor, calls } = scriptedSink('exec:partial', [() => ({ delivered: 1, failure: { message: 'second refused for now' } })], clock);
     const queue = enqueue(descriptor.name);
     expect(await run(descriptor)).toMatchObject({ delivered: 1, pending: 2 });
-    expect(queue.peek(10).map((q) => q.event.seq)).toEqual([2, 3]);
+    expect((await queue.peek(10)).map((q) => q.event.seq)).toEqual([2, 3]);
     clock.advance(60_000);
     expect(await run(descriptor)).toMatchObject({ delivered: 2, pending: 0 });
     expect(calls.map((c) => c.seqs)).toEqual([[1, 2], [2, 3]]);

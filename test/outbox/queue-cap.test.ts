@@ -13,14 +13,14 @@ function event(seq: number, kind: NodeEvent['kind']): NodeEvent {
 }
 
 describe('a sink queue over its cap', () => {
-  it('drops the oldest heartbeats first and names every state change it has to drop', () => {
+  it('drops the oldest heartbeats first and names every state change it has to drop', async () => {
     const queue = new SinkQueue(dir, 'exec:capped');
     const kinds: Array<NodeEvent['kind']> = ['state', 'heartbeat', 'heartbeat', 'state', 'heartbeat', 'state', 'state'];
     kinds.forEach((kind, i) => queue.enqueue(event(i + 1, kind)));
     const dropped: string[] = [];
 
     queue.enforceCap(5, (name) => dropped.push(name));
-    expect(queue.peek(10).map((q) => [q.event.seq, q.event.kind])).toEqual([
+    expect((await queue.peek(10)).map((q) => [q.event.seq, q.event.kind])).toEqual([
       [1, 'state'],
       [4, 'state'],
       [5, 'heartbeat'],
@@ -30,7 +30,7 @@ describe('a sink queue over its cap', () => {
     expect(dropped).toEqual([]); // only heartbeats went
 
     queue.enforceCap(3, (name) => dropped.push(name));
-    expect(queue.peek(10).map((q) => q.event.seq)).toEqual([4, 6, 7]);
+    expect((await queue.peek(10)).map((q) => q.event.seq)).toEqual([4, 6, 7]);
     expect(dropped).toEqual([SinkQueue.fileNameFor(event(1, 'state'))]);
   });
 

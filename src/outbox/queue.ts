@@ -131,7 +131,7 @@ export class SinkQueue {
       const from = path.join(this.failedDir, name);
       if (keep(from)) continue;
       try {
-        if (fs.existsSync(path.join(this.dir, name))) fs.rmSync(from, { force: true });
+        if (fs.existsSync(path.join(this.dir, name))) removeFileIfExists(from);
         else fs.renameSync(from, path.join(this.dir, name));
         putBack.push(name);
       } catch (error) {
@@ -171,7 +171,7 @@ export class SinkQueue {
     const others = files.filter((name) => !name.includes('-heartbeat-'));
     for (const name of [...heartbeats, ...others]) {
       if (excess <= 0) break;
-      fs.rmSync(path.join(this.dir, name), { force: true });
+      removeFileIfExists(path.join(this.dir, name));
       if (!name.includes('-heartbeat-')) onDrop(name);
       excess--;
     }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { NodegridError } from '../core/errors';
 import { formatTimeout } from '../core/time';
 import { backoffDelayMs } from './backoff';
-import { readTextIfExists } from './files';
+import { readTextIfExists, removeFileIfExists } from './files';
 import { isProcessAlive } from './pid';
 import { sleep } from './sleep';
 
@@ -94,14 +94,14 @@ async function tryPidFileLock(lockFile: string): Promise<Lock | undefined> {
       const grave = `${ownerFile}.${process.pid}.dead`;
       try {
         fs.renameSync(ownerFile, grave);
-        fs.rmSync(grave, { force: true });
+        removeFileIfExists(grave);
       } catch {
         /* another waiter took it over first */
       }
     }
     return undefined;
   }
-  return { release: async () => fs.rmSync(ownerFile, { force: true }) };
+  return { release: async () => removeFileIfExists(ownerFile) };
 }
 
 function writeHolderNote(lockFile: string): void {

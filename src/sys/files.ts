@@ -150,18 +150,24 @@ export function removeFileIfExists(file: string): void {
   }
 }
 
-/** Leftover temporary files from a killed writer; harmless, removed when seen. */
-export function removeStaleTempFiles(dir: string): void {
+/**
+ * Leftover temporary files of writeFileAtomic (".<name>.<pid>.<random>.tmp")
+ * from a killed writer; harmless, removed when seen. In a folder shared with
+ * other programs, `of` limits the cleanup to the temporary files of that one
+ * file name, so nobody else's dot-files are touched.
+ */
+export function removeStaleTempFiles(dir: string, of?: string): void {
+  const prefix = of === undefined ? '.' : `.${of}.`;
   let names: string[];
   try {
     names = fs.readdirSync(dir);
   } catch {
-    return;
+    return; // a missing folder has nothing left over; the write that follows reports it
   }
   for (const name of names) {
-    if (name.startsWith('.') && name.endsWith('.tmp')) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) {
       const pid = Number(name.split('.').at(-3));
-      if (Number.isInteger(pid) && pid !== process.pid && !isProcessAlive(pid)) removeFileIfExists(path.join(dir, name));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isProcessAlive(pid)) removeFileIfExists(path.join(dir, name));
     }
   }
 }
